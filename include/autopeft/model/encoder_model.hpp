@@ -1,0 +1,106 @@
+#pragma once
+// The encoder backbone: HF's BertModel / RobertaModel, with module names
+// `embeddings.*`, `encoder.layer.<i>.*` and `pooler.dense`.
+#include <autopeft/model/attention_mask.hpp>
+#include <autopeft/model/embeddings.hpp>
+#include <autopeft/model/encoder_layer.hpp>
+
+#include <torch/torch.h>
+
+#include <vector>
+
+namespace autopeft::model {
+
+struct EncoderOutput {
+  torch::Tensor last_hidden_state;  ///< [B, P + S, H] (P virtual prompt tokens, if any)
+  torch::Tensor pooler_output;      ///< [B, H], tanh(dense(first token)); undefined without pooler
+  torch::Tensor attention_mask;     ///< [B, P + S], the mask the layers saw
+};
+
+/// Example:
+///   auto config = EncoderConfig::load("bert/config.json");
+///   EncoderModel<> bert(config);                   // with pooler
+///   auto out = bert->forward(ids, mask);           // out.last_hidden_state [B, S, H]
+template <class Peft = no_peft>
+class EncoderModelImpl : public torch::nn::Module {
+ public:
+  explicit EncoderModelImpl(EncoderConfig config, bool add_pooling_layer = true)
+      : config_(std::move(config)) {
+    config_.validate();
+    embeddings = register_module("embeddings", Embeddings<Peft>(config_));
+    auto encoder = register_module("encoder", std::make_shared<torch::nn::Module>("encoder"));
+    auto list = encoder->register_module("layer", torch::nn::ModuleList());
+    for (std::int64_t i = 0; i < config_.num_hidden_layers; ++i) {
+      layers.emplace_back(config_, i);
+      list->push_back(layers.back());
+    }
+    if (add_pooling_layer) {
+      auto pooler = register_module("pooler", std::make_shared<torch::nn::Module>("pooler"));
+      pooler_dense = pooler->register_module("dense", torch::nn::Linear(config_.hidden_size, config_.hidden_size));
+    }
+    init_weights();
+  }
+
+  /// input_ids [B, S] int64; attention_mask [B, S] (1 = token, 0 = padding) and
+  /// token_type_ids [B, S] are optional.
+  EncoderOutput forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
+                        const torch::Tensor& token_type_ids = {}) {
+    auto emb = embeddings->forward(input_ids, attention_mask, token_type_ids);
+    auto x = emb.embeddings;
+    auto mask = additive_mask(emb.attention_mask, x.scalar_type());
+    for (auto& layer : layers) x = layer->forward(x, mask);
+    EncoderOutput out{x, {}, emb.attention_mask};
+    if (pooler_dense) out.pooler_output = torch::tanh(pooler_dense->forward(x.select(1, 0)));
+    return out;
+  }
+
+  /// HF's initialisation: N(0, initializer_range) weights, zero biases and padding row,
+  /// LayerNorms at identity.
+  /// Only backbone modules are touched: PEFT modules keep their own initialisation.
+  void init_weights(double initializer_range = 0.02) {
+    torch::NoGradGuard no_grad;
+    auto linear = [&](torch::nn::Linear& l) {
+      l->weight.normal_(0, initializer_range);
+      l->bias.zero_();
+    };
+    auto norm = [](torch::nn::LayerNorm& ln) {
+      ln->weight.fill_(1);
+      ln->bias.zero_();
+    };
+    auto& e = *embeddings;
+    for (auto* t : {&e.word_embeddings, &e.position_embeddings, &e.token_type_embeddings})
+      (*t)->weight.normal_(0, initializer_range);
+    e.word_embeddings->weight[config_.pad_token_id].zero_();
+    norm(e.LayerNorm);
+    for (auto& layer : layers) {
+      for (auto s : linear_sites) linear(layer->linear(s));
+      norm(layer->attention_layer_norm);
+      norm(layer->output_layer_norm);
+    }
+    if (pooler_dense) linear(pooler_dense);
+  }
+
+  [[nodiscard]] const EncoderConfig& config() const { return config_; }
+  [[nodiscard]] bool has_pooler() const { return static_cast<bool>(pooler_dense); }
+
+  void pretty_print(std::ostream& os) const override {
+    os << "autopeft::model::EncoderModel(" << to_string(config_.model_type)
+       << ", layers=" << config_.num_hidden_layers << ", hidden=" << config_.hidden_size
+       << ", pooler=" << (pooler_dense ? "yes" : "no") << ")";
+  }
+
+  Embeddings<Peft> embeddings{nullptr};
+  std::vector<EncoderLayer<Peft>> layers;
+  torch::nn::Linear pooler_dense{nullptr};
+
+ private:
+  EncoderConfig config_;
+};
+
+template <class Peft = no_peft>
+class EncoderModel : public torch::nn::ModuleHolder<EncoderModelImpl<Peft>> {
+ public:
+  using torch::nn::ModuleHolder<EncoderModelImpl<Peft>>::ModuleHolder;
+};
+
+}  // namespace autopeft::model

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The README's test command: installs the dependencies, builds everything and runs the tests.
+#   bash scripts/test.sh            (as root on a fresh Debian bookworm machine)
+# BUILD_DIR and JOBS may be set; the default build is Release in ./build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+BUILD_DIR=${BUILD_DIR:-build}
+JOBS=${JOBS:-2}
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DAUTOPEFT_BUILD_TESTS=ON -DAUTOPEFT_BUILD_EXAMPLES=ON ${CMAKE_ARGS:-}
+cmake --build "$BUILD_DIR" -j "$JOBS"
+cd "$BUILD_DIR"
+ctest --output-on-failure --timeout 1800

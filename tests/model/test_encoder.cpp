@@ -1,0 +1,308 @@
+#include <autopeft/io/hf_checkpoint.hpp>
+#include <autopeft/model.hpp>
+#include <autopeft/train/autocast.hpp>
+
+namespace fs = std::filesystem;
+using namespace autopeft;
+using model::EncoderConfig;
+
+namespace {
+
+const fs::path fixtures = fs::path(AUTOPEFT_FIXTURES_DIR) / "hf";
+
+EncoderConfig tiny(model::architecture a = model::architecture::bert) {
+  auto c = a == model::architecture::bert ? EncoderConfig::bert_base() : EncoderConfig::roberta_base();
+  c.vocab_size = 60;
+  c.hidden_size = 24;
+  c.num_hidden_layers = 2;
+  c.num_attention_heads = 3;
+  c.intermediate_size = 40;
+  c.max_position_embeddings = 40;
+  return c;
+}
+
+struct fixture_io {
+  torch::Tensor ids, mask, types;
+  io::safetensors_content all;
+};
+
+fixture_io read_io(const std::string& name) {
+  fixture_io f;
+  f.all = io::load_safetensors(fixtures / name / "io.safetensors");
+  f.ids = f.all.at("input_ids");
+  f.mask = f.all.at("attention_mask");
+  if (f.all.contains("token_type_ids")) f.types = f.all.at("token_type_ids");
+  return f;
+}
+
+double max_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  REQUIRE(a.sizes() == b.sizes());
+  return (a - b).abs().max().item<double>();
+}
+
+fs::path scratch(const std::string& name) {
+  auto p = fs::temp_directory_path() / ("autopeft-test-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("HF parity: BERT and RoBERTa base models", "[model][parity]") {
+  for (const auto* name : {"bert-base", "roberta-base"}) {
+    INFO(name);
+    auto m = io::from_pretrained<model::EncoderModel<>>(fixtures / name);
+    m->eval();
+    auto f = read_io(name);
+    torch::NoGradGuard ng;
+    auto out = m->forward(f.ids, f.mask, f.types);
+    CHECK(max_diff(out.last_hidden_state, f.all.at("last_hidden_state")) < 1e-5);
+    CHECK(max_diff(out.pooler_output, f.all.at("pooler_output")) < 1e-5);
+  }
+}
+
+TEST_CASE("HF parity: sequence classification, regression and masked-LM heads", "[model][parity]") {
+  for (const auto* arch : {"bert", "roberta"}) {
+    for (const auto* kind : {"seqcls", "regression", "mlm"}) {
+      const std::string name = std::string(arch) + "-" + kind;
+      INFO(name);
+      auto f = read_io(name);
+      torch::NoGradGuard ng;
+      torch::Tensor logits;
+      if (std::string(kind) == "mlm") {
+        auto m = io::from_pretrained<model::MaskedLM<>>(fixtures / name);
+        m->eval();
+        logits = m->forward(f.ids, f.mask, f.types);
+      } else {
+        io::load_report report;
+        auto m = io::from_pretrained<model::SequenceClassifier<>>(fixtures / name, &report);
+        CHECK(report.newly_initialized.empty());
+        CHECK(report.unused.empty());
+        m->eval();
+        logits = m->forward(f.ids, f.mask, f.types);
+        CHECK(m->config().is_regression() == (std::string(kind) == "regression"));
+      }
+      CHECK(max_diff(logits, f.all.at("logits")) < 1e-5);
+    }
+  }
+}
+
+TEST_CASE("save_pretrained writes HF's keys and reloads to identical outputs", "[model][checkpoint]") {
+  for (const auto* name : {"bert-seqcls", "roberta-mlm", "bert-base"}) {
+    INFO(name);
+    const auto dir = scratch(name);
+    auto f = read_io(name);
+    torch::NoGradGuard ng;
+    auto check = [&](auto original) {
+      using Holder = decltype(original);
+      original->eval();
+      io::save_pretrained(original, dir);
+      auto reloaded = io::from_pretrained<Holder>(dir);
+      reloaded->eval();
+      auto a = original->forward(f.ids, f.mask, f.types);
+      auto b = reloaded->forward(f.ids, f.mask, f.types);
+      if constexpr (std::is_same_v<decltype(a), model::EncoderOutput>)
+        CHECK(max_diff(a.last_hidden_state, b.last_hidden_state) == 0);
+      else
+        CHECK(max_diff(a, b) == 0);
+    };
+    const std::string n = name;
+    if (n == "bert-seqcls") check(io::from_pretrained<model::SequenceClassifier<>>(fixtures / name));
+    if (n == "roberta-mlm") check(io::from_pretrained<model::MaskedLM<>>(fixtures / name));
+    if (n == "bert-base") check(io::from_pretrained<model::EncoderModel<>>(fixtures / name));
+    // Every key HF wrote (less tied or buffer tensors) is in ours, and nothing else.
+    std::set<std::string> ours, theirs;
+    for (auto& [k, t] : io::load_safetensors(dir / "model.safetensors").tensors) ours.insert(k);
+    for (auto& [k, t] : io::load_safetensors(fixtures / name / "model.safetensors").tensors)
+      if (!io::detail::is_ignored_key(k)) theirs.insert(k);
+    CHECK(ours == theirs);
+    auto config = nlohmann::json::parse(std::ifstream(dir / "config.json"));
+    auto hf = nlohmann::json::parse(std::ifstream(fixtures / name / "config.json"));
+    CHECK(config["architectures"] == hf["architectures"]);
+    fs::remove_all(dir);
+  }
+}
+
+TEST_CASE("a base checkpoint loads into a task model, whose head starts fresh", "[model][checkpoint]") {
+  io::load_report r;
+  auto m = io::from_pretrained<model::SequenceClassifier<>>(fixtures / "bert-base", &r);
+  CHECK(r.newly_initialized == std::vector<std::string>{"classifier.weight", "classifier.bias"});
+  CHECK(r.unused.empty());
+  // ...and a task checkpoint into a base model, whose head tensors are reported unused.
+  auto base = io::from_pretrained<model::EncoderModel<>>(fixtures / "roberta-mlm", &r);
+  CHECK(!r.unused.empty());
+  CHECK(r.newly_initialized == std::vector<std::string>{"pooler.dense.weight", "pooler.dense.bias"});
+  auto f = read_io("roberta-base");
+  torch::NoGradGuard ng;
+  base->eval();
+  CHECK(base->forward(f.ids, f.mask).last_hidden_state.size(2) == 32);
+}
+
+TEST_CASE("checkpoint errors name the file and the tensor", "[model][checkpoint][errors]") {
+  const auto dir = scratch("bad-ckpt");
+  fs::copy(fixtures / "bert-base", dir / "m");
+  auto weights = io::load_safetensors(dir / "m" / "model.safetensors");
+  auto rewrite = [&](auto&& edit) {
+    std::vector<std::pair<std::string, torch::Tensor>> t = weights.tensors;
+    edit(t);
+    io::save_safetensors(dir / "m" / "model.safetensors", t);
+  };
+  SECTION("a missing backbone tensor") {
+    rewrite([](auto& t) {
+      std::erase_if(t, [](auto& kv) { return kv.first == "encoder.layer.1.attention.self.key.weight"; });
+    });
+    REQUIRE_THROWS_WITH(io::from_pretrained<model::EncoderModel<>>(dir / "m"),
+                        Catch::Contains("model.safetensors") &&
+                            Catch::Contains("missing tensor 'encoder.layer.1.attention.self.key.weight'"));
+  }
+  SECTION("a shape that disagrees with config.json") {
+    rewrite([](auto& t) {
+      for (auto& kv : t)
+        if (kv.first == "encoder.layer.0.intermediate.dense.weight") kv.second = torch::zeros({36, 32});
+    });
+    REQUIRE_THROWS_WITH(io::from_pretrained<model::EncoderModel<>>(dir / "m"),
+                        Catch::Contains("'encoder.layer.0.intermediate.dense.weight' has shape [36, 32]"));
+  }
+  SECTION("a config field of the wrong type or value") {
+    auto j = nlohmann::json::parse(std::ifstream(dir / "m" / "config.json"));
+    j["num_attention_heads"] = 5;
+    std::ofstream(dir / "m" / "config.json") << j.dump();
+    REQUIRE_THROWS_WITH(io::from_pretrained<model::EncoderModel<>>(dir / "m"),
+                        Catch::Contains("config.json") && Catch::Contains("'hidden_size'") &&
+                            Catch::Contains("multiple of num_attention_heads"));
+    j["num_attention_heads"] = "four";
+    std::ofstream(dir / "m" / "config.json") << j.dump();
+    REQUIRE_THROWS_WITH(io::from_pretrained<model::EncoderModel<>>(dir / "m"),
+                        Catch::Contains("field 'num_attention_heads' has the wrong type"));
+    std::ofstream(dir / "m" / "config.json") << "{ not json";
+    REQUIRE_THROWS_WITH(io::from_pretrained<model::EncoderModel<>>(dir / "m"),
+                        Catch::Contains("config.json: is not valid JSON"));
+  }
+  SECTION("a checkpoint of the other architecture") {
+    REQUIRE_THROWS_WITH(io::load_weights(*model::SequenceClassifier<>(tiny(model::architecture::roberta)),
+                                         fixtures / "bert-seqcls" / "model.safetensors"),
+                        Catch::Contains("holds a 'bert' checkpoint but the model is 'roberta'"));
+  }
+  SECTION("no weights file") {
+    fs::remove(dir / "m" / "model.safetensors");
+    REQUIRE_THROWS_WITH(io::from_pretrained<model::EncoderModel<>>(dir / "m"),
+                        Catch::Contains("model.safetensors: not found"));
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("bert-base and roberta-base have HF's parameter counts", "[model]") {
+  auto count = [](auto& m) {
+    std::int64_t n = 0;
+    for (auto& p : m->parameters()) n += p.numel();
+    return n;
+  };
+  model::EncoderModel<> bert(EncoderConfig::bert_base());
+  CHECK(count(bert) == 109'482'240);
+  model::EncoderModel<> roberta(EncoderConfig::roberta_base());
+  CHECK(count(roberta) == 124'645'632);
+}
+
+TEST_CASE("padding changes no output of the real tokens", "[model]") {
+  for (auto arch : {model::architecture::bert, model::architecture::roberta}) {
+    torch::manual_seed(3);
+    auto c = tiny(arch);
+    model::EncoderModel<> m(c);
+    m->eval();
+    torch::NoGradGuard ng;
+    auto ids = torch::randint(3, c.vocab_size, {2, 7}, torch::kLong);
+    auto short_out = m->forward(ids).last_hidden_state;
+    auto padded = torch::cat({ids, torch::full({2, 4}, c.pad_token_id, torch::kLong)}, 1);
+    auto mask = torch::cat({torch::ones({2, 7}, torch::kLong), torch::zeros({2, 4}, torch::kLong)}, 1);
+    auto long_out = m->forward(padded, mask).last_hidden_state.slice(1, 0, 7);
+    CHECK(max_diff(short_out, long_out) < 1e-5);
+  }
+}
+
+TEST_CASE("fused and math attention agree, masks included", "[model][attention]") {
+  torch::manual_seed(0);
+  auto q = torch::randn({2, 3, 5, 8}), k = torch::randn({2, 3, 6, 8}), v = torch::randn({2, 3, 6, 8});
+  auto mask = model::additive_mask(torch::tensor({{1, 1, 1, 1, 0, 0}, {1, 1, 1, 1, 1, 1}}), torch::kFloat);
+  auto a = model::scaled_dot_product_attention(q, k, v, mask, 0.0, false);
+  auto b = model::scaled_dot_product_attention_math(q, k, v, mask, 0.0, false);
+  CHECK(max_diff(a, b) < 1e-5);
+  // A masked key has no influence.
+  auto v2 = v.clone();
+  v2.index_put_({0, torch::indexing::Slice(), 4}, 100.0);
+  CHECK(max_diff(model::scaled_dot_product_attention(q, k, v2, mask, 0.0, false)[0], a[0]) < 1e-5);
+}
+
+TEST_CASE("bad inputs get clear errors", "[model][errors]") {
+  auto c = tiny();
+  model::EncoderModel<> m(c);
+  REQUIRE_THROWS_WITH(m->forward(torch::tensor({{1, 2, 60}})), Catch::Contains("outside [0, vocab_size=60)"));
+  REQUIRE_THROWS_WITH(m->forward(torch::ones({1, 41}, torch::kLong)),
+                      Catch::Contains("max_position_embeddings is 40"));
+  REQUIRE_THROWS_WITH(m->forward(torch::ones({3}, torch::kLong)), Catch::Contains("[batch, seq]"));
+  REQUIRE_THROWS_WITH(m->forward(torch::ones({1, 3}, torch::kLong), {}, torch::full({1, 3}, 2, torch::kLong)),
+                      Catch::Contains("type_vocab_size=2"));
+  auto bad = c;
+  bad.hidden_act = "mish";
+  REQUIRE_THROWS_WITH(model::EncoderModel<>(bad), Catch::Contains("'hidden_act'"));
+}
+
+TEST_CASE("sites: every linear and LayerNorm site resolves to its HF-named module", "[model][sites]") {
+  model::EncoderModel<> m(tiny());
+  auto named = m->named_modules();
+  auto& layer = *m->layers[1];
+  for (auto s : model::linear_sites) {
+    const auto name = "encoder.layer.1." + std::string(s == model::site::query || s == model::site::key ||
+                                                                 s == model::site::value
+                                                             ? "attention.self."
+                                                             : "") +
+                      std::string(model::to_string(s));
+    INFO(name);
+    REQUIRE(named.contains(name));
+    CHECK(named[name].get() == layer.linear(s).ptr().get());
+  }
+  CHECK(named["encoder.layer.1.output.LayerNorm"].get() ==
+        layer.layer_norm(model::site::output_layer_norm).ptr().get());
+  CHECK(model::parse_site("attention.output.dense") == model::site::attention_output);
+  CHECK_THROWS_WITH(layer.linear(model::site::prefix), Catch::Contains("not a linear site"));
+}
+
+TEST_CASE("the classifier learns a toy task", "[model][train]") {
+  torch::manual_seed(1);
+  auto c = tiny();
+  c.hidden_dropout_prob = c.attention_probs_dropout_prob = 0;
+  model::SequenceClassifier<> m(c);
+  // Label: does token 5 occur in the sequence?
+  auto ids = torch::randint(6, c.vocab_size, {32, 6}, torch::kLong);
+  auto labels = torch::randint(0, 2, {32}, torch::kLong);
+  ids.index_put_({labels.to(torch::kBool), 2}, 5);
+  torch::optim::AdamW opt(m->parameters(), torch::optim::AdamWOptions(3e-3));
+  double first = 0, last = 0;
+  for (int step = 0; step < 60; ++step) {
+    auto loss = m->loss(m->forward(ids), labels);
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+    (step == 0 ? first : last) = loss.item<double>();
+  }
+  CHECK(last < 0.25 * first);
+}
+
+TEST_CASE("CUDA: fp32 matches CPU, bf16 autocast runs close", "[model][cuda]") {
+  if (!torch::cuda::is_available()) {
+    WARN("no CUDA device: CUDA checks skipped");
+    return;
+  }
+  auto f = read_io("bert-seqcls");
+  auto m = io::from_pretrained<model::SequenceClassifier<>>(fixtures / "bert-seqcls");
+  m->eval();
+  torch::NoGradGuard ng;
+  auto want = f.all.at("logits");
+  m->to(torch::kCUDA);
+  auto ids = f.ids.cuda(), mask = f.mask.cuda(), types = f.types.cuda();
+  CHECK(max_diff(m->forward(ids, mask, types).cpu(), want) < 1e-4);
+  train::autocast_guard bf16;
+  auto low = m->forward(ids, mask, types);
+  CHECK(low.scalar_type() == torch::kBFloat16);
+  CHECK(max_diff(low.to(torch::kFloat).cpu(), want) < 5e-2);
+}
