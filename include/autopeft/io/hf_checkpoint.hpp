@@ -108,6 +108,10 @@ inline load_report load_weights(torch::nn::Module& model, const fs::path& file) 
   for (auto& p : params) {
     const auto& k = p.key();
     auto it = source.find(k);
+    if (it == source.end() && ("." + k).find(".peft.") != std::string::npos) {
+      report.newly_initialized.push_back(k);  // PEFT modules are not part of a base checkpoint
+      continue;
+    }
     if (it == source.end()) {
       auto bare = k.substr(our_prefix.size());
       if (detail::is_backbone_key(bare) && !detail::starts_with(bare, "pooler."))
@@ -178,17 +182,19 @@ void save_pretrained(const Holder& model, const fs::path& dir, torch::Dtype dtyp
 }
 
 /// Builds a model of type Holder (e.g. model::SequenceClassifier<>) from an HF checkpoint
-/// directory. `report`, when given, receives what the load did.
-template <class Holder>
-Holder from_pretrained(const fs::path& dir, load_report* report = nullptr) {
+/// directory. `report`, when given, receives what the load did. With a PEFT plan, its modules
+/// are built after the weights are loaded (DoRA's magnitudes start from the pretrained norms).
+template <class Holder, class Plan = std::decay_t<decltype(std::declval<Holder&>()->peft())>>
+Holder from_pretrained(const fs::path& dir, load_report* report = nullptr, const Plan& plan = {}) {
   if (!fs::is_directory(dir)) throw file_error(dir, "is not a checkpoint directory");
   auto config = model::EncoderConfig::load(dir / "config.json");
-  Holder model(config);
+  Holder model(config, plan);
   const auto weights = dir / "model.safetensors";
   if (!fs::exists(weights))
     throw file_error(weights, "not found: the directory needs model.safetensors (pytorch_model.bin "
                               "is not read; convert it with safetensors' save_file)");
   auto r = load_weights(*model, weights);
+  model->reset_peft(plan);
   if (report) *report = std::move(r);
   return model;
 }

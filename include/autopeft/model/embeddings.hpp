@@ -23,7 +23,7 @@ inline torch::Tensor position_ids_for(const EncoderConfig& c, const torch::Tenso
 template <class Peft = no_peft>
 class EmbeddingsImpl : public torch::nn::Module {
  public:
-  explicit EmbeddingsImpl(EncoderConfig config) : config_(std::move(config)) {
+  explicit EmbeddingsImpl(EncoderConfig config, const Peft& peft = {}) : config_(std::move(config)) {
     word_embeddings = register_module(
         "word_embeddings",
         torch::nn::Embedding(torch::nn::EmbeddingOptions(config_.vocab_size, config_.hidden_size)
@@ -36,7 +36,7 @@ class EmbeddingsImpl : public torch::nn::Module {
     LayerNorm = register_module(
         "LayerNorm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({config_.hidden_size})
                                               .eps(config_.layer_norm_eps)));
-    hooks_.emplace(embedding_context{config_, *this}, *this);
+    hooks_.emplace(embedding_context{config_, *this}, peft, *this);
   }
 
   struct output {
@@ -50,7 +50,9 @@ class EmbeddingsImpl : public torch::nn::Module {
     check_ids(input_ids, token_type_ids);
     auto x = word_embeddings->forward(input_ids);
     const auto b = input_ids.size(0), s = input_ids.size(1);
-    const auto p = (**hooks_).prompt(x);
+    auto& hk = **hooks_;
+    const auto p = hk.prompt(x);
+    const auto shift = hk.position_offset();
     if (!attention_mask.defined()) attention_mask = torch::ones({b, s}, input_ids.options());
     if (!token_type_ids.defined()) token_type_ids = torch::zeros({b, s}, input_ids.options());
     torch::Tensor positions;
@@ -66,19 +68,30 @@ class EmbeddingsImpl : public torch::nn::Module {
     } else {
       positions = position_ids_for(config_, input_ids);
     }
+    if (shift > 0) {
+      // RoBERTa shifts only real tokens; padding keeps pad_token_id (as HF does).
+      positions = config_.model_type == architecture::roberta
+                      ? positions + shift * positions.ne(config_.pad_token_id)
+                      : positions + shift;
+    }
     const auto first = config_.model_type == architecture::roberta ? config_.pad_token_id + 1 : 0;
-    if (first + p + s > config_.max_position_embeddings)
+    if (first + p + s + shift > config_.max_position_embeddings)
       throw error("a sequence of " + std::to_string(p + s) + " tokens needs positions up to " +
-                  std::to_string(first + p + s - 1) + " but max_position_embeddings is " +
+                  std::to_string(first + p + s + shift - 1) + " but max_position_embeddings is " +
                   std::to_string(config_.max_position_embeddings) + ": truncate the input");
     x = x + position_embeddings->forward(positions) + token_type_embeddings->forward(token_type_ids);
-    x = LayerNorm->forward(x);
+    x = hk.layer_norm(x, *LayerNorm);
     x = torch::dropout(x, config_.hidden_dropout_prob, is_training());
     return {x, attention_mask};
   }
 
   [[nodiscard]] const EncoderConfig& config() const { return config_; }
   typename Peft::embedding_hooks& hooks() { return **hooks_; }
+  /// Rebuilds the PEFT modules for a new plan; the embedding weights are untouched.
+  void reset_peft(const Peft& peft) {
+    hooks_.reset();
+    hooks_.emplace(embedding_context{config_, *this}, peft, *this);
+  }
 
   torch::nn::Embedding word_embeddings{nullptr}, position_embeddings{nullptr},
       token_type_embeddings{nullptr};

@@ -20,7 +20,8 @@ namespace autopeft::model {
 template <class Peft = no_peft>
 class EncoderLayerImpl : public torch::nn::Module {
  public:
-  EncoderLayerImpl(EncoderConfig config, std::int64_t index)
+  EncoderLayerImpl(EncoderConfig config, std::int64_t index, const Peft& peft = {},
+                   torch::nn::Module* embeddings = nullptr)
       : config_(std::move(config)), index_(index), act_(config_.hidden_act) {
     const auto h = config_.hidden_size, i = config_.intermediate_size;
     auto ln = [&] {
@@ -39,7 +40,7 @@ class EncoderLayerImpl : public torch::nn::Module {
     auto out = register_module("output", std::make_shared<torch::nn::Module>("output"));
     output_dense = out->register_module("dense", torch::nn::Linear(i, h));
     output_layer_norm = out->register_module("LayerNorm", ln());
-    hooks_.emplace(layer_context{config_, index_, *this}, *this);
+    hooks_.emplace(layer_context{config_, index_, *this, embeddings}, peft, *this);
   }
 
   /// x [B, S, H]; mask additive [B, 1, 1, S] or undefined. Returns [B, S, H].
@@ -66,12 +67,12 @@ class EncoderLayerImpl : public torch::nn::Module {
     auto a = torch::dropout(hk.project(site::attention_output, ctx, *attention_dense),
                             config_.hidden_dropout_prob, is_training());
     a = hk.after_attention(a);
-    auto h = attention_layer_norm->forward(a + x);
+    auto h = hk.layer_norm(site::attention_layer_norm, a + x, *attention_layer_norm);
     auto f = act_(hk.project(site::intermediate, h, *intermediate_dense));
     f = torch::dropout(hk.project(site::output, f, *output_dense), config_.hidden_dropout_prob,
                        is_training());
     f = hk.after_ffn(f, h);
-    return output_layer_norm->forward(f + h);
+    return hk.layer_norm(site::output_layer_norm, f + h, *output_layer_norm);
   }
 
   /// The Linear module at a linear site.
@@ -96,6 +97,11 @@ class EncoderLayerImpl : public torch::nn::Module {
   [[nodiscard]] std::int64_t index() const { return index_; }
   [[nodiscard]] const EncoderConfig& config() const { return config_; }
   typename Peft::layer_hooks& hooks() { return **hooks_; }
+  /// Rebuilds the PEFT modules for a new plan; the layer's weights are untouched.
+  void reset_peft(const Peft& peft, torch::nn::Module* embeddings = nullptr) {
+    hooks_.reset();
+    hooks_.emplace(layer_context{config_, index_, *this, embeddings}, peft, *this);
+  }
 
   void pretty_print(std::ostream& os) const override {
     os << "autopeft::model::EncoderLayer(index=" << index_ << ", hidden=" << config_.hidden_size

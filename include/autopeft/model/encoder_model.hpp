@@ -24,14 +24,14 @@ struct EncoderOutput {
 template <class Peft = no_peft>
 class EncoderModelImpl : public torch::nn::Module {
  public:
-  explicit EncoderModelImpl(EncoderConfig config, bool add_pooling_layer = true)
-      : config_(std::move(config)) {
+  explicit EncoderModelImpl(EncoderConfig config, bool add_pooling_layer = true, Peft peft = {})
+      : config_(std::move(config)), peft_(std::move(peft)) {
     config_.validate();
-    embeddings = register_module("embeddings", Embeddings<Peft>(config_));
+    embeddings = register_module("embeddings", Embeddings<Peft>(config_, peft_));
     auto encoder = register_module("encoder", std::make_shared<torch::nn::Module>("encoder"));
     auto list = encoder->register_module("layer", torch::nn::ModuleList());
     for (std::int64_t i = 0; i < config_.num_hidden_layers; ++i) {
-      layers.emplace_back(config_, i);
+      layers.emplace_back(config_, i, peft_, embeddings.ptr().get());
       list->push_back(layers.back());
     }
     if (add_pooling_layer) {
@@ -40,6 +40,9 @@ class EncoderModelImpl : public torch::nn::Module {
     }
     init_weights();
   }
+
+  EncoderModelImpl(EncoderConfig config, Peft peft)
+      : EncoderModelImpl(std::move(config), true, std::move(peft)) {}
 
   /// input_ids [B, S] int64; attention_mask [B, S] (1 = token, 0 = padding) and
   /// token_type_ids [B, S] are optional.
@@ -81,6 +84,25 @@ class EncoderModelImpl : public torch::nn::Module {
   }
 
   [[nodiscard]] const EncoderConfig& config() const { return config_; }
+  /// The plan object: the options of the PEFT policies the model was built with.
+  [[nodiscard]] const Peft& peft() const { return peft_; }
+
+  /// Rebuilds every PEFT module for a new plan of the same family, on the resident backbone:
+  /// no backbone weight is copied, moved or reloaded. New modules are created on the device
+  /// and in the dtype of the word embeddings. Modules that derive from base weights (DoRA's
+  /// magnitude) read the weights the backbone holds now, so call this after loading them.
+  void reset_peft(Peft peft) {
+    peft_ = std::move(peft);
+    embeddings->reset_peft(peft_);
+    for (auto& layer : layers) layer->reset_peft(peft_, embeddings.ptr().get());
+    const auto& w = embeddings->word_embeddings->weight;
+    for (auto& p : named_parameters(true))
+      if (("." + p.key()).find(".peft.") != std::string::npos &&
+          (p.value().device() != w.device() || p.value().scalar_type() != w.scalar_type())) {
+        to(w.device(), w.scalar_type());
+        break;
+      }
+  }
   [[nodiscard]] bool has_pooler() const { return static_cast<bool>(pooler_dense); }
 
   void pretty_print(std::ostream& os) const override {
@@ -95,6 +117,7 @@ class EncoderModelImpl : public torch::nn::Module {
 
  private:
   EncoderConfig config_;
+  Peft peft_;
 };
 
 template <class Peft = no_peft>

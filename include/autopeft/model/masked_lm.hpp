@@ -11,9 +11,9 @@ namespace autopeft::model {
 template <class Peft = no_peft>
 class MaskedLMImpl : public torch::nn::Module {
  public:
-  explicit MaskedLMImpl(EncoderConfig config) : config_(std::move(config)) {
+  explicit MaskedLMImpl(EncoderConfig config, Peft peft = {}) : config_(std::move(config)) {
     const bool bert = config_.model_type == architecture::bert;
-    backbone = register_module(to_string(config_.model_type), EncoderModel<Peft>(config_, false));
+    backbone = register_module(to_string(config_.model_type), EncoderModel<Peft>(config_, false, std::move(peft)));
     const auto h = config_.hidden_size;
     auto ln = torch::nn::LayerNorm(torch::nn::LayerNormOptions({h}).eps(config_.layer_norm_eps));
     std::shared_ptr<torch::nn::Module> head;
@@ -52,6 +52,8 @@ class MaskedLMImpl : public torch::nn::Module {
   }
 
   [[nodiscard]] const EncoderConfig& config() const { return config_; }
+  [[nodiscard]] const Peft& peft() const { return backbone->peft(); }
+  void reset_peft(Peft peft) { backbone->reset_peft(std::move(peft)); }
 
   EncoderModel<Peft> backbone{nullptr};
   torch::nn::Linear dense{nullptr};

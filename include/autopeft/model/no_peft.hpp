@@ -26,6 +26,9 @@ struct layer_context {
   const EncoderConfig& config;
   std::int64_t index;
   torch::nn::Module& layer;
+  /// The model's embeddings module (built before the layers), where model-level PEFT modules
+  /// such as a prefix encoder live; null when a layer is built on its own.
+  torch::nn::Module* embeddings = nullptr;
 };
 
 /// What the embedding hooks see: the config and the embeddings module.
@@ -39,7 +42,7 @@ using prefix_kv = std::pair<torch::Tensor, torch::Tensor>;
 
 struct no_peft {
   struct layer_hooks {
-    explicit layer_hooks(const layer_context&) {}
+    layer_hooks(const layer_context&, const no_peft&) {}
     /// A linear site: returns the projection of x [.., in] through `base`, [.., out].
     torch::Tensor project(site, const torch::Tensor& x, torch::nn::LinearImpl& base) {
       return base.forward(x);
@@ -50,21 +53,34 @@ struct no_peft {
     torch::Tensor after_attention(torch::Tensor h) { return h; }
     /// h [B, S, H] at the after-FFN site; `ffn_input` [B, S, H] feeds a parallel module.
     torch::Tensor after_ffn(torch::Tensor h, const torch::Tensor& /*ffn_input*/) { return h; }
+    /// A LayerNorm site: returns base(x), x [B, S, H].
+    torch::Tensor layer_norm(site, const torch::Tensor& x, torch::nn::LayerNormImpl& base) {
+      return base.forward(x);
+    }
   };
   struct embedding_hooks {
-    explicit embedding_hooks(const embedding_context&) {}
+    embedding_hooks(const embedding_context&, const no_peft&) {}
     /// Prepends virtual tokens to word embeddings [B, S, H]; returns how many it added.
     std::int64_t prompt(torch::Tensor& /*inputs_embeds*/) { return 0; }
+    /// How far positions are shifted (HF shifts them by the prefix length when a prefix is
+    /// passed as past keys and values).
+    std::int64_t position_offset() { return 0; }
+    /// The embeddings LayerNorm site.
+    torch::Tensor layer_norm(const torch::Tensor& x, torch::nn::LayerNormImpl& base) {
+      return base.forward(x);
+    }
   };
 };
 
 /// Holds a hook object: as a registered sub-module when it is a LibTorch module (so its
 /// parameters move with .to() and appear in named_parameters()), as a plain member otherwise.
+/// Hooks are built from the context and the plan object (the runtime options of the plan's
+/// policies).
 template <class Hooks>
 struct hook_holder {
   Hooks hooks;
-  template <class Ctx>
-  hook_holder(const Ctx& ctx, torch::nn::Module&) : hooks(ctx) {}
+  template <class Ctx, class Plan>
+  hook_holder(const Ctx& ctx, const Plan& plan, torch::nn::Module&) : hooks(ctx, plan) {}
   Hooks& operator*() { return hooks; }
   Hooks* operator->() { return &hooks; }
 };
@@ -73,9 +89,13 @@ template <class Hooks>
   requires std::derived_from<Hooks, torch::nn::Module>
 struct hook_holder<Hooks> {
   std::shared_ptr<Hooks> hooks;
-  template <class Ctx>
-  hook_holder(const Ctx& ctx, torch::nn::Module& owner)
-      : hooks(owner.register_module("peft", std::make_shared<Hooks>(ctx))) {}
+  template <class Ctx, class Plan>
+  hook_holder(const Ctx& ctx, const Plan& plan, torch::nn::Module& owner)
+      : hooks(std::make_shared<Hooks>(ctx, plan)) {
+    // A rebuilt hook (reset_peft) replaces the previous one under the same name.
+    if (owner.named_children().contains("peft")) owner.replace_module("peft", hooks);
+    else owner.register_module("peft", hooks);
+  }
   Hooks& operator*() { return *hooks; }
   Hooks* operator->() { return hooks.get(); }
 };

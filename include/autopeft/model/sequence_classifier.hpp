@@ -12,9 +12,9 @@ namespace autopeft::model {
 template <class Peft = no_peft>
 class SequenceClassifierImpl : public torch::nn::Module {
  public:
-  explicit SequenceClassifierImpl(EncoderConfig config) : config_(std::move(config)) {
+  explicit SequenceClassifierImpl(EncoderConfig config, Peft peft = {}) : config_(std::move(config)) {
     const bool bert = config_.model_type == architecture::bert;
-    backbone = register_module(to_string(config_.model_type), EncoderModel<Peft>(config_, bert));
+    backbone = register_module(to_string(config_.model_type), EncoderModel<Peft>(config_, bert, std::move(peft)));
     const auto h = config_.hidden_size;
     if (bert) {
       classifier = register_module("classifier", torch::nn::Linear(h, config_.num_labels));
@@ -54,6 +54,8 @@ class SequenceClassifierImpl : public torch::nn::Module {
   }
 
   [[nodiscard]] const EncoderConfig& config() const { return config_; }
+  [[nodiscard]] const Peft& peft() const { return backbone->peft(); }
+  void reset_peft(Peft peft) { backbone->reset_peft(std::move(peft)); }
 
   EncoderModel<Peft> backbone{nullptr};
   torch::nn::Linear dense{nullptr};       ///< RoBERTa's classifier.dense; null for BERT

@@ -2,6 +2,7 @@
 // RAII mixed precision for CUDA: inside the guard, matmuls and linears run in `dtype` (bf16 by
 // default) while reductions such as softmax and LayerNorm stay in fp32, as torch.autocast does.
 // On a build or machine without CUDA the guard does nothing.
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 namespace autopeft::train {

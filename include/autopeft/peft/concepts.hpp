@@ -1,0 +1,123 @@
+#pragma once
+// The PEFT policy concept: what a PEFT method must provide to plug into autopeft.
+//
+// A policy is a value type holding the method's options (fluent setters with defaults, named as
+// in HF PEFT: r, lora_alpha, lora_dropout, target_modules, num_virtual_tokens, ...). The minimal
+// members are:
+//
+//   static constexpr std::string_view name;            // "lora": the module name of its modules
+//   using layer_module = M;                             // a torch::nn::Module built per layer, or void
+//   std::shared_ptr<M> build_layer(const model::layer_context&) const;   // null: not in this layer
+//   using model_module = E;                             // a torch::nn::Module built once, or void
+//   std::shared_ptr<E> build_model(const model::embedding_context&) const;
+//   std::int64_t trainable_parameters(const model::EncoderConfig&) const;  // closed form
+//
+// A layer module takes part at the sites it implements (each optional):
+//   torch::Tensor transform_input(model::site, const torch::Tensor& x);               // linear, before
+//   torch::Tensor transform_output(model::site, const torch::Tensor& x, torch::Tensor y,
+//                                  torch::nn::LinearImpl& base);                     // linear, after
+//   std::optional<model::prefix_kv> prefix(std::int64_t batch);                       // attention
+//   torch::Tensor after_attention(torch::Tensor h);
+//   torch::Tensor after_ffn(torch::Tensor h, const torch::Tensor& ffn_input);
+//   std::optional<torch::Tensor> layer_norm(model::site, const torch::Tensor& x,
+//                                           torch::nn::LayerNormImpl& base);
+// A model module may implement prompt(inputs_embeds&) -> count, position_offset() and
+// layer_norm(x, base) for the embeddings. Selective methods add
+//   bool trains_base(const std::string& parameter_name) const;
+//
+// A model implementation, a per-layer learned scale on the FFN output (14 lines):
+//
+//   struct ffn_scale {
+//     static constexpr std::string_view name = "ffn_scale";
+//     struct module : torch::nn::Module {
+//       torch::Tensor s;
+//       explicit module(std::int64_t h) { s = register_parameter("s", torch::ones({h})); }
+//       torch::Tensor after_ffn(torch::Tensor h, const torch::Tensor&) { return h * s; }
+//     };
+//     using layer_module = module;
+//     using model_module = void;
+//     std::shared_ptr<module> build_layer(const model::layer_context& c) const {
+//       return std::make_shared<module>(c.config.hidden_size);
+//     }
+//     std::int64_t trainable_parameters(const model::EncoderConfig& c) const {
+//       return c.num_hidden_layers * c.hidden_size;
+//     }
+//   };
+//
+// examples/custom_policy.cpp is a complete, tested example.
+#include <autopeft/model/encoder_config.hpp>
+#include <autopeft/model/no_peft.hpp>
+
+#include <torch/torch.h>
+
+#include <concepts>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <type_traits>
+
+namespace autopeft::peft {
+
+namespace detail {
+template <class P>
+concept has_name = requires { { P::name } -> std::convertible_to<std::string_view>; };
+template <class P>
+concept has_module_types = requires {
+  typename P::layer_module;
+  typename P::model_module;
+};
+template <class P>
+concept has_count = requires(const P& p, const model::EncoderConfig& c) {
+  { p.trainable_parameters(c) } -> std::convertible_to<std::int64_t>;
+};
+template <class P>
+concept builds_layer = std::is_void_v<typename P::layer_module> ||
+    requires(const P& p, const model::layer_context& c) {
+      { p.build_layer(c) } -> std::convertible_to<std::shared_ptr<typename P::layer_module>>;
+    };
+template <class P>
+concept builds_model = std::is_void_v<typename P::model_module> ||
+    requires(const P& p, const model::embedding_context& c) {
+      { p.build_model(c) } -> std::convertible_to<std::shared_ptr<typename P::model_module>>;
+    };
+}  // namespace detail
+
+/// A PEFT policy (see the header comment for the members and a model implementation).
+template <class P>
+concept policy = std::copy_constructible<P> && detail::has_name<P> && detail::has_module_types<P> &&
+                 detail::has_count<P> && detail::builds_layer<P> && detail::builds_model<P>;
+
+template <class>
+inline constexpr bool dependent_false = false;
+
+/// Checks a candidate policy at an entry point and stops at the first missing member, so the
+/// compiler prints one readable message.
+template <class P>
+constexpr bool check_policy() {
+  if constexpr (!detail::has_name<P>) {
+    static_assert(dependent_false<P>,
+                  "autopeft::peft::policy: the type lacks `static constexpr std::string_view name` "
+                  "(see include/autopeft/peft/concepts.hpp and examples/custom_policy.cpp)");
+  } else if constexpr (!detail::has_module_types<P>) {
+    static_assert(dependent_false<P>,
+                  "autopeft::peft::policy: the type lacks `using layer_module = ...;` or "
+                  "`using model_module = ...;` (void for none; see peft/concepts.hpp)");
+  } else if constexpr (!detail::has_count<P>) {
+    static_assert(dependent_false<P>,
+                  "autopeft::peft::policy: the type lacks `std::int64_t "
+                  "trainable_parameters(const model::EncoderConfig&) const` (see peft/concepts.hpp)");
+  } else if constexpr (!detail::builds_layer<P>) {
+    static_assert(dependent_false<P>,
+                  "autopeft::peft::policy: the type lacks `std::shared_ptr<layer_module> "
+                  "build_layer(const model::layer_context&) const` (see peft/concepts.hpp)");
+  } else if constexpr (!detail::builds_model<P>) {
+    static_assert(dependent_false<P>,
+                  "autopeft::peft::policy: the type lacks `std::shared_ptr<model_module> "
+                  "build_model(const model::embedding_context&) const` (see peft/concepts.hpp)");
+  } else if constexpr (!std::copy_constructible<P>) {
+    static_assert(dependent_false<P>, "autopeft::peft::policy: the type must be copy-constructible");
+  }
+  return policy<P>;
+}
+
+}  // namespace autopeft::peft

@@ -1,0 +1,122 @@
+#pragma once
+// LoRA (Hu et al., 2021, "LoRA: Low-Rank Adaptation of Large Language Models"), with rsLoRA
+// scaling (Kalajdzievski, 2023) and DoRA (Liu et al., 2024, "Weight-Decomposed Low-Rank
+// Adaptation").
+//
+//   LoRA:  y = W x + b + s · B A dropout(x),  A ∈ R^{r×in} (kaiming-uniform), B ∈ R^{out×r} (zero),
+//          s = lora_alpha / r, or lora_alpha / √r with use_rslora.
+//   DoRA:  y = m ⊙ (W + s B A) x / ‖W + s B A‖_row + b, with the norm detached from the graph
+//          (as the paper and HF PEFT do) and m initialised to ‖W‖_row.
+// Trainable parameters per site: r (in + out), plus out for DoRA's magnitude.
+// Options and their defaults are HF PEFT's LoraConfig.
+#include <autopeft/peft/linear_sites.hpp>
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+namespace autopeft::peft {
+
+class lora_site : public torch::nn::Module {
+ public:
+  lora_site(std::int64_t in, std::int64_t out, std::int64_t r, double scaling, double dropout,
+            bool init_zero_b, bool dora, const torch::nn::LinearImpl& base)
+      : scaling_(scaling), dropout_(dropout) {
+    lora_A = register_module("lora_A", torch::nn::Linear(torch::nn::LinearOptions(in, r).bias(false)));
+    lora_B = register_module("lora_B", torch::nn::Linear(torch::nn::LinearOptions(r, out).bias(false)));
+    torch::NoGradGuard ng;
+    torch::nn::init::kaiming_uniform_(lora_A->weight, std::sqrt(5.0));
+    if (init_zero_b) lora_B->weight.zero_();
+    else torch::nn::init::kaiming_uniform_(lora_B->weight, std::sqrt(5.0));
+    if (dora) {
+      magnitude = register_parameter("lora_magnitude_vector", weight_norm(base.weight).clone());
+    }
+  }
+
+  /// s · B A, the low-rank update of the base weight [out, in].
+  [[nodiscard]] torch::Tensor delta_weight() const {
+    return torch::matmul(lora_B->weight, lora_A->weight) * scaling_;
+  }
+
+  torch::Tensor output(const torch::Tensor& x, torch::Tensor y, torch::nn::LinearImpl& base) {
+    if (merged_) return y;
+    auto xd = dropout_ > 0 && is_training() ? torch::dropout(x, dropout_, true) : x;
+    auto low = lora_B->forward(lora_A->forward(xd));
+    if (!magnitude.defined()) return y + low * scaling_;
+    auto norm = weight_norm(base.weight.to(low.scalar_type()) + delta_weight().detach().to(low.scalar_type())).detach();
+    auto scale = magnitude / norm;
+    auto base_out = base.bias.defined() ? y - base.bias : y;
+    if (dropout_ > 0 && is_training()) base_out = torch::linear(xd, base.weight);
+    return y + (scale - 1) * base_out + scale * low * scaling_;
+  }
+
+  /// Folds the update into the base weight (outputs unchanged); unmerge() undoes it.
+  void merge(torch::nn::LinearImpl& base) {
+    if (merged_) return;
+    torch::NoGradGuard ng;
+    auto updated = base.weight + delta_weight().to(base.weight.scalar_type());
+    if (magnitude.defined()) {
+      merged_norm_ = weight_norm(updated);
+      updated = updated * (magnitude / merged_norm_).unsqueeze(1);
+    }
+    base.weight.copy_(updated);
+    merged_ = true;
+  }
+  void unmerge(torch::nn::LinearImpl& base) {
+    if (!merged_) return;
+    torch::NoGradGuard ng;
+    auto w = base.weight.clone();
+    if (magnitude.defined()) w = w / (magnitude / merged_norm_).unsqueeze(1);
+    base.weight.copy_(w - delta_weight().to(w.scalar_type()));
+    merged_ = false;
+  }
+  [[nodiscard]] bool merged() const { return merged_; }
+  [[nodiscard]] double scaling() const { return scaling_; }
+
+  torch::nn::Linear lora_A{nullptr}, lora_B{nullptr};
+  torch::Tensor magnitude;  ///< DoRA's m [out]; undefined for LoRA
+
+ private:
+  static torch::Tensor weight_norm(const torch::Tensor& w) { return w.norm(2, {1}); }
+  double scaling_, dropout_;
+  bool merged_ = false;
+  torch::Tensor merged_norm_;
+};
+
+/// Example:
+///   auto p = peft::lora{}.r(8).lora_alpha(16).target_modules({"query", "value"});
+///   auto dora = peft::lora{}.r(4).use_dora(true).target_modules({"query", "key", "value"});
+struct lora : linear_policy<lora> {
+  static constexpr std::string_view name = "lora";
+  using site_module = lora_site;
+  using layer_module = linear_sites_module<lora_site>;
+  using model_module = void;
+
+  TORCH_ARG(std::int64_t, r) = 8;
+  TORCH_ARG(double, lora_alpha) = 8;
+  TORCH_ARG(double, lora_dropout) = 0.0;
+  TORCH_ARG(targets, target_modules) = targets{"query", "value"};
+  TORCH_ARG(std::vector<std::int64_t>, layers_to_transform) = {};
+  TORCH_ARG(bool, use_rslora) = false;
+  TORCH_ARG(bool, use_dora) = false;
+  /// true: B = 0 (the update starts at zero); false: B kaiming-uniform as A (for tests).
+  TORCH_ARG(bool, init_lora_weights) = true;
+
+ public:  // TORCH_ARG leaves the access private
+
+  [[nodiscard]] double scaling() const {
+    return use_rslora_ ? lora_alpha_ / std::sqrt(static_cast<double>(r_)) : lora_alpha_ / static_cast<double>(r_);
+  }
+
+  std::shared_ptr<lora_site> build_site(const model::layer_context&, model::site,
+                                        torch::nn::LinearImpl& base) const {
+    if (r_ <= 0) throw error("lora: option 'r' must be positive, got " + std::to_string(r_));
+    return std::make_shared<lora_site>(base.options.in_features(), base.options.out_features(), r_,
+                                       scaling(), lora_dropout_, init_lora_weights_, use_dora_, base);
+  }
+  [[nodiscard]] std::int64_t site_parameters(std::int64_t in, std::int64_t out) const {
+    return r_ * (in + out) + (use_dora_ ? out : 0);
+  }
+};
+
+}  // namespace autopeft::peft

@@ -1,0 +1,216 @@
+#pragma once
+// plan<Ps...>: a family of PEFT policies, compiled into the encoder's hook protocol.
+//
+// The model types are templates over a plan: `model::SequenceClassifier<plan<lora, ia3>>` holds,
+// in each layer, exactly one slot per policy of the family whose `layer_module` is not void, and
+// nothing else. A policy absent from the family has no member, no parameter and no call.
+// The plan object carries the policies' runtime options and the AutoPEFT per-layer switch:
+//
+//   using family = peft::plan<peft::lora, peft::prefix_tuning>;
+//   family p{peft::lora{}.r(8).target_modules({"query", "value"}),
+//            peft::prefix_tuning{}.num_virtual_tokens(10)};
+//   model::SequenceClassifier<family> m(config, p);
+//
+// Order matters where sites chain: linear sites apply input transforms, the base projection and
+// output transforms in family order; after-attention and after-FFN modules chain in family
+// order (so `plan<serial_adapter, parallel_adapter>` computes f + SA(f) + PA(x)).
+#include <autopeft/model/no_peft.hpp>
+#include <autopeft/model/site.hpp>
+#include <autopeft/peft/concepts.hpp>
+
+#include <torch/torch.h>
+
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+namespace autopeft::peft {
+
+namespace detail {
+struct no_slot {};
+template <class M>
+using slot_t = std::conditional_t<std::is_void_v<M>, no_slot, std::shared_ptr<M>>;
+
+template <class Tuple, class F>
+void for_each_slot(Tuple& t, F&& f) {
+  std::apply([&](auto&... s) { (f(s), ...); }, t);
+}
+}  // namespace detail
+
+template <class... Ps>
+class plan {
+  static_assert((check_policy<Ps>() && ...), "autopeft::peft::plan: every member must be a policy");
+
+ public:
+  std::tuple<Ps...> policies;
+  /// AutoPEFT's per-layer switch: layer i carries modules only when layers[i] (empty: all on).
+  std::vector<bool> layers;
+
+  plan() = default;
+  explicit plan(Ps... ps) : policies(std::move(ps)...) {}
+
+  plan& layers_on(std::vector<bool> mask) {
+    layers = std::move(mask);
+    return *this;
+  }
+  [[nodiscard]] bool layer_on(std::int64_t i) const {
+    return layers.empty() || (i < static_cast<std::int64_t>(layers.size()) && layers[i]);
+  }
+  template <class P>
+  [[nodiscard]] const P& get() const { return std::get<P>(policies); }
+  template <class P>
+  P& get() { return std::get<P>(policies); }
+
+  /// Sum of the policies' closed-form counts.
+  [[nodiscard]] std::int64_t trainable_parameters(const model::EncoderConfig& c) const {
+    return std::apply([&](const auto&... p) { return (std::int64_t{0} + ... + p.trainable_parameters(c)); },
+                      policies);
+  }
+
+  /// True when some policy trains this base (backbone) parameter (selective methods).
+  [[nodiscard]] bool trains_base(const std::string& name) const {
+    bool any = false;
+    std::apply([&](const auto&... p) {
+      ((any = any || [&] {
+          if constexpr (requires { p.trains_base(name); }) return p.trains_base(name);
+          else return false;
+        }()),
+       ...);
+    }, policies);
+    return any;
+  }
+
+  class layer_hooks : public torch::nn::Module {
+   public:
+    layer_hooks(const model::layer_context& ctx, const plan& p) {
+      if (!p.layer_on(ctx.index)) return;
+      build<0>(ctx, p);
+    }
+
+    torch::Tensor project(model::site s, const torch::Tensor& x, torch::nn::LinearImpl& base) {
+      torch::Tensor in = x;
+      detail::for_each_slot(slots_, [&](auto& m) {
+        if constexpr (requires { m->transform_input(s, in); })
+          if (m) in = m->transform_input(s, in);
+      });
+      auto y = base.forward(in);
+      detail::for_each_slot(slots_, [&](auto& m) {
+        if constexpr (requires { m->transform_output(s, x, y, base); })
+          if (m) y = m->transform_output(s, x, std::move(y), base);
+      });
+      return y;
+    }
+
+    std::optional<model::prefix_kv> prefix(std::int64_t batch) {
+      std::optional<model::prefix_kv> kv;
+      detail::for_each_slot(slots_, [&](auto& m) {
+        if constexpr (requires { m->prefix(batch); })
+          if (m)
+            if (auto more = m->prefix(batch)) {
+              kv = kv ? model::prefix_kv{torch::cat({kv->first, more->first}, 2),
+                                         torch::cat({kv->second, more->second}, 2)}
+                      : *more;
+            }
+      });
+      return kv;
+    }
+
+    torch::Tensor after_attention(torch::Tensor h) {
+      detail::for_each_slot(slots_, [&](auto& m) {
+        if constexpr (requires { m->after_attention(h); })
+          if (m) h = m->after_attention(std::move(h));
+      });
+      return h;
+    }
+
+    torch::Tensor after_ffn(torch::Tensor h, const torch::Tensor& ffn_input) {
+      detail::for_each_slot(slots_, [&](auto& m) {
+        if constexpr (requires { m->after_ffn(h, ffn_input); })
+          if (m) h = m->after_ffn(std::move(h), ffn_input);
+      });
+      return h;
+    }
+
+    torch::Tensor layer_norm(model::site s, const torch::Tensor& x, torch::nn::LayerNormImpl& base) {
+      std::optional<torch::Tensor> y;
+      detail::for_each_slot(slots_, [&](auto& m) {
+        if constexpr (requires { m->layer_norm(s, x, base); })
+          if (m && !y) y = m->layer_norm(s, x, base);
+      });
+      return y ? *y : base.forward(x);
+    }
+
+    /// The layer module of policy P in this layer (null when the layer does not carry it).
+    template <class P>
+    auto module() {
+      constexpr auto i = index_of<P>();
+      return std::get<i>(slots_);
+    }
+
+   private:
+    template <class P, std::size_t I = 0>
+    static constexpr std::size_t index_of() {
+      if constexpr (std::is_same_v<P, std::tuple_element_t<I, std::tuple<Ps...>>>) return I;
+      else return index_of<P, I + 1>();
+    }
+    template <std::size_t I>
+    void build(const model::layer_context& ctx, const plan& p) {
+      if constexpr (I < sizeof...(Ps)) {
+        using P = std::tuple_element_t<I, std::tuple<Ps...>>;
+        if constexpr (!std::is_void_v<typename P::layer_module>) {
+          if (auto m = std::get<I>(p.policies).build_layer(ctx))
+            std::get<I>(slots_) = register_module(std::string(P::name), m);
+        }
+        build<I + 1>(ctx, p);
+      }
+    }
+    std::tuple<detail::slot_t<typename Ps::layer_module>...> slots_;
+  };
+
+  class embedding_hooks : public torch::nn::Module {
+   public:
+    embedding_hooks(const model::embedding_context& ctx, const plan& p) { build<0>(ctx, p); }
+
+    std::int64_t prompt(torch::Tensor& inputs_embeds) {
+      std::int64_t n = 0;
+      detail::for_each_slot(slots_, [&](auto& m) {
+        if constexpr (requires { m->prompt(inputs_embeds); })
+          if (m) n += m->prompt(inputs_embeds);
+      });
+      return n;
+    }
+    std::int64_t position_offset() {
+      std::int64_t n = 0;
+      detail::for_each_slot(slots_, [&](auto& m) {
+        if constexpr (requires { m->position_offset(); })
+          if (m) n += m->position_offset();
+      });
+      return n;
+    }
+    torch::Tensor layer_norm(const torch::Tensor& x, torch::nn::LayerNormImpl& base) {
+      std::optional<torch::Tensor> y;
+      detail::for_each_slot(slots_, [&](auto& m) {
+        if constexpr (requires { m->layer_norm(x, base); })
+          if (m && !y) y = m->layer_norm(x, base);
+      });
+      return y ? *y : base.forward(x);
+    }
+
+   private:
+    template <std::size_t I>
+    void build(const model::embedding_context& ctx, const plan& p) {
+      if constexpr (I < sizeof...(Ps)) {
+        using P = std::tuple_element_t<I, std::tuple<Ps...>>;
+        if constexpr (!std::is_void_v<typename P::model_module>) {
+          if (auto m = std::get<I>(p.policies).build_model(ctx))
+            std::get<I>(slots_) = register_module(std::string(P::name), m);
+        }
+        build<I + 1>(ctx, p);
+      }
+    }
+    std::tuple<detail::slot_t<typename Ps::model_module>...> slots_;
+  };
+};
+
+}  // namespace autopeft::peft
