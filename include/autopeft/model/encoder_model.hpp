@@ -39,6 +39,8 @@ class EncoderModelImpl : public torch::nn::Module {
       pooler_dense = pooler->register_module("dense", torch::nn::Linear(config_.hidden_size, config_.hidden_size));
     }
     init_weights();
+    // PEFT modules that derive from base weights (DoRA, prompt TEXT init) see the initialised ones.
+    if constexpr (!std::is_same_v<Peft, no_peft>) reset_peft(peft_);
   }
 
   EncoderModelImpl(EncoderConfig config, Peft peft)

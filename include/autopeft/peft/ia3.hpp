@@ -1,0 +1,140 @@
+#pragma once
+// (IA)³ (Liu et al., 2022, "Few-Shot Parameter-Efficient Fine-Tuning is Better and Cheaper than
+// In-Context Learning"): learned vectors that rescale activations.
+//
+//   attention-type site:   y = l ⊙ (W x + b),        l ∈ R^{out}   (HF: ia3_l [out, 1])
+//   feedforward site:      y = W (l ⊙ x) + b,        l ∈ R^{in}    (HF: ia3_l [1, in])
+// l starts at ones (init_ia3_weights), so the backbone is unchanged until training moves it.
+// Merging folds l into W (and, at attention-type sites, into b); unmerging divides it out.
+//
+// Options and defaults are HF PEFT's IA3Config with bert's default mapping:
+//   target_modules      {"key", "value", "output.dense"}
+//   feedforward_modules {"output.dense"}; as in HF, a list entry selects every targeted path that
+//                       *ends with* it (plain suffix, no "." boundary), so "output.dense" also
+//                       makes attention.output.dense a feedforward site; a regex must match the
+//                       whole path. It must be a subset of target_modules (HF's check).
+//   layers_to_transform {} (all layers)
+//   init_ia3_weights    true: l = 1; false: l ~ N(0, 1) (HF's choice, for tests)
+// Trainable parameters per site: out (attention-type) or in (feedforward). For bert-base with the
+// defaults: 12 · (768 + 768 + 768 + 3072) = 64,512, HF PEFT's figure.
+#include <autopeft/error.hpp>
+#include <autopeft/peft/linear_sites.hpp>
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <regex>
+
+namespace autopeft::peft {
+
+class ia3_site : public torch::nn::Module {
+ public:
+  ia3_site(std::int64_t in, std::int64_t out, bool feedforward, bool init_ones) : feedforward_(feedforward) {
+    auto shape = feedforward ? std::vector<std::int64_t>{1, in} : std::vector<std::int64_t>{out, 1};
+    ia3_l = register_parameter("ia3_l", init_ones ? torch::ones(shape) : torch::randn(shape));
+  }
+
+  /// Feedforward sites scale the input x [.., in] before the base projection.
+  torch::Tensor input(const torch::Tensor& x) {
+    if (!feedforward_ || merged_) return x;
+    return x * ia3_l.flatten();
+  }
+  /// Attention-type sites scale the output y [.., out] (base bias included, as in HF).
+  torch::Tensor output(const torch::Tensor& /*x*/, torch::Tensor y, torch::nn::LinearImpl& /*base*/) {
+    if (feedforward_ || merged_) return y;
+    return y * ia3_l.flatten();
+  }
+
+  /// Folds l into the base weight (columns at feedforward sites, rows and bias otherwise).
+  void merge(torch::nn::LinearImpl& base) {
+    if (merged_) return;
+    torch::NoGradGuard ng;
+    auto l = ia3_l.to(base.weight.scalar_type());
+    base.weight.mul_(l);
+    if (!feedforward_ && base.bias.defined()) base.bias.mul_(l.flatten());
+    merged_ = true;
+  }
+  /// Divides l back out. HF adds 1e-8 to l; here the division is exact, so a zero entry (which
+  /// erased the base weights it scaled) cannot be undone and is an error.
+  void unmerge(torch::nn::LinearImpl& base) {
+    if (!merged_) return;
+    torch::NoGradGuard ng;
+    auto l = ia3_l.to(base.weight.scalar_type());
+    if ((l == 0).any().item<bool>())
+      throw error("ia3: cannot unmerge: ia3_l has zero entries, so the merged weights lost the base "
+                  "weights they scaled; keep a copy of the base weights before merging such a vector");
+    base.weight.div_(l);
+    if (!feedforward_ && base.bias.defined()) base.bias.div_(l.flatten());
+    merged_ = false;
+  }
+  [[nodiscard]] bool merged() const { return merged_; }
+  [[nodiscard]] bool feedforward() const { return feedforward_; }
+
+  torch::Tensor ia3_l;  ///< [out, 1] at attention-type sites, [1, in] at feedforward sites
+
+ private:
+  bool feedforward_;
+  bool merged_ = false;
+};
+
+/// Example:
+///   auto p = peft::ia3{};                                   // HF's bert defaults
+///   auto q = peft::ia3{}.target_modules({"query", "value", "intermediate.dense"})
+///                       .feedforward_modules({"intermediate.dense"});
+struct ia3 : linear_policy<ia3> {
+  static constexpr std::string_view name = "ia3";
+  using site_module = ia3_site;
+  using layer_module = linear_sites_module<ia3_site>;
+  using model_module = void;
+
+  TORCH_ARG(targets, target_modules) = targets{"key", "value", "output.dense"};
+  TORCH_ARG(targets, feedforward_modules) = targets{"output.dense"};
+  TORCH_ARG(std::vector<std::int64_t>, layers_to_transform) = {};
+  TORCH_ARG(bool, init_ia3_weights) = true;
+
+ public:  // TORCH_ARG leaves the access private
+
+  /// HF's `_check_target_module_feedforward`: regex full match, or a plain suffix of the path.
+  [[nodiscard]] bool is_feedforward(std::int64_t layer, model::site s) const {
+    const auto path = site_path(layer, s);
+    const auto& ff = feedforward_modules_;
+    if (ff.regex) return std::regex_match(path, std::regex(*ff.regex));
+    return std::any_of(ff.names.begin(), ff.names.end(), [&](const std::string& n) {
+      return path.size() >= n.size() && path.compare(path.size() - n.size(), n.size(), n) == 0;
+    });
+  }
+
+  std::shared_ptr<ia3_site> build_site(const model::layer_context& ctx, model::site s,
+                                       torch::nn::LinearImpl& base) const {
+    check();
+    return std::make_shared<ia3_site>(base.options.in_features(), base.options.out_features(),
+                                      is_feedforward(ctx.index, s), init_ia3_weights_);
+  }
+  [[nodiscard]] static std::int64_t site_parameters(std::int64_t in, std::int64_t out, bool feedforward) {
+    return feedforward ? in : out;
+  }
+  [[nodiscard]] std::int64_t trainable_parameters(const model::EncoderConfig& c) const {
+    check();
+    std::int64_t n = 0;
+    for (std::int64_t l = 0; l < c.num_hidden_layers; ++l)
+      for (auto s : model::linear_sites)
+        if (selects(l, s)) {
+          auto [in, out] = linear_shape(c, s);
+          n += site_parameters(in, out, is_feedforward(l, s));
+        }
+    return n;
+  }
+
+ private:
+  void check() const {
+    const auto& ff = feedforward_modules_;
+    if (ff.regex || target_modules_.regex) return;  // HF checks only two lists
+    for (const auto& n : ff.names)
+      if (std::find(target_modules_.names.begin(), target_modules_.names.end(), n) == target_modules_.names.end())
+        throw error("ia3: feedforward_modules entry '" + n +
+                    "' is not in target_modules; feedforward_modules must be a subset of target_modules "
+                    "(as in HF PEFT's IA3Config)");
+  }
+};
+
+}  // namespace autopeft::peft

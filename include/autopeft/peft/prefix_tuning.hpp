@@ -1,0 +1,130 @@
+#pragma once
+// Prefix tuning (Li & Liang, 2021, "Prefix-Tuning: Optimizing Continuous Prompts for
+// Generation") and, without the reparametrisation, deep prompts / P-tuning v2 (Liu et al., 2022).
+//
+// Every selected layer attends to P extra keys and values. They come from one model-level
+// prefix encoder, as in HF PEFT's PrefixEncoder:
+//   without projection: E ∈ R^{P × 2·L·H} (embedding),                 count P·2LH
+//   with projection:    tanh-MLP  E ∈ R^{P×H} → Linear(H, h) → tanh → Linear(h, 2LH),
+//                       count P·H + (H·h + h) + (h·2LH + 2LH),  h = encoder_hidden_size
+// (L = selected layers, H = hidden size). For layer j the keys are slice 2j and the values
+// slice 2j + 1 of the 2L axis, viewed as [heads, P, head_dim], as HF lays them out. As in HF,
+// positions of the real tokens are shifted by P (the prefix counts as past tokens).
+// The AutoPEFT reference uses the projection with h = 800.
+#include <autopeft/error.hpp>
+#include <autopeft/model/no_peft.hpp>
+#include <autopeft/peft/target.hpp>
+
+#include <torch/torch.h>
+
+namespace autopeft::peft {
+
+class prefix_encoder : public torch::nn::Module {
+ public:
+  prefix_encoder(std::int64_t virtual_tokens, std::int64_t hidden, std::int64_t layers,
+                 std::int64_t heads, bool projection, std::int64_t projection_hidden)
+      : p_(virtual_tokens), layers_(layers), heads_(heads), head_dim_(hidden / heads) {
+    const auto width = 2 * layers * hidden;
+    if (projection) {
+      embedding = register_module("embedding", torch::nn::Embedding(virtual_tokens, hidden));
+      transform = register_module(
+          "transform", torch::nn::Sequential(torch::nn::Linear(hidden, projection_hidden), torch::nn::Tanh(),
+                                             torch::nn::Linear(projection_hidden, width)));
+    } else {
+      embedding = register_module("embedding", torch::nn::Embedding(virtual_tokens, width));
+    }
+  }
+
+  /// Called at the prompt site, once per forward: computes every selected layer's prefix.
+  std::int64_t prompt(torch::Tensor& inputs_embeds) {
+    auto e = embedding->weight;
+    if (!transform.is_empty()) e = transform->forward(e);
+    // [P, 2L·H] -> [2L, heads, P, head_dim]
+    cache_ = e.to(inputs_embeds.scalar_type()).view({p_, 2 * layers_, heads_, head_dim_}).permute({1, 2, 0, 3});
+    return 0;
+  }
+  std::int64_t position_offset() const { return p_; }
+
+  /// Keys and values of the j-th selected layer, [B, heads, P, head_dim] each.
+  model::prefix_kv layer_kv(std::int64_t j, std::int64_t batch) const {
+    if (!cache_.defined()) throw error("prefix_tuning: the prefix was read before the embeddings ran");
+    return {cache_[2 * j].unsqueeze(0).expand({batch, heads_, p_, head_dim_}),
+            cache_[2 * j + 1].unsqueeze(0).expand({batch, heads_, p_, head_dim_})};
+  }
+
+  torch::nn::Embedding embedding{nullptr};
+  torch::nn::Sequential transform{nullptr};
+
+ private:
+  std::int64_t p_, layers_, heads_, head_dim_;
+  torch::Tensor cache_;
+};
+
+class prefix_layer : public torch::nn::Module {
+ public:
+  prefix_layer(std::shared_ptr<prefix_encoder> encoder, std::int64_t slot)
+      : encoder_(std::move(encoder)), slot_(slot) {}
+  std::optional<model::prefix_kv> prefix(std::int64_t batch) { return encoder_->layer_kv(slot_, batch); }
+
+ private:
+  std::shared_ptr<prefix_encoder> encoder_;  // owned by the embeddings' PEFT module
+  std::int64_t slot_;
+};
+
+/// Example:
+///   auto p = peft::prefix_tuning{}.num_virtual_tokens(20).prefix_projection(true).encoder_hidden_size(800);
+struct prefix_tuning {
+  static constexpr std::string_view name = "prefix_tuning";
+  using layer_module = prefix_layer;
+  using model_module = prefix_encoder;
+
+  TORCH_ARG(std::int64_t, num_virtual_tokens) = 20;
+  TORCH_ARG(bool, prefix_projection) = false;
+  /// Hidden width of the reparametrisation MLP; 0 means the model's hidden size (as HF).
+  TORCH_ARG(std::int64_t, encoder_hidden_size) = 0;
+  TORCH_ARG(std::vector<std::int64_t>, layers_to_transform) = {};
+
+ public:  // TORCH_ARG leaves the access private
+  [[nodiscard]] std::int64_t selected_layers(const model::EncoderConfig& c) const {
+    std::int64_t n = 0;
+    for (std::int64_t l = 0; l < c.num_hidden_layers; ++l) n += layer_selected(layers_to_transform_, l);
+    return n;
+  }
+  [[nodiscard]] std::int64_t projection_width(const model::EncoderConfig& c) const {
+    return encoder_hidden_size_ > 0 ? encoder_hidden_size_ : c.hidden_size;
+  }
+
+  std::shared_ptr<prefix_encoder> build_model(const model::embedding_context& ctx) const {
+    if (num_virtual_tokens_ <= 0) throw error("prefix_tuning: option 'num_virtual_tokens' must be positive");
+    const auto l = selected_layers(ctx.config);
+    if (l == 0) return nullptr;
+    return std::make_shared<prefix_encoder>(num_virtual_tokens_, ctx.config.hidden_size, l,
+                                            ctx.config.num_attention_heads, prefix_projection_,
+                                            projection_width(ctx.config));
+  }
+
+  std::shared_ptr<prefix_layer> build_layer(const model::layer_context& ctx) const {
+    if (!layer_selected(layers_to_transform_, ctx.index) || !ctx.embeddings) return nullptr;
+    auto named = ctx.embeddings->named_modules("", false);
+    auto it = named.find("peft." + std::string(name));
+    if (!it) throw error("prefix_tuning: the embeddings carry no prefix encoder");
+    auto encoder = std::dynamic_pointer_cast<prefix_encoder>(*it);
+    std::int64_t slot = 0;
+    for (std::int64_t l = 0; l < ctx.index; ++l) slot += layer_selected(layers_to_transform_, l);
+    return std::make_shared<prefix_layer>(encoder, slot);
+  }
+
+  [[nodiscard]] std::int64_t trainable_parameters(const model::EncoderConfig& c) const {
+    const auto l = selected_layers(c);
+    if (l == 0) return 0;
+    const auto p = num_virtual_tokens_, h = c.hidden_size, width = 2 * l * h;
+    if (!prefix_projection_) return p * width;
+    const auto e = projection_width(c);
+    return p * h + (h * e + e) + (e * width + width);
+  }
+};
+
+/// P-tuning v2's deep prompts are prefix tuning without the reparametrisation.
+using p_tuning_v2 = prefix_tuning;
+
+}  // namespace autopeft::peft

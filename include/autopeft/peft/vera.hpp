@@ -1,0 +1,185 @@
+#pragma once
+// VeRA (Kopiczko et al., 2024, "VeRA: Vector-based Random Matrix Adaptation"): one pair of frozen
+// random matrices shared by every adapted site, and two trained scaling vectors per site,
+//
+//   y = W x + b + Λ_b B Λ_d A dropout(x),   Λ_b = diag(vera_lambda_b) [out], Λ_d = diag(vera_lambda_d) [r],
+//   A = vera_A[:, :in] (vera_A [r, in_max]),  B = vera_B[:out, :] (vera_B [out_max, r]),
+// where in_max / out_max are the largest input / output sizes among the targeted sites (HF slices
+// one pair for sites of different shapes). A and B are drawn as in HF PEFT: a CPU generator seeded
+// with projection_prng_key, A then B, each uniform(±√3 · √2 / √fan_in) with fan_in their column
+// count, so the same key gives HF's bit-identical matrices (up to the CPU kernel of the LibTorch
+// version). Initialisation (init_weights, HF's): lambda_b = 0, lambda_d = d_initial, so ΔW = 0;
+// init_weights(false): lambda_b = 1, lambda_d ~ N(0, 1) (for tests).
+//
+// Where A and B live: once per model, as *buffers* (frozen, not parameters) of the model module
+// `vera_projection`, registered at `<backbone>.embeddings.peft.vera.{vera_A, vera_B}` (HF:
+// `base_model.model.vera_A.default`). Site modules hold an unregistered handle to it, so the
+// matrices exist once in memory, move with the model, and are counted by no parameter count. A
+// layer built on its own (no embeddings) gets a private copy per site, drawn from the same key.
+// save_projection(false) asks checkpoint writers to leave the buffers out (they are regenerated
+// from projection_prng_key), as HF's non-persistent BufferDict.
+//
+// Options and defaults are HF PEFT's VeraConfig (bert's default targets):
+//   r 256, target_modules {"query", "value"}, projection_prng_key 0, save_projection true,
+//   vera_dropout 0, d_initial 0.1, layers_to_transform {}, init_weights true.
+// Trainable parameters per site: r + out. bert-base, r = 256 on query and value:
+// 12 · 2 · (256 + 768) = 24,576, HF PEFT's figure.
+#include <autopeft/error.hpp>
+#include <autopeft/peft/linear_sites.hpp>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace autopeft::peft {
+
+/// The shared frozen pair: vera_A [r, in_max], vera_B [out_max, r] (buffers).
+class vera_projection : public torch::nn::Module {
+ public:
+  vera_projection(std::int64_t r, std::int64_t in_max, std::int64_t out_max, std::int64_t projection_prng_key) {
+    auto gen = at::detail::createCPUGenerator(static_cast<std::uint64_t>(projection_prng_key));
+    // HF's _kaiming_init: uniform(-b, b) with b = √3 · √2 / √fan_in, fan_in = size(1).
+    auto kaiming = [&](torch::Tensor t) {
+      const double std = std::sqrt(2.0) / std::sqrt(static_cast<double>(t.size(1)));
+      const double bound = std::sqrt(3.0) * std;
+      torch::NoGradGuard ng;
+      return t.uniform_(-bound, bound, gen);
+    };
+    vera_A = register_buffer("vera_A", kaiming(torch::empty({r, in_max})));
+    vera_B = register_buffer("vera_B", kaiming(torch::empty({out_max, r})));
+  }
+
+  torch::Tensor vera_A, vera_B;
+};
+
+class vera_site : public torch::nn::Module {
+ public:
+  vera_site(std::int64_t in, std::int64_t out, std::int64_t r, double d_initial, double dropout,
+            bool init_weights, std::shared_ptr<vera_projection> shared, bool owns_projection)
+      : in_(in), out_(out), dropout_(dropout), projection_(std::move(shared)) {
+    if (owns_projection) register_module("projection", projection_);
+    if (projection_->vera_A.size(0) != r || projection_->vera_A.size(1) < in || projection_->vera_B.size(0) < out)
+      throw error("vera: the shared projection (vera_A [" + std::to_string(projection_->vera_A.size(0)) + ", " +
+                  std::to_string(projection_->vera_A.size(1)) + "], vera_B [" +
+                  std::to_string(projection_->vera_B.size(0)) + ", r]) does not cover a site of shape [" +
+                  std::to_string(out) + ", " + std::to_string(in) + "] with r = " + std::to_string(r) +
+                  "; build the embeddings' model module with the same vera options as the layers");
+    vera_lambda_b = register_parameter("vera_lambda_b", init_weights ? torch::zeros({out}) : torch::ones({out}));
+    vera_lambda_d = register_parameter("vera_lambda_d",
+                                       init_weights ? torch::full({r}, d_initial) : torch::randn({r}));
+  }
+
+  /// A [r, in] and B [out, r], the slices of the shared pair this site uses.
+  [[nodiscard]] torch::Tensor A() const { return projection_->vera_A.narrow(1, 0, in_); }
+  [[nodiscard]] torch::Tensor B() const { return projection_->vera_B.narrow(0, 0, out_); }
+
+  /// Λ_b B Λ_d A, the update of the base weight [out, in].
+  [[nodiscard]] torch::Tensor delta_weight() const {
+    auto a = A().to(vera_lambda_d.device(), vera_lambda_d.scalar_type());
+    auto b = B().to(vera_lambda_b.device(), vera_lambda_b.scalar_type());
+    return torch::matmul(vera_lambda_b.unsqueeze(-1) * b, vera_lambda_d.unsqueeze(-1) * a);
+  }
+
+  torch::Tensor output(const torch::Tensor& x, torch::Tensor y, torch::nn::LinearImpl& /*base*/) {
+    if (merged_) return y;
+    auto xd = dropout_ > 0 && is_training() ? torch::dropout(x, dropout_, true) : x;
+    auto a = A().to(vera_lambda_d.device(), vera_lambda_d.scalar_type());
+    auto b = B().to(vera_lambda_b.device(), vera_lambda_b.scalar_type());
+    auto low = vera_lambda_b * torch::linear(vera_lambda_d * torch::linear(xd.to(a.scalar_type()), a), b);
+    return y + low.to(y.scalar_type());
+  }
+
+  void merge(torch::nn::LinearImpl& base) {
+    if (merged_) return;
+    torch::NoGradGuard ng;
+    base.weight.add_(delta_weight().to(base.weight.scalar_type()));
+    merged_ = true;
+  }
+  void unmerge(torch::nn::LinearImpl& base) {
+    if (!merged_) return;
+    torch::NoGradGuard ng;
+    base.weight.sub_(delta_weight().to(base.weight.scalar_type()));
+    merged_ = false;
+  }
+  [[nodiscard]] bool merged() const { return merged_; }
+  [[nodiscard]] const vera_projection& projection() const { return *projection_; }
+
+  torch::Tensor vera_lambda_b;  ///< [out]
+  torch::Tensor vera_lambda_d;  ///< [r]
+
+ private:
+  std::int64_t in_, out_;
+  double dropout_;
+  std::shared_ptr<vera_projection> projection_;
+  bool merged_ = false;
+};
+
+/// Example:
+///   auto p = peft::vera{}.r(256).target_modules({"query", "value"}).projection_prng_key(0);
+struct vera : linear_policy<vera> {
+  static constexpr std::string_view name = "vera";
+  using site_module = vera_site;
+  using layer_module = linear_sites_module<vera_site>;
+  using model_module = vera_projection;
+
+  TORCH_ARG(std::int64_t, r) = 256;
+  TORCH_ARG(targets, target_modules) = targets{"query", "value"};
+  TORCH_ARG(std::int64_t, projection_prng_key) = 0;
+  TORCH_ARG(bool, save_projection) = true;
+  TORCH_ARG(double, vera_dropout) = 0.0;
+  TORCH_ARG(double, d_initial) = 0.1;
+  TORCH_ARG(std::vector<std::int64_t>, layers_to_transform) = {};
+  /// true: lambda_b = 0, lambda_d = d_initial (the update starts at zero); false: random.
+  TORCH_ARG(bool, init_weights) = true;
+
+ public:  // TORCH_ARG leaves the access private
+
+  /// (in_max, out_max) over the targeted sites (HF's `_find_dim`); (0, 0) when none is targeted.
+  [[nodiscard]] std::pair<std::int64_t, std::int64_t> projection_shape(const model::EncoderConfig& c) const {
+    std::int64_t in_max = 0, out_max = 0;
+    for (std::int64_t l = 0; l < c.num_hidden_layers; ++l)
+      for (auto s : model::linear_sites)
+        if (selects(l, s)) {
+          auto [in, out] = linear_shape(c, s);
+          in_max = std::max(in_max, in);
+          out_max = std::max(out_max, out);
+        }
+    return {in_max, out_max};
+  }
+
+  std::shared_ptr<vera_projection> build_model(const model::embedding_context& ctx) const {
+    auto [in_max, out_max] = projection_shape(ctx.config);
+    if (in_max == 0) return nullptr;
+    check();
+    return std::make_shared<vera_projection>(r_, in_max, out_max, projection_prng_key_);
+  }
+
+  std::shared_ptr<vera_site> build_site(const model::layer_context& ctx, model::site,
+                                        torch::nn::LinearImpl& base) const {
+    check();
+    std::shared_ptr<vera_projection> shared;
+    if (ctx.embeddings) {
+      auto modules = ctx.embeddings->named_modules("", false);
+      if (auto* m = modules.find("peft." + std::string(name))) shared = std::dynamic_pointer_cast<vera_projection>(*m);
+    }
+    const bool owns = !shared;
+    if (owns) {
+      auto [in_max, out_max] = projection_shape(ctx.config);
+      shared = std::make_shared<vera_projection>(r_, in_max, out_max, projection_prng_key_);
+    }
+    return std::make_shared<vera_site>(base.options.in_features(), base.options.out_features(), r_, d_initial_,
+                                       vera_dropout_, init_weights_, std::move(shared), owns);
+  }
+  [[nodiscard]] std::int64_t site_parameters(std::int64_t /*in*/, std::int64_t out) const { return r_ + out; }
+
+ private:
+  void check() const {
+    if (r_ <= 0) throw error("vera: option 'r' must be positive, got " + std::to_string(r_));
+    if (vera_dropout_ < 0 || vera_dropout_ >= 1)
+      throw error("vera: option 'vera_dropout' must be in [0, 1), got " + std::to_string(vera_dropout_));
+  }
+};
+
+}  // namespace autopeft::peft
