@@ -45,7 +45,7 @@ def configs():
         "prefix_proj": (lambda t: C.PrefixTuningConfig(task_type=t, num_virtual_tokens=5, prefix_projection=True,
                                                        encoder_hidden_size=24), False),
         "prompt": (lambda t: C.PromptTuningConfig(task_type=t, num_virtual_tokens=4), False),
-        "ln_tuning": (lambda t: C.LNTuningConfig(task_type=t), False),
+        "ln_tuning": (lambda t: C.LNTuningConfig(task_type=t, target_modules=["LayerNorm"]), False),
     }
 
 
@@ -72,7 +72,7 @@ def count_configs():
         "prefix_10_proj800": C.PrefixTuningConfig(task_type=t, num_virtual_tokens=10, prefix_projection=True, encoder_hidden_size=800),
         "prompt_20": C.PromptTuningConfig(task_type=t, num_virtual_tokens=20),
         "prompt_100": C.PromptTuningConfig(task_type=t, num_virtual_tokens=100),
-        "ln_tuning": C.LNTuningConfig(task_type=t),
+        "ln_tuning": C.LNTuningConfig(task_type=t, target_modules=["LayerNorm"]),
     }
 
 

@@ -1,5 +1,7 @@
 #include <autopeft/io/safetensors.hpp>
 
+#include "../support/scratch_dir.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -27,25 +29,7 @@ using Catch::Contains;
 using Catch::StartsWith;
 using named_tensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
-/// A fresh directory under the system's temporary directory, removed with its content.
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    static std::atomic<unsigned> counter{0};
-    std::random_device rd;
-    std::ostringstream name;
-    name << "autopeft-safetensors-" << std::hex << rd() << "-" << counter++;
-    path = fs::temp_directory_path() / name.str();
-    fs::create_directories(path);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  [[nodiscard]] fs::path operator/(const std::string& name) const { return path / name; }
-};
+using temp_dir = autopeft::testing::scratch_dir;
 
 std::string le64(std::uint64_t v) {
   std::string s(8, '\0');

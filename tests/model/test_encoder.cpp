@@ -2,6 +2,8 @@
 #include <autopeft/model.hpp>
 #include <autopeft/train/autocast.hpp>
 
+#include "../support/scratch_dir.hpp"
+
 namespace fs = std::filesystem;
 using namespace autopeft;
 using model::EncoderConfig;
@@ -40,12 +42,7 @@ double max_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a - b).abs().max().item<double>();
 }
 
-fs::path scratch(const std::string& name) {
-  auto p = fs::temp_directory_path() / ("autopeft-test-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+using testing::scratch_dir;
 
 }  // namespace
 
@@ -91,7 +88,8 @@ TEST_CASE("HF parity: sequence classification, regression and masked-LM heads", 
 TEST_CASE("save_pretrained writes HF's keys and reloads to identical outputs", "[model][checkpoint]") {
   for (const auto* name : {"bert-seqcls", "roberta-mlm", "bert-base"}) {
     INFO(name);
-    const auto dir = scratch(name);
+    const scratch_dir tmp(name);
+    const auto& dir = tmp.path;
     auto f = read_io(name);
     torch::NoGradGuard ng;
     auto check = [&](auto original) {
@@ -120,7 +118,6 @@ TEST_CASE("save_pretrained writes HF's keys and reloads to identical outputs", "
     auto config = nlohmann::json::parse(std::ifstream(dir / "config.json"));
     auto hf = nlohmann::json::parse(std::ifstream(fixtures / name / "config.json"));
     CHECK(config["architectures"] == hf["architectures"]);
-    fs::remove_all(dir);
   }
 }
 
@@ -140,7 +137,8 @@ TEST_CASE("a base checkpoint loads into a task model, whose head starts fresh", 
 }
 
 TEST_CASE("checkpoint errors name the file and the tensor", "[model][checkpoint][errors]") {
-  const auto dir = scratch("bad-ckpt");
+  const scratch_dir tmp("bad-ckpt");
+  const auto& dir = tmp.path;
   fs::copy(fixtures / "bert-base", dir / "m");
   auto weights = io::load_safetensors(dir / "m" / "model.safetensors");
   auto rewrite = [&](auto&& edit) {
@@ -189,7 +187,6 @@ TEST_CASE("checkpoint errors name the file and the tensor", "[model][checkpoint]
     REQUIRE_THROWS_WITH(io::from_pretrained<model::EncoderModel<>>(dir / "m"),
                         Catch::Contains("model.safetensors: not found"));
   }
-  fs::remove_all(dir);
 }
 
 TEST_CASE("bert-base and roberta-base have HF's parameter counts", "[model]") {

@@ -1,0 +1,248 @@
+#pragma once
+// Exact Gaussian-process regression with independent outputs, one GP per objective, batched:
+// the m objectives share one kernel instance whose hyperparameters carry a batch dim of size m
+// (construct the kernel with batch_shape {m}; an unbatched kernel shares its hyperparameters).
+//
+// Model (Rasmussen & Williams 2006, ch. 2 and 5), per objective j, on normalised inputs
+// x in [0, 1]^d and standardised outcomes y_j:
+//   y_j = f_j(x) + eps,   f_j ~ GP(0, k_j),   eps ~ N(0, sigma_j^2)
+//   log p(y_j | theta) = -1/2 y_j^T K_y^{-1} y_j - 1/2 log|K_y| - n/2 log 2 pi,  K_y = K +
+//   sigma_j^2 I
+// fit() finds the MAP hyperparameters: it minimises
+//   ( -sum_j log p(y_j | theta) - log p(theta) ) / n
+// over the raw (log) hyperparameters with L-BFGS and a strong Wolfe line search, gradients from
+// LibTorch autograd, optionally from several starts (the best is kept). Cholesky factors use
+// jittered_cholesky: jitter 1e-6 .. 1e-2 x mean diagonal, then a clear autopeft::error.
+//
+// posterior(X) returns the latent f's posterior in the ORIGINAL outcome scale:
+//   X [n, d]     -> mean [m, n],     covariance [m, n, n]
+//   X [b, q, d]  -> mean [b, m, q],  covariance [b, m, q, q]
+// differentiable with respect to X (hyperparameters are frozen outside fit()); rsample()
+// turns it into samples [S, n, m].
+//
+// Double precision throughout: training data and queries are converted to float64, and kernels
+// create float64 hyperparameters. Copies of a gp share its kernel's hyperparameter tensors.
+//
+// Example (BoTorch's SingleTaskGP defaults):
+//   auto p = prior_set::dimension_scaled(d);
+//   gp model(X, Y, rbf_kernel({.ard_num_dims = d, .batch_shape = {m},
+//                              .lengthscale_prior = p.lengthscale,
+//                              .initial_lengthscale = p.initial_lengthscale}));
+//   model.fit();
+//   auto post = model.posterior(X_test);   // mean [m, n_test]
+#include <autopeft/error.hpp>
+#include <autopeft/mobo/concepts.hpp>
+#include <autopeft/mobo/hyperparameter.hpp>
+#include <autopeft/mobo/model/detail/exact_inference.hpp>
+#include <autopeft/mobo/model/detail/training_data.hpp>
+#include <autopeft/mobo/model/gp_options.hpp>
+#include <autopeft/mobo/model/multivariate_normal.hpp>
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <limits>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace autopeft::mobo {
+
+template <class K>
+class gp {
+  static_assert(detail::check_kernel<K>());
+
+ public:
+  using kernel_type = K;
+
+  struct fit_result {
+    double initial_loss = 0.0;  // the minimised objective at the initial hyperparameters
+    double final_loss = 0.0;    // ... at the returned ones
+    std::int64_t failed_starts = 0;
+  };
+
+  /// train_x [n, d], train_y [n, m] (or [n]) in the original scales.
+  gp(const torch::Tensor& train_x, const torch::Tensor& train_y, K kernel, gp_options options = {})
+      : data_(train_x, train_y, options, "gp"), kernel_(std::move(kernel)), o_(std::move(options)) {
+    if (!data_.fixed_noise.defined()) {
+      if (!(o_.initial_noise > o_.noise_lower_bound))
+        throw error("gp: gp_options.initial_noise (" + std::to_string(o_.initial_noise) +
+                    ") must exceed noise_lower_bound (" + std::to_string(o_.noise_lower_bound) +
+                    ")");
+      noise_ = hyperparameter{"noise",
+                              hyperparameter::make_raw({data_.m()}, o_.initial_noise,
+                                                       constraint::positive, o_.noise_lower_bound),
+                              constraint::positive, o_.noise_lower_bound};
+    }
+    freeze();
+    update_cache();
+  }
+
+  /// MAP fit of all hyperparameters (kernel, and noise unless fixed). Throws autopeft::error if
+  /// every start fails; otherwise keeps the best start and refreshes the posterior cache.
+  fit_result fit() {
+    const auto hps = hyperparameters();
+    std::vector<torch::Tensor> params, initial;
+    for (const auto& h : hps) {
+      h.raw.requires_grad_(true);
+      params.push_back(h.raw);
+      initial.push_back(h.raw.detach().clone());
+    }
+    fit_result result;
+    result.initial_loss = loss_value();
+    if (params.empty()) {  // nothing to learn: a fixed kernel with fixed noise
+      result.final_loss = result.initial_loss;
+      return result;
+    }
+    double best = std::numeric_limits<double>::infinity();
+    std::vector<torch::Tensor> best_params = initial;
+    std::mt19937_64 rng(o_.seed);
+    std::normal_distribution<double> normal;
+    std::string last_error;
+    for (std::int64_t start = 0; start <= o_.restarts; ++start) {
+      {
+        torch::NoGradGuard no_grad;
+        for (std::size_t i = 0; i < params.size(); ++i) {
+          params[i].copy_(initial[i]);
+          if (start > 0) {
+            std::vector<double> z(static_cast<std::size_t>(params[i].numel()));
+            for (auto& v : z) v = normal(rng);
+            params[i].add_(o_.restart_spread *
+                           torch::tensor(z, torch::kFloat64).view(params[i].sizes()));
+          }
+        }
+      }
+      try {
+        torch::optim::LBFGS opt(params, torch::optim::LBFGSOptions(1.0)
+                                            .max_iter(o_.max_iter)
+                                            .tolerance_grad(o_.tolerance_grad)
+                                            .tolerance_change(o_.tolerance_change)
+                                            .line_search_fn("strong_wolfe"));
+        opt.step([&] {
+          opt.zero_grad();
+          auto l = loss();
+          l.backward();
+          return l;
+        });
+        const double value = loss_value();
+        if (std::isfinite(value) && value < best) {
+          best = value;
+          for (std::size_t i = 0; i < params.size(); ++i)
+            best_params[i] = params[i].detach().clone();
+        } else if (!std::isfinite(value)) {
+          ++result.failed_starts;
+        }
+      } catch (const std::exception& e) {
+        ++result.failed_starts;
+        last_error = e.what();
+      }
+    }
+    {
+      torch::NoGradGuard no_grad;
+      for (std::size_t i = 0; i < params.size(); ++i) params[i].copy_(best_params[i]);
+    }
+    freeze();
+    if (!std::isfinite(best))
+      throw error("gp::fit: all " + std::to_string(o_.restarts + 1) +
+                  " starts failed; the hyperparameters are left at their initial values. Last "
+                  "error: " +
+                  (last_error.empty() ? std::string("non-finite loss") : last_error));
+    result.final_loss = best;
+    update_cache();
+    return result;
+  }
+
+  /// Log marginal likelihood per objective [m], standardised scale, differentiable in the
+  /// hyperparameters.
+  [[nodiscard]] torch::Tensor log_marginal_likelihood() const {
+    const auto l = detail::noisy_cholesky(kernel_(data_.x, data_.x), noise_diagonal(), "gp");
+    return detail::log_marginal_likelihood(l, data_.y);
+  }
+
+  /// The objective fit() minimises: (-sum_j log p(y_j) - log prior) / n, a scalar.
+  [[nodiscard]] torch::Tensor loss() const {
+    auto lp = kernel_.log_prior();
+    if (noise_.raw.defined() && o_.noise_prior)
+      lp = lp + o_.noise_prior.log_prob(noise_.value()).sum();
+    return -(log_marginal_likelihood().sum() + lp) / static_cast<double>(data_.n());
+  }
+
+  /// Posterior of the latent functions at X [n, d] or [b, q, d] (original input scale); see the
+  /// header comment for shapes. observation_noise adds the noise variance (for a fixed
+  /// heteroskedastic noise: its mean over the training points) to the diagonal.
+  [[nodiscard]] multivariate_normal posterior(const torch::Tensor& x,
+                                              bool observation_noise = false) const {
+    const auto xq = data_.query(x, 1, "gp::posterior");
+    auto p = detail::predict(l_, alpha_, kernel_(xq, data_.x), kernel_(xq, xq));
+    if (observation_noise) {
+      const auto q = xq.size(-2);
+      const auto noise = noise_diagonal().mean(-1).unsqueeze(-1).unsqueeze(-1);  // [m, 1, 1]
+      p.covariance = p.covariance + noise * torch::eye(q, p.covariance.options());
+    }
+    return data_.unstandardize(std::move(p));
+  }
+
+  [[nodiscard]] const K& kernel() const noexcept { return kernel_; }
+  /// Noise variances on the standardised scale: [m] learned, or [m, n] fixed.
+  [[nodiscard]] torch::Tensor noise() const {
+    return noise_.raw.defined() ? noise_.value().detach() : data_.fixed_noise;
+  }
+  /// The kernel's hyperparameters and, unless fixed, "noise" [m].
+  [[nodiscard]] std::vector<hyperparameter> hyperparameters() const {
+    auto hps = kernel_.hyperparameters();
+    if (noise_.raw.defined()) hps.push_back(noise_);
+    return hps;
+  }
+
+  [[nodiscard]] std::int64_t num_outputs() const { return data_.m(); }
+  [[nodiscard]] std::int64_t num_inputs() const { return data_.d(); }
+  [[nodiscard]] std::int64_t num_train() const { return data_.n(); }
+  /// Training inputs in [0, 1]^d [n, d] and standardised targets [m, n].
+  [[nodiscard]] const torch::Tensor& train_inputs() const noexcept { return data_.x; }
+  [[nodiscard]] const torch::Tensor& train_targets() const noexcept { return data_.y; }
+  /// The input and outcome transforms: X [..., d] -> [0, 1]^d; Y [..., m] <-> standardised.
+  [[nodiscard]] torch::Tensor normalize_inputs(const torch::Tensor& x) const {
+    return data_.normalize(x.to(torch::kFloat64));
+  }
+  [[nodiscard]] torch::Tensor standardize(const torch::Tensor& y) const {
+    return data_.standardize(y.to(torch::kFloat64));
+  }
+  [[nodiscard]] torch::Tensor unstandardize(const torch::Tensor& y) const {
+    return data_.unstandardize(y.to(torch::kFloat64));
+  }
+
+ private:
+  [[nodiscard]] torch::Tensor noise_diagonal() const {
+    if (!noise_.raw.defined()) return data_.fixed_noise;
+    return noise_.value().unsqueeze(-1).expand({data_.m(), data_.n()});
+  }
+  [[nodiscard]] double loss_value() const {
+    torch::NoGradGuard no_grad;
+    try {
+      return loss().template item<double>();
+    } catch (const std::exception&) {
+      return std::numeric_limits<double>::infinity();
+    }
+  }
+  // Hyperparameters need gradients only inside fit(); elsewhere the posterior's graph should
+  // reach X alone.
+  void freeze() const {
+    for (const auto& h : hyperparameters()) h.raw.requires_grad_(false);
+  }
+  void update_cache() {
+    torch::NoGradGuard no_grad;
+    l_ = detail::noisy_cholesky(kernel_(data_.x, data_.x), noise_diagonal(), "gp");
+    alpha_ = detail::solve_alpha(l_, data_.y);
+  }
+
+  detail::training_data data_;
+  K kernel_;
+  gp_options o_;
+  hyperparameter noise_;
+  torch::Tensor l_, alpha_;
+};
+
+}  // namespace autopeft::mobo
