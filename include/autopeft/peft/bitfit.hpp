@@ -43,7 +43,8 @@ class bitfit_layer : public torch::nn::Module {
   }
   /// x [B, S, H] → base(x) + δ.
   std::optional<torch::Tensor> layer_norm(model::site s, const torch::Tensor& x, torch::nn::LayerNormImpl& base) {
-    return base.forward(x) + (s == model::site::attention_layer_norm ? attention_layer_norm_bias : output_layer_norm_bias);
+    const auto& delta = s == model::site::attention_layer_norm ? attention_layer_norm_bias : output_layer_norm_bias;
+    return base.forward(x) + delta;
   }
 
   /// The delta of a linear site's bias [out].

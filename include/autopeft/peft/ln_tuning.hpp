@@ -22,6 +22,7 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <optional>
 
 namespace autopeft::peft {

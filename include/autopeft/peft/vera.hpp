@@ -7,8 +7,9 @@
 // where in_max / out_max are the largest input / output sizes among the targeted sites (HF slices
 // one pair for sites of different shapes). A and B are drawn as in HF PEFT: a CPU generator seeded
 // with projection_prng_key, A then B, each uniform(±√3 · √2 / √fan_in) with fan_in their column
-// count, so the same key gives HF's bit-identical matrices (up to the CPU kernel of the LibTorch
-// version). Initialisation (init_weights, HF's): lambda_b = 0, lambda_d = d_initial, so ΔW = 0;
+// count, so the same key gives HF's bit-identical matrices (checked against HF PEFT 0.21 on
+// torch 2.11 from LibTorch 1.13 in tests/peft/test_linear_policies.cpp).
+// Initialisation (init_weights, HF's): lambda_b = 0, lambda_d = d_initial, so ΔW = 0;
 // init_weights(false): lambda_b = 1, lambda_d ~ N(0, 1) (for tests).
 //
 // Where A and B live: once per model, as *buffers* (frozen, not parameters) of the model module
