@@ -1,0 +1,9 @@
+#pragma once
+// Umbrella header of the MOBO area.
+#include <autopeft/mobo/concepts.hpp>
+#include <autopeft/mobo/inference.hpp>
+#include <autopeft/mobo/kernel.hpp>
+#include <autopeft/mobo/model.hpp>
+#include <autopeft/mobo/pareto.hpp>
+#include <autopeft/mobo/prior.hpp>
+#include <autopeft/mobo/problems.hpp>

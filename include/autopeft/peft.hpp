@@ -1,0 +1,26 @@
+#pragma once
+// Umbrella header of the PEFT area.
+#include <autopeft/peft/bitfit.hpp>
+#include <autopeft/peft/bottleneck.hpp>
+#include <autopeft/peft/concepts.hpp>
+#include <autopeft/peft/ia3.hpp>
+#include <autopeft/peft/linear_sites.hpp>
+#include <autopeft/peft/ln_tuning.hpp>
+#include <autopeft/peft/loha.hpp>
+#include <autopeft/peft/lokr.hpp>
+#include <autopeft/peft/lora.hpp>
+#include <autopeft/peft/parallel_adapter.hpp>
+#include <autopeft/peft/plan.hpp>
+#include <autopeft/peft/prefix_tuning.hpp>
+#include <autopeft/peft/prompt_tuning.hpp>
+#include <autopeft/peft/serial_adapter.hpp>
+#include <autopeft/peft/target.hpp>
+#include <autopeft/peft/trainable.hpp>
+#include <autopeft/peft/vera.hpp>
+
+namespace autopeft::peft {
+/// MAM adapter (He et al., 2022): prefix tuning + scaled parallel adapter.
+using mam_adapter = plan<prefix_tuning, parallel_adapter>;
+/// AutoPEFT's SA + PA + PT family (Zhou et al., 2024), with plan::layers_on as its per-layer switch.
+using autopeft_family = plan<serial_adapter, parallel_adapter, prefix_tuning>;
+}  // namespace autopeft::peft
