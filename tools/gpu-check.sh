@@ -22,4 +22,7 @@ echo "== checkpoint round trip on CUDA"
 ./build-gpu/examples/checkpoint_roundtrip tests/fixtures/hf "$out/roundtrip" cuda || rc=1
 echo "== reload in HF transformers"
 python3 tools/check_hf_roundtrip.py "$out/roundtrip" tests/fixtures/hf || rc=1
+echo "== adapters through HF PEFT"
+./build-gpu/examples/adapter_export tests/fixtures "$out/adapters" || rc=1
+python3 tools/check_peft_adapters.py "$out/adapters" tests/fixtures || rc=1
 exit $rc

@@ -1,9 +1,12 @@
 #pragma once
 // Umbrella header of the PEFT area.
+#include <autopeft/peft/adamix.hpp>
 #include <autopeft/peft/bitfit.hpp>
 #include <autopeft/peft/bottleneck.hpp>
+#include <autopeft/peft/compacter.hpp>
 #include <autopeft/peft/concepts.hpp>
 #include <autopeft/peft/ia3.hpp>
+#include <autopeft/peft/intrinsic_said.hpp>
 #include <autopeft/peft/linear_sites.hpp>
 #include <autopeft/peft/ln_tuning.hpp>
 #include <autopeft/peft/loha.hpp>
@@ -16,6 +19,7 @@
 #include <autopeft/peft/serial_adapter.hpp>
 #include <autopeft/peft/target.hpp>
 #include <autopeft/peft/trainable.hpp>
+#include <autopeft/peft/unipelt.hpp>
 #include <autopeft/peft/vera.hpp>
 
 namespace autopeft::peft {

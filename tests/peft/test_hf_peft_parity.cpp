@@ -5,6 +5,7 @@
 #include <autopeft/io/hf_checkpoint.hpp>
 #include <autopeft/io/safetensors.hpp>
 #include <autopeft/model.hpp>
+#include <autopeft/peft/hf_names.hpp>
 #include <autopeft/peft/ia3.hpp>
 #include <autopeft/peft/ln_tuning.hpp>
 #include <autopeft/peft/loha.hpp>
@@ -18,7 +19,6 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <regex>
 #include <set>
 
 namespace fs = std::filesystem;
@@ -68,41 +68,6 @@ std::map<std::string, counter> count_table() {
   };
 }
 
-/// HF PEFT's name of a trainable tensor (or VeRA buffer) -> ours, or "" when it has no rule.
-/// `policy` is our policy's module name ("lora" also for DoRA and rsLoRA); `arch` names the
-/// backbone for PEFT's model-level tensors, which carry no prefix.
-std::string our_name(std::string hf, const std::string& policy, const std::string& arch) {
-  static const std::string wrapper = "base_model.model.";
-  if (hf.rfind(wrapper, 0) == 0) hf = hf.substr(wrapper.size());
-  std::smatch m;
-  // Soft prompts: PEFT's prompt_encoder.default.* -> the embeddings' PEFT module.
-  static const std::regex prompt(R"(prompt_encoder\.default\.(.+))");
-  if (std::regex_match(hf, m, prompt)) return arch + ".embeddings.peft." + policy + "." + m[1].str();
-  // VeRA's shared pair, listed once under the first site that holds it.
-  static const std::regex vera_pair(R"((bert|roberta)\.encoder\.layer\.\d+\..+\.(vera_A|vera_B)\.default)");
-  if (std::regex_match(hf, m, vera_pair)) return m[1].str() + ".embeddings.peft.vera." + m[2].str();
-  // LayerNorm tuning's copies.
-  static const std::regex ln_emb(R"((bert|roberta)\.embeddings\.LayerNorm\.ln_tuning_layers\.default\.(weight|bias))");
-  if (std::regex_match(hf, m, ln_emb)) return m[1].str() + ".embeddings.peft.ln_tuning.LayerNorm." + m[2].str();
-  static const std::regex ln_layer(
-      R"((bert|roberta)\.encoder\.layer\.(\d+)\.(attention\.output|output)\.LayerNorm\.ln_tuning_layers\.default\.(weight|bias))");
-  if (std::regex_match(hf, m, ln_layer))
-    return m[1].str() + ".encoder.layer." + m[2].str() + ".peft.ln_tuning." +
-           (m[3].str() == "output" ? "output_layer_norm." : "attention_layer_norm.") + m[4].str();
-  // Linear sites: <module path>.<param>.default[.weight]
-  static const std::regex linear(
-      R"((bert|roberta)\.encoder\.layer\.(\d+)\.(attention\.self\.query|attention\.self\.key|attention\.self\.value|attention\.output\.dense|intermediate\.dense|output\.dense)\.([a-z0-9_]+|lora_A|lora_B)\.default(\.weight)?)");
-  if (!std::regex_match(hf, m, linear)) return "";
-  static const std::map<std::string, std::string> sites{
-      {"attention.self.query", "query"},         {"attention.self.key", "key"},
-      {"attention.self.value", "value"},         {"attention.output.dense", "attention_output"},
-      {"intermediate.dense", "intermediate"},    {"output.dense", "output"}};
-  std::string param = m[4].str();
-  // LoRA's A and B are Linear modules (…weight); DoRA's magnitude is a bare parameter.
-  if (m[5].matched && (param == "lora_A" || param == "lora_B")) param += ".weight";
-  return m[1].str() + ".encoder.layer." + m[2].str() + ".peft." + policy + "." + sites.at(m[3].str()) + "." + param;
-}
-
 double max_diff(const torch::Tensor& a, const torch::Tensor& b) {
   REQUIRE(a.sizes() == b.sizes());
   return (a - b).abs().max().item<double>();
@@ -124,7 +89,7 @@ double logits_diff(const std::string& method, const std::string& arch, const P& 
     torch::NoGradGuard ng;
     for (const auto& [hf, t] : state.tensors) {
       if (hf == "logits") continue;
-      const auto name = our_name(hf, std::string(P::name), arch);
+      const auto name = peft::from_hf_name(hf, arch, std::string(P::name));
       INFO("HF tensor " << hf << " -> ours '" << name << "'");
       REQUIRE(!name.empty());
       torch::Tensor* target = ours.find(name);

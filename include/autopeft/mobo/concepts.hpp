@@ -47,10 +47,46 @@
 //     };
 //
 // ---------------------------------------------------------------------------------------------
-// Reserved for the acquisition layer (added by its own headers, in this file):
-//   acquisition            - maps candidate sets X [b, q, d] to values [b] through a model's
-//                            posterior only;
-//   acquisition_optimizer  - maps an acquisition and a search space to a batch of q candidates.
+// acquisition: a utility of candidate batches, computed from a model's posterior only
+// (MAXIMISATION: larger is better; inputs in the model's [0, 1]^d).
+//   Minimal members:
+//     torch::Tensor operator()(const torch::Tensor& X) const;  // X [b, q, d] -> [b]
+//   and copy construction. Conventions:
+//     - The value is differentiable with respect to X wherever that makes sense (Monte-Carlo
+//       acquisitions use fixed base samples, so the value is a deterministic function of X);
+//       discrete optimisers call it under torch::NoGradGuard.
+//     - Each of the b candidate sets of q points is scored jointly (a q-batch utility).
+//   A model of the concept (the posterior mean of objective 0, best point of each batch):
+//     template <class Model>
+//     struct mean_acquisition {
+//       Model model;
+//       torch::Tensor operator()(const torch::Tensor& X) const {
+//         auto mean = model.posterior(X).mean;          // [b, m, q]
+//         return std::get<0>(mean.select(-2, 0).max(-1));  // [b]
+//       }
+//     };
+//     static_assert(autopeft::mobo::acquisition<mean_acquisition<gp<rbf_kernel>>>);
+//   Acquisitions chosen at run time are held type-erased in autopeft::mobo::acquisition_function.
+//
+// ---------------------------------------------------------------------------------------------
+// acquisition_optimizer: finds a maximiser of an acquisition over the search space it carries
+// (bounds, a lattice, a neighbour function or a candidate set).
+//   Minimal members:
+//     template <acquisition A>
+//     torch::Tensor operator()(const A& acq) const;   // -> the best point found, [1, d]
+//   and copy construction. q-batches come from sequential_greedy, which calls an optimiser q
+//   times, each time with an acquisition conditioned on the points already picked as pending.
+//   A model of the concept (the best of a fixed list of candidates C [N, d]):
+//     struct best_of {
+//       torch::Tensor C;
+//       template <acquisition A>
+//       torch::Tensor operator()(const A& acq) const {
+//         torch::NoGradGuard no_grad;
+//         auto values = acq(C.unsqueeze(1));            // [N, 1, d] -> [N]
+//         return C[values.argmax().item<std::int64_t>()].unsqueeze(0);
+//       }
+//     };
+//     static_assert(autopeft::mobo::acquisition_optimizer<best_of>);
 // ---------------------------------------------------------------------------------------------
 #include <autopeft/mobo/hyperparameter.hpp>
 
@@ -65,6 +101,24 @@ template <class P>
 concept prior = std::copy_constructible<P> && requires(const P& p, const torch::Tensor& v) {
   { p.log_prob(v) } -> std::same_as<torch::Tensor>;
 };
+
+template <class A>
+concept acquisition = std::copy_constructible<A> && requires(const A& a, const torch::Tensor& x) {
+  { a(x) } -> std::same_as<torch::Tensor>;
+};
+
+namespace detail {
+// The least an optimiser may rely on: an acquisition_optimizer must accept this type.
+struct acquisition_archetype {
+  torch::Tensor operator()(const torch::Tensor& X) const;
+};
+}  // namespace detail
+
+template <class O>
+concept acquisition_optimizer =
+    std::copy_constructible<O> && requires(const O& o, const detail::acquisition_archetype& a) {
+      { o(a) } -> std::same_as<torch::Tensor>;
+    };
 
 template <class K>
 concept kernel = std::copy_constructible<K> && requires(const K& k, const torch::Tensor& x) {
@@ -102,6 +156,36 @@ constexpr bool check_kernel() {
   static_assert(std::copy_constructible<K>,
                 "autopeft::mobo: the type does not model the concept `kernel`: it is not copy "
                 "constructible; see include/autopeft/mobo/concepts.hpp");
+  return true;
+}
+
+template <class A>
+constexpr bool check_acquisition() {
+  static_assert(
+      requires(const A& a, const torch::Tensor& x) {
+        { a(x) } -> std::same_as<torch::Tensor>;
+      },
+      "autopeft::mobo: the type does not model the concept `acquisition`: it lacks "
+      "`torch::Tensor operator()(const torch::Tensor& X /* b x q x d */) const`; "
+      "see include/autopeft/mobo/concepts.hpp");
+  static_assert(std::copy_constructible<A>,
+                "autopeft::mobo: the type does not model the concept `acquisition`: it is not "
+                "copy constructible; see include/autopeft/mobo/concepts.hpp");
+  return true;
+}
+
+template <class O>
+constexpr bool check_acquisition_optimizer() {
+  static_assert(
+      requires(const O& o, const acquisition_archetype& a) {
+        { o(a) } -> std::same_as<torch::Tensor>;
+      },
+      "autopeft::mobo: the type does not model the concept `acquisition_optimizer`: it lacks "
+      "`template <acquisition A> torch::Tensor operator()(const A& acq) const` returning the "
+      "best point [1, d]; see include/autopeft/mobo/concepts.hpp");
+  static_assert(std::copy_constructible<O>,
+                "autopeft::mobo: the type does not model the concept `acquisition_optimizer`: it "
+                "is not copy constructible; see include/autopeft/mobo/concepts.hpp");
   return true;
 }
 

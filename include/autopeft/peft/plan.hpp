@@ -20,6 +20,7 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -40,12 +41,20 @@ void for_each_slot(Tuple& t, F&& f) {
 
 template <class... Ps>
 class plan {
+  static constexpr std::array<bool, sizeof...(Ps)> make_all_on() {
+    std::array<bool, sizeof...(Ps)> a{};
+    for (auto& b : a) b = true;
+    return a;
+  }
+
   static_assert((check_policy<Ps>() && ...), "autopeft::peft::plan: every member must be a policy");
 
  public:
   std::tuple<Ps...> policies;
   /// AutoPEFT's per-layer switch: layer i carries modules only when layers[i] (empty: all on).
   std::vector<bool> layers;
+  /// Which policies of the family are switched on (a search space sets a size of 0 as "off").
+  std::array<bool, sizeof...(Ps)> enabled = make_all_on();
 
   plan() = default;
   explicit plan(Ps... ps) : policies(std::move(ps)...) {}
@@ -57,24 +66,48 @@ class plan {
   [[nodiscard]] bool layer_on(std::int64_t i) const {
     return layers.empty() || (i < static_cast<std::int64_t>(layers.size()) && layers[i]);
   }
+  /// Whether P is a member of the family (false: the family has no slot, member or call for P).
+  template <class P>
+  static constexpr bool contains = (std::is_same_v<P, Ps> || ...);
+
+  /// Switches policy P of the family on or off; an off policy builds no module.
+  template <class P>
+  plan& enable(bool on = true) {
+    enabled[index_of<P>()] = on;
+    return *this;
+  }
+  template <class P>
+  [[nodiscard]] bool is_enabled() const { return enabled[index_of<P>()]; }
   template <class P>
   [[nodiscard]] const P& get() const { return std::get<P>(policies); }
   template <class P>
   P& get() { return std::get<P>(policies); }
 
-  /// Sum of the policies' closed-form counts.
+  /// Sum of the enabled policies' closed-form counts (the per-layer switch is applied by the
+  /// policies' own layers_to_transform; space::to_plan sets both).
   [[nodiscard]] std::int64_t trainable_parameters(const model::EncoderConfig& c) const {
-    return std::apply([&](const auto&... p) { return (std::int64_t{0} + ... + p.trainable_parameters(c)); },
-                      policies);
+    std::int64_t n = 0;
+    std::size_t i = 0;
+    std::apply([&](const auto&... p) { ((n += enabled[i++] ? p.trainable_parameters(c) : 0), ...); }, policies);
+    return n;
+  }
+
+  template <class P, std::size_t I = 0>
+  static constexpr std::size_t index_of() {
+    static_assert(I < sizeof...(Ps), "autopeft::peft::plan: the policy is not a member of this family");
+    if constexpr (std::is_same_v<P, std::tuple_element_t<I, std::tuple<Ps...>>>) return I;
+    else return index_of<P, I + 1>();
   }
 
   /// True when some policy trains this base (backbone) parameter (selective methods).
   [[nodiscard]] bool trains_base(const std::string& name) const {
     bool any = false;
+    std::size_t i = 0;
     std::apply([&](const auto&... p) {
-      ((any = any || [&] {
-          if constexpr (requires { p.trains_base(name); }) return p.trains_base(name);
-          else return false;
+      ((any = [&] {
+          const bool on = enabled[i++];
+          if constexpr (requires { p.trains_base(name); }) return any || (on && p.trains_base(name));
+          else return any;
         }()),
        ...);
     }, policies);
@@ -144,22 +177,18 @@ class plan {
     /// The layer module of policy P in this layer (null when the layer does not carry it).
     template <class P>
     auto module() {
-      constexpr auto i = index_of<P>();
+      constexpr auto i = plan::index_of<P>();
       return std::get<i>(slots_);
     }
 
    private:
-    template <class P, std::size_t I = 0>
-    static constexpr std::size_t index_of() {
-      if constexpr (std::is_same_v<P, std::tuple_element_t<I, std::tuple<Ps...>>>) return I;
-      else return index_of<P, I + 1>();
-    }
     template <std::size_t I>
     void build(const model::layer_context& ctx, const plan& p) {
       if constexpr (I < sizeof...(Ps)) {
         using P = std::tuple_element_t<I, std::tuple<Ps...>>;
         if constexpr (!std::is_void_v<typename P::layer_module>) {
-          if (auto m = std::get<I>(p.policies).build_layer(ctx))
+          if (!p.enabled[I]) {
+          } else if (auto m = std::get<I>(p.policies).build_layer(ctx))
             std::get<I>(slots_) = register_module(std::string(P::name), m);
         }
         build<I + 1>(ctx, p);
@@ -203,7 +232,8 @@ class plan {
       if constexpr (I < sizeof...(Ps)) {
         using P = std::tuple_element_t<I, std::tuple<Ps...>>;
         if constexpr (!std::is_void_v<typename P::model_module>) {
-          if (auto m = std::get<I>(p.policies).build_model(ctx))
+          if (!p.enabled[I]) {
+          } else if (auto m = std::get<I>(p.policies).build_model(ctx))
             std::get<I>(slots_) = register_module(std::string(P::name), m);
         }
         build<I + 1>(ctx, p);

@@ -1,0 +1,95 @@
+#pragma once
+// From a space to PEFT: family_t<Space> is the peft::plan over the policies its size_of
+// bindings name (in declaration order, each once); to_plan(space, config, base) turns a
+// configuration into that plan, on top of `base`'s other options. The model type of a space is
+// then e.g. model::SequenceClassifier<family_t<Space>>: a policy no binding names has no slot.
+#include <autopeft/peft/concepts.hpp>
+#include <autopeft/peft/plan.hpp>
+#include <autopeft/space/bindings.hpp>
+#include <autopeft/space/policy_size.hpp>
+#include <autopeft/space/search_space.hpp>
+
+#include <tuple>
+#include <type_traits>
+
+namespace autopeft::space {
+
+namespace detail {
+
+template <class D>
+concept sizes_policy = requires { D::is_size_binding; typename D::policy; };
+template <class D>
+concept sets_layers = requires { D::is_layers_binding; };
+
+template <class Plan, class... Ds>
+struct collect;
+template <class... Ps>
+struct collect<peft::plan<Ps...>> {
+  using type = peft::plan<Ps...>;
+};
+template <class... Ps, class D, class... Ds>
+struct collect<peft::plan<Ps...>, D, Ds...> {
+  template <class P>
+  static constexpr bool seen = (std::is_same_v<P, Ps> || ...);
+  static auto next() {
+    if constexpr (sizes_policy<D>) {
+      using P = typename D::policy;
+      static_assert(peft::check_policy<P>(),
+                    "autopeft::space::size_of: the family entry is not a PEFT policy (see peft/concepts.hpp)");
+      if constexpr (seen<P>) return collect<peft::plan<Ps...>, Ds...>{};
+      else return collect<peft::plan<Ps..., P>, Ds...>{};
+    } else {
+      return collect<peft::plan<Ps...>, Ds...>{};
+    }
+  }
+  using type = typename decltype(next())::type;
+};
+
+template <class Tuple>
+struct family_of;
+template <class... Ds>
+struct family_of<std::tuple<Ds...>> {
+  using type = typename collect<peft::plan<>, Ds...>::type;
+};
+
+}  // namespace detail
+
+/// The plan type of a space's family.
+template <class Space>
+using family_t = typename detail::family_of<typename Space::dimensions>::type;
+
+/// The plan of configuration c: sizes from size_of bindings (0 switches the policy off), the
+/// per-layer switch from a layers_of binding (also applied as every policy's
+/// layers_to_transform where it has one). Other options come from `base`.
+template <class Space>
+family_t<Space> to_plan(const Space&, const configuration& c, family_t<Space> base = {}) {
+  if (auto why = Space::check(c); !why.empty()) throw error("to_plan: invalid configuration: " + why);
+  Space::for_each_dim([&]<std::size_t I, class D>() {
+    if (!Space::active(I, c)) return;
+    const auto x = std::span<const double>(c.x).subspan(Space::offsets[I], D::components);
+    if constexpr (detail::sizes_policy<D>) {
+      using P = typename D::policy;
+      const auto v = static_cast<std::int64_t>(D::value(x));
+      if (v == 0) {
+        base.template enable<P>(false);
+      } else {
+        base.template enable<P>(true);
+        policy_size<P>::set(base.template get<P>(), v);
+      }
+    } else if constexpr (detail::sets_layers<D>) {
+      const auto mask = D::value(x);
+      base.layers_on(mask);
+      std::vector<std::int64_t> layers;
+      for (std::size_t l = 0; l < mask.size(); ++l)
+        if (mask[l]) layers.push_back(static_cast<std::int64_t>(l));
+      std::apply([&](auto&... p) {
+        ([&] {
+          if constexpr (requires { p.layers_to_transform(layers); }) p.layers_to_transform(layers);
+        }(), ...);
+      }, base.policies);
+    }
+  });
+  return base;
+}
+
+}  // namespace autopeft::space

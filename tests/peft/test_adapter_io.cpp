@@ -1,0 +1,204 @@
+// HF PEFT's adapter directories (adapter_config.json + adapter_model.safetensors) <-> our models:
+//  - HF's own files (tests/fixtures/peft/{lora,ia3}-<arch>/adapter, written by PeftModel.save_pretrained)
+//    load into ours and give HF's logits (state.safetensors' "logits");
+//  - what we save has exactly HF's keys and config fields, and loads back exactly;
+//  - a config that disagrees with the model's policy is refused, naming the field.
+#include <autopeft/io/hf_checkpoint.hpp>
+#include <autopeft/io/safetensors.hpp>
+#include <autopeft/model.hpp>
+#include <autopeft/peft/adapter_io.hpp>
+
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+
+namespace fs = std::filesystem;
+using namespace autopeft;
+
+namespace {
+
+const fs::path fixtures = fs::path(AUTOPEFT_FIXTURES_DIR);
+constexpr double tolerance = 1e-5;
+
+template <class P>
+using classifier = model::SequenceClassifier<peft::plan<P>>;
+
+fs::path adapter_dir(const std::string& method, const std::string& arch) {
+  return fixtures / "peft" / (method + "-" + arch) / "adapter";
+}
+
+template <class P>
+classifier<P> base_with(const std::string& arch, const P& policy) {
+  return io::from_pretrained<classifier<P>>(fixtures / "hf" / (arch + "-seqcls"), nullptr, peft::plan<P>{policy});
+}
+
+template <class M>
+torch::Tensor logits(M& m, const std::string& arch) {
+  const auto io = io::load_safetensors(fixtures / "hf" / (arch + "-seqcls") / "io.safetensors");
+  torch::Tensor types;
+  if (io.contains("token_type_ids")) types = io.at("token_type_ids");
+  m->eval();
+  torch::NoGradGuard ng;
+  return m->forward(io.at("input_ids"), io.at("attention_mask"), types);
+}
+
+std::set<std::string> keys_of(const fs::path& file) {
+  std::set<std::string> k;
+  for (const auto& [name, t] : io::load_safetensors(file).tensors) k.insert(name);
+  return k;
+}
+
+fs::path scratch(const std::string& name) {
+  auto d = fs::temp_directory_path() / ("autopeft-adapter-io-" + std::to_string(::getpid())) / name;
+  fs::remove_all(d);
+  return d;
+}
+
+/// HF's adapter -> ours: logits equal HF's; ours -> files: HF's keys and config fields; files ->
+/// a fresh model: every tensor equal.
+template <class P>
+void check_method(const std::string& method) {
+  for (const std::string arch : {"bert", "roberta"}) {
+    INFO(method << "-" << arch);
+    const auto dir = adapter_dir(method, arch);
+    const auto hf_config = peft::read_adapter_config(dir);
+    const auto policy = peft::policy_from_config<P>(hf_config);
+    auto m = base_with(arch, policy);
+    const torch::Tensor before = logits(m, arch);
+    peft::load_adapter(m, dir);
+    const torch::Tensor hf_logits = io::load_safetensors(fixtures / "peft" / (method + "-" + arch) / "state.safetensors").at("logits");
+    const torch::Tensor got = logits(m, arch);
+    // The adapter must move the logits, or parity would hold for a loader that does nothing.
+    CHECK((got - before).abs().max().item<double>() > 2 * tolerance);
+    CHECK((got - hf_logits).abs().max().item<double>() < tolerance);
+
+    const auto out = scratch(method + "-" + arch);
+    peft::save_adapter(m, out, {.base_model_name_or_path = hf_config["base_model_name_or_path"].get<std::string>()});
+    CHECK(keys_of(out / "adapter_model.safetensors") == keys_of(dir / "adapter_model.safetensors"));
+    const auto ours = peft::read_adapter_config(out);
+    std::set<std::string> our_fields, hf_fields;
+    for (const auto& [k, v] : ours.items()) our_fields.insert(k);
+    for (const auto& [k, v] : hf_config.items()) hf_fields.insert(k);
+    CHECK(our_fields == hf_fields);
+    for (const auto& [k, v] : hf_config.items()) {
+      INFO("field " << k);
+      if (v.is_array()) CHECK(std::set<nlohmann::json>(v.begin(), v.end()) ==
+                              std::set<nlohmann::json>(ours[k].begin(), ours[k].end()));
+      else CHECK(ours[k] == v);
+    }
+
+    // Round trip: a fresh model (other PEFT initialisation) takes every tensor back exactly.
+    auto fresh = base_with(arch, peft::policy_from_config<P>(ours));
+    peft::load_adapter(fresh, out);
+    auto a = m->named_parameters(true), b = fresh->named_parameters(true);
+    for (const auto& p : a) {
+      INFO(p.key());
+      CHECK(torch::equal(p.value(), b[p.key()]));
+    }
+    CHECK(torch::equal(logits(fresh, arch), got));
+    fs::remove_all(out);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("adapter io: HF names map both ways", "[peft][adapter_io]") {
+  const std::vector<std::pair<std::string, std::string>> pairs{
+      {"bert.encoder.layer.0.peft.lora.query.lora_A.weight",
+       "base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.weight"},
+      {"roberta.encoder.layer.1.peft.lora.attention_output.lora_magnitude_vector",
+       "base_model.model.roberta.encoder.layer.1.attention.output.dense.lora_magnitude_vector"},
+      {"bert.encoder.layer.1.peft.ia3.output.ia3_l", "base_model.model.bert.encoder.layer.1.output.dense.ia3_l"},
+      {"bert.encoder.layer.0.peft.loha.value.hada_w2_b", "base_model.model.bert.encoder.layer.0.attention.self.value.hada_w2_b"},
+      {"bert.encoder.layer.0.peft.lokr.intermediate.lokr_w2_a", "base_model.model.bert.encoder.layer.0.intermediate.dense.lokr_w2_a"},
+      {"bert.encoder.layer.0.peft.vera.query.vera_lambda_d", "base_model.model.bert.encoder.layer.0.attention.self.query.vera_lambda_d"},
+      {"bert.embeddings.peft.vera.vera_A", "base_model.vera_A"},
+      {"bert.embeddings.peft.ln_tuning.LayerNorm.bias", "base_model.model.bert.embeddings.LayerNorm.ln_tuning_layers.bias"},
+      {"bert.encoder.layer.1.peft.ln_tuning.attention_layer_norm.weight",
+       "base_model.model.bert.encoder.layer.1.attention.output.LayerNorm.ln_tuning_layers.weight"},
+      {"bert.embeddings.peft.prompt_tuning.embedding.weight", "prompt_embeddings"},
+      {"classifier.out_proj.weight", "base_model.model.classifier.out_proj.weight"},
+  };
+  for (const auto& [ours, hf] : pairs) {
+    INFO(ours << " <-> " << hf);
+    CHECK(peft::to_hf_name(ours) == hf);
+    const auto arch = ours.substr(0, ours.find('.'));
+    CHECK(peft::from_hf_name(hf, arch == "classifier" ? "bert" : arch) == ours);
+  }
+  // HF's in-memory names carry the adapter name.
+  CHECK(peft::from_hf_name("base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.default.weight", "bert") ==
+        "bert.encoder.layer.0.peft.lora.query.lora_A.weight");
+  CHECK(peft::from_hf_name("base_model.model.bert.encoder.layer.1.output.dense.lora_magnitude_vector.default.weight",
+                           "bert") == "bert.encoder.layer.1.peft.lora.output.lora_magnitude_vector");
+  CHECK(peft::from_hf_name("base_model.model.bert.encoder.layer.0.output.dense.ia3_l.default", "bert") ==
+        "bert.encoder.layer.0.peft.ia3.output.ia3_l");
+  // Prompt learning's head has no ".model" level.
+  CHECK(peft::from_hf_name("base_model.classifier.weight", "bert") == "classifier.weight");
+  // PEFT tensors HF has no key for.
+  CHECK(peft::to_hf_name("bert.embeddings.peft.prefix_tuning.transform.0.weight").empty());
+  CHECK(peft::to_hf_name("bert.encoder.layer.0.peft.serial_adapter.after_ffn.down.weight").empty());
+}
+
+TEST_CASE("adapter io: LoRA from HF's files, and back", "[peft][adapter_io]") { check_method<peft::lora>("lora"); }
+
+TEST_CASE("adapter io: (IA)3 from HF's files, and back", "[peft][adapter_io]") { check_method<peft::ia3>("ia3"); }
+
+TEST_CASE("adapter io: DoRA and rsLoRA round trip with HF's keys", "[peft][adapter_io]") {
+  auto p = peft::lora{}.r(4).lora_alpha(8).use_dora(true).use_rslora(true).init_lora_weights(false)
+               .target_modules({"query", "value", "output.dense"}).layers_to_transform({1});
+  auto m = base_with("bert", p);
+  const auto out = scratch("dora");
+  peft::save_adapter(m, out);
+  const auto keys = keys_of(out / "adapter_model.safetensors");
+  // HF's saved DoRA key drops the ".weight" of its in-memory "lora_magnitude_vector.default.weight".
+  CHECK(keys.contains("base_model.model.bert.encoder.layer.1.output.dense.lora_magnitude_vector"));
+  // "output.dense" selects attention.output.dense too (HF's suffix rule): 4 sites of 3 tensors, and the head.
+  CHECK(keys.contains("base_model.model.bert.encoder.layer.1.attention.output.dense.lora_magnitude_vector"));
+  CHECK(keys.size() == 4 * 3 + 2);
+  const auto cfg = peft::read_adapter_config(out);
+  CHECK(cfg["use_dora"] == true);
+  CHECK(cfg["use_rslora"] == true);
+  CHECK(cfg["layers_to_transform"] == nlohmann::json{1});
+  auto fresh = base_with("bert", peft::lora_from_config(cfg));
+  peft::load_adapter(fresh, out);
+  CHECK(torch::equal(logits(fresh, "bert"), logits(m, "bert")));
+  fs::remove_all(out);
+}
+
+TEST_CASE("adapter io: a config that disagrees with the model is refused, naming the field", "[peft][adapter_io]") {
+  const auto dir = adapter_dir("lora", "bert");
+  auto wrong_r = base_with("bert", peft::lora{}.r(8).lora_alpha(8).target_modules({"query", "value"}));
+  CHECK_THROWS_AS(peft::load_adapter(wrong_r, dir), file_error);
+  CHECK_THROWS_WITH(peft::load_adapter(wrong_r, dir), Catch::Contains("field 'r' is 4") && Catch::Contains("r = 8"));
+
+  auto wrong_targets = base_with("bert", peft::lora{}.r(4).lora_alpha(8).target_modules({"query", "key"}));
+  CHECK_THROWS_WITH(peft::load_adapter(wrong_targets, dir), Catch::Contains("field 'target_modules'"));
+
+  auto wrong_method = base_with("bert", peft::ia3{});
+  CHECK_THROWS_WITH(peft::load_adapter(wrong_method, dir),
+                    Catch::Contains("field 'peft_type' is 'LORA'") && Catch::Contains("adapter_config.json"));
+
+  auto j = peft::read_adapter_config(dir);
+  j["bias"] = "all";
+  CHECK_THROWS_WITH(peft::lora_from_config(j), Catch::Contains("field 'bias'"));
+
+  // A model of the wrong shape: the tensors say so.
+  auto roberta = base_with("roberta", peft::lora_from_config(peft::read_adapter_config(dir)));
+  CHECK_THROWS_WITH(peft::load_adapter(roberta, dir), Catch::Contains("has no place in the model"));
+}
+
+TEST_CASE("adapter io: prompt tuning saves HF's prompt_embeddings and a head without '.model'", "[peft][adapter_io]") {
+  auto m = base_with("bert", peft::prompt_tuning{}.num_virtual_tokens(4));
+  const auto out = scratch("prompt");
+  peft::save_adapter(m, out);
+  CHECK(keys_of(out / "adapter_model.safetensors") ==
+        std::set<std::string>{"prompt_embeddings", "base_model.classifier.weight", "base_model.classifier.bias"});
+  const auto cfg = peft::read_adapter_config(out);
+  CHECK(cfg["peft_type"] == "PROMPT_TUNING");
+  CHECK(cfg["token_dim"] == 32);
+  auto fresh = base_with("bert", peft::policy_from_config<peft::prompt_tuning>(cfg));
+  peft::load_adapter(fresh, out);
+  CHECK(torch::equal(logits(fresh, "bert"), logits(m, "bert")));
+  fs::remove_all(out);
+}
