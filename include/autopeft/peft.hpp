@@ -6,7 +6,9 @@
 #include <autopeft/peft/compacter.hpp>
 #include <autopeft/peft/concepts.hpp>
 #include <autopeft/peft/ia3.hpp>
+#include <autopeft/peft/inject.hpp>
 #include <autopeft/peft/intrinsic_said.hpp>
+#include <autopeft/peft/linear.hpp>
 #include <autopeft/peft/linear_sites.hpp>
 #include <autopeft/peft/ln_tuning.hpp>
 #include <autopeft/peft/loha.hpp>

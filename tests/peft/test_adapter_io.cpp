@@ -3,6 +3,7 @@
 //    load into ours and give HF's logits (state.safetensors' "logits");
 //  - what we save has exactly HF's keys and config fields, and loads back exactly;
 //  - a config that disagrees with the model's policy is refused, naming the field.
+#include "../support/scratch_dir.hpp"
 #include <autopeft/io/hf_checkpoint.hpp>
 #include <autopeft/io/safetensors.hpp>
 #include <autopeft/model.hpp>
@@ -51,7 +52,7 @@ std::set<std::string> keys_of(const fs::path& file) {
 
 fs::path scratch(const std::string& name) {
   auto d = fs::temp_directory_path() / ("autopeft-adapter-io-" + std::to_string(::getpid())) / name;
-  fs::remove_all(d);
+  testing::remove_tree(d);
   return d;
 }
 
@@ -97,7 +98,7 @@ void check_method(const std::string& method) {
       CHECK(torch::equal(p.value(), b[p.key()]));
     }
     CHECK(torch::equal(logits(fresh, arch), got));
-    fs::remove_all(out);
+    testing::remove_tree(out);
   }
 }
 
@@ -163,7 +164,7 @@ TEST_CASE("adapter io: DoRA and rsLoRA round trip with HF's keys", "[peft][adapt
   auto fresh = base_with("bert", peft::lora_from_config(cfg));
   peft::load_adapter(fresh, out);
   CHECK(torch::equal(logits(fresh, "bert"), logits(m, "bert")));
-  fs::remove_all(out);
+  testing::remove_tree(out);
 }
 
 TEST_CASE("adapter io: a config that disagrees with the model is refused, naming the field", "[peft][adapter_io]") {
@@ -200,5 +201,5 @@ TEST_CASE("adapter io: prompt tuning saves HF's prompt_embeddings and a head wit
   auto fresh = base_with("bert", peft::policy_from_config<peft::prompt_tuning>(cfg));
   peft::load_adapter(fresh, out);
   CHECK(torch::equal(logits(fresh, "bert"), logits(m, "bert")));
-  fs::remove_all(out);
+  testing::remove_tree(out);
 }

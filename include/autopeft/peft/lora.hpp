@@ -8,12 +8,19 @@
 //   DoRA:  y = m ⊙ (W + s B A) x / ‖W + s B A‖_row + b, with the norm detached from the graph
 //          (as the paper and HF PEFT do) and m initialised to ‖W‖_row.
 // Trainable parameters per site: r (in + out), plus out for DoRA's magnitude.
-// Options and their defaults are HF PEFT's LoraConfig.
+// Options and their defaults are HF PEFT's LoraConfig. rank_pattern (HF's) gives some sites their
+// own r: a site's module path ("encoder.layer.3.attention.self.query") takes the entry whose key
+// equals it or, failing that, the first key (in the map's order) that matches it as HF does,
+// the regex (.*\.)?(key) over the whole path; other sites take r. The scaling of a site uses its
+// own r. An r of 0 from the pattern leaves the site without LoRA (HF would refuse 0).
 #include <autopeft/peft/linear_sites.hpp>
 
 #include <torch/torch.h>
 
 #include <cmath>
+#include <map>
+#include <regex>
+#include <string>
 
 namespace autopeft::peft {
 
@@ -86,7 +93,9 @@ class lora_site : public torch::nn::Module {
 /// Example:
 ///   auto p = peft::lora{}.r(8).lora_alpha(16).target_modules({"query", "value"});
 ///   auto dora = peft::lora{}.r(4).use_dora(true).target_modules({"query", "key", "value"});
+///   auto per_site = peft::lora{}.r(8).rank_pattern({{"encoder.layer.0.attention.self.query", 0}});
 struct lora : linear_policy<lora> {
+  using rank_map = std::map<std::string, std::int64_t>;
   static constexpr std::string_view name = "lora";
   using site_module = lora_site;
   using layer_module = linear_sites_module<lora_site>;
@@ -101,6 +110,8 @@ struct lora : linear_policy<lora> {
   TORCH_ARG(bool, use_dora) = false;
   /// true: B = 0 (the update starts at zero); false: B kaiming-uniform as A (for tests).
   TORCH_ARG(bool, init_lora_weights) = true;
+  /// Per-site ranks, keyed by a module-path pattern (see the header comment); empty: r everywhere.
+  TORCH_ARG(rank_map, rank_pattern) = {};
 
  public:  // TORCH_ARG leaves the access private
 
@@ -108,14 +119,62 @@ struct lora : linear_policy<lora> {
     return use_rslora_ ? lora_alpha_ / std::sqrt(static_cast<double>(r_)) : lora_alpha_ / static_cast<double>(r_);
   }
 
-  std::shared_ptr<lora_site> build_site(const model::layer_context&, model::site,
+  [[nodiscard]] double scaling(std::int64_t r) const {
+    return use_rslora_ ? lora_alpha_ / std::sqrt(static_cast<double>(r)) : lora_alpha_ / static_cast<double>(r);
+  }
+
+  /// The rank of the site at module path `path`: rank_pattern's entry for it, else r.
+  [[nodiscard]] std::int64_t rank_for(const std::string& path) const {
+    if (rank_pattern_.empty()) return r_;
+    if (auto it = rank_pattern_.find(path); it != rank_pattern_.end()) return checked_rank(it->first, it->second);
+    for (const auto& [key, r] : rank_pattern_)
+      if (std::regex_match(path, std::regex("(.*\\.)?(" + key + ")"))) return checked_rank(key, r);
+    return r_;
+  }
+
+  /// Whether layer `layer`'s site `s` carries LoRA: selected by target_modules and
+  /// layers_to_transform, and a rank above 0.
+  [[nodiscard]] bool selects(std::int64_t layer, model::site s) const {
+    return linear_policy<lora>::selects(layer, s) && (rank_pattern_.empty() || rank_for(site_path(layer, s)) > 0);
+  }
+
+  std::shared_ptr<linear_sites_module<lora_site>> build_layer(const model::layer_context& ctx) const {
+    if (rank_pattern_.empty()) return linear_policy<lora>::build_layer(ctx);
+    // Narrow target_modules to the sites whose rank is above 0; build_site reads each rank.
+    std::vector<std::string> paths;
+    for (auto s : model::linear_sites)
+      if (selects(ctx.index, s)) paths.push_back(site_path(ctx.index, s));
+    auto narrowed = *this;
+    narrowed.target_modules(targets(std::move(paths)));
+    return narrowed.linear_policy<lora>::build_layer(ctx);
+  }
+
+  std::shared_ptr<lora_site> build_site(const model::layer_context& ctx, model::site s,
                                         torch::nn::LinearImpl& base) const {
     if (r_ <= 0) throw error("lora: option 'r' must be positive, got " + std::to_string(r_));
-    return std::make_shared<lora_site>(base.options.in_features(), base.options.out_features(), r_,
-                                       scaling(), lora_dropout_, init_lora_weights_, use_dora_, base);
+    const auto r = rank_for(site_path(ctx.index, s));
+    return std::make_shared<lora_site>(base.options.in_features(), base.options.out_features(), r,
+                                       scaling(r), lora_dropout_, init_lora_weights_, use_dora_, base);
+  }
+  [[nodiscard]] std::int64_t trainable_parameters(const model::EncoderConfig& c) const {
+    if (rank_pattern_.empty()) return linear_policy<lora>::trainable_parameters(c);
+    std::int64_t n = 0;
+    for (std::int64_t l = 0; l < c.num_hidden_layers; ++l)
+      for (auto s : model::linear_sites)
+        if (selects(l, s)) {
+          auto [in, out] = linear_shape(c, s);
+          n += rank_for(site_path(l, s)) * (in + out) + (use_dora_ ? out : 0);
+        }
+    return n;
   }
   [[nodiscard]] std::int64_t site_parameters(std::int64_t in, std::int64_t out) const {
     return r_ * (in + out) + (use_dora_ ? out : 0);
+  }
+
+ private:
+  static std::int64_t checked_rank(const std::string& key, std::int64_t r) {
+    if (r < 0) throw error("lora: rank_pattern['" + key + "'] is " + std::to_string(r) + "; give 0 (no LoRA there) or more");
+    return r;
   }
 };
 

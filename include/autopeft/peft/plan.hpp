@@ -12,7 +12,8 @@
 //   model::SequenceClassifier<family> m(config, p);
 //
 // Order matters where sites chain: linear sites apply input transforms, the base projection and
-// output transforms in family order; after-attention and after-FFN modules chain in family
+// output transforms in family order (output transforms see the input the base saw, so stacked
+// modules merge exactly); after-attention and after-FFN modules chain in family
 // order (so `plan<serial_adapter, parallel_adapter>` computes f + SA(f) + PA(x)).
 #include <autopeft/model/no_peft.hpp>
 #include <autopeft/model/site.hpp>
@@ -129,8 +130,8 @@ class plan {
       });
       auto y = base.forward(in);
       detail::for_each_slot(slots_, [&](auto& m) {
-        if constexpr (requires { m->transform_output(s, x, y, base); })
-          if (m) y = m->transform_output(s, x, std::move(y), base);
+        if constexpr (requires { m->transform_output(s, in, y, base); })
+          if (m) y = m->transform_output(s, in, std::move(y), base);
       });
       return y;
     }

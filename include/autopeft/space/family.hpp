@@ -1,10 +1,11 @@
 #pragma once
-// From a space to PEFT: family_t<Space> is the peft::plan over the policies its size_of
-// bindings name (in declaration order, each once); to_plan(space, config, base) turns a
+// From a space to PEFT: family_t<Space> is the peft::plan over the policies its size_of,
+// option_of and rank_pattern_of bindings name (in declaration order, each once); to_plan(space, config, base) turns a
 // configuration into that plan, on top of `base`'s other options. The model type of a space is
 // then e.g. model::SequenceClassifier<family_t<Space>>: a policy no binding names has no slot.
 #include <autopeft/peft/concepts.hpp>
 #include <autopeft/peft/plan.hpp>
+#include <autopeft/peft/target.hpp>
 #include <autopeft/space/bindings.hpp>
 #include <autopeft/space/policy_size.hpp>
 #include <autopeft/space/search_space.hpp>
@@ -19,6 +20,12 @@ namespace detail {
 template <class D>
 concept sizes_policy = requires { D::is_size_binding; typename D::policy; };
 template <class D>
+concept sets_option = requires { D::is_option_binding; typename D::policy; typename D::option; };
+template <class D>
+concept sets_rank_pattern = requires { D::is_rank_pattern_binding; typename D::policy; };
+template <class D>
+concept binds_policy = requires { typename D::policy; };
+template <class D>
 concept sets_layers = requires { D::is_layers_binding; };
 
 template <class Plan, class... Ds>
@@ -32,7 +39,7 @@ struct collect<peft::plan<Ps...>, D, Ds...> {
   template <class P>
   static constexpr bool seen = (std::is_same_v<P, Ps> || ...);
   static auto next() {
-    if constexpr (sizes_policy<D>) {
+    if constexpr (binds_policy<D>) {
       using P = typename D::policy;
       static_assert(peft::check_policy<P>(),
                     "autopeft::space::size_of: the family entry is not a PEFT policy (see peft/concepts.hpp)");
@@ -58,8 +65,9 @@ struct family_of<std::tuple<Ds...>> {
 template <class Space>
 using family_t = typename detail::family_of<typename Space::dimensions>::type;
 
-/// The plan of configuration c: sizes from size_of bindings (0 switches the policy off), the
-/// per-layer switch from a layers_of binding (also applied as every policy's
+/// The plan of configuration c: sizes from size_of bindings (0 switches the policy off), other
+/// options from option_of bindings, per-site ranks from rank_pattern_of bindings (keyed by the
+/// site's full module path, "encoder.layer.3.attention.self.query"), the per-layer switch from a layers_of binding (also applied as every policy's
 /// layers_to_transform where it has one). Other options come from `base`.
 template <class Space>
 family_t<Space> to_plan(const Space&, const configuration& c, family_t<Space> base = {}) {
@@ -76,6 +84,17 @@ family_t<Space> to_plan(const Space&, const configuration& c, family_t<Space> ba
         base.template enable<P>(true);
         policy_size<P>::set(base.template get<P>(), v);
       }
+    } else if constexpr (detail::sets_option<D>) {
+      D::option::set(base.template get<typename D::policy>(), D::value(x));
+    } else if constexpr (detail::sets_rank_pattern<D>) {
+      auto& p = base.template get<typename D::policy>();
+      const auto ranks = D::value(x);
+      const peft::targets target{std::string(D::target)};
+      for (std::size_t l = 0; l < ranks.size(); ++l)
+        for (auto s : model::linear_sites) {
+          const auto path = peft::site_path(static_cast<std::int64_t>(l), s);
+          if (target.matches(path)) p.rank_pattern()[path] = static_cast<std::int64_t>(ranks[l]);
+        }
     } else if constexpr (detail::sets_layers<D>) {
       const auto mask = D::value(x);
       base.layers_on(mask);

@@ -15,11 +15,14 @@
 #include <autopeft/error.hpp>
 #include <autopeft/space/concepts.hpp>
 #include <autopeft/space/configuration.hpp>
+#include <autopeft/space/detail.hpp>
 #include <autopeft/space/fixed_string.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -232,7 +235,7 @@ class search_space {
     for (int t = 0; t < max_tries; ++t) {
       std::vector<double> e(num_components);
       for (auto& v : e) v = u(rng);
-      auto c = canonical(decode(e));
+      auto c = canonical(from_unit(e));
       if (valid(c)) return c;
     }
     throw error("search space: no valid configuration found in " + std::to_string(max_tries) +
@@ -254,6 +257,28 @@ class search_space {
     configuration c{std::vector<double>(num_components)};
     for_each_dim([&]<std::size_t I, class D>() {
       for (std::size_t k = offsets[I]; k < offsets[I + 1]; ++k) c.x[k] = D::decode(u[k]);
+    });
+    return c;
+  }
+
+  /// The configuration of a point of [0, 1)^num_components in which every level of a discrete
+  /// component takes an equal share of [0, 1) (level floor(u · k)), so uniform or
+  /// low-discrepancy points give each level equally often; continuous components are decoded.
+  /// Unlike decode, which rounds an *encoding* to its nearest level (the end levels own half a
+  /// share), this is the map for sampling.
+  static configuration from_unit(std::span<const double> u) {
+    if (u.size() != num_components) throw error("search space: from_unit needs " + std::to_string(num_components) + " values");
+    configuration c{std::vector<double>(num_components)};
+    for_each_dim([&]<std::size_t I, class D>() {
+      for (std::size_t k = offsets[I]; k < offsets[I + 1]; ++k) {
+        if constexpr (D::levels == 0) {
+          c.x[k] = D::decode(u[k]);
+        } else {
+          const double level = std::min(std::floor(std::clamp(u[k], 0.0, 1.0) * static_cast<double>(D::levels)),
+                                        static_cast<double>(D::levels - 1));
+          c.x[k] = D::decode(detail::level_encode(level, D::levels));
+        }
+      }
     });
     return c;
   }

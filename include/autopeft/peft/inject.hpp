@@ -1,0 +1,302 @@
+#pragma once
+// Injection of a linear-site policy (LoRA, DoRA, LoHa, LoKr, VeRA, (IA)³) into any LibTorch module
+// tree, selected by HF PEFT's `target_modules` over the full module names, as HF's
+// `get_peft_model` does for a model it did not write.
+//
+// The tree declares its adaptable layers as autopeft::peft::Linear (peft/linear.hpp) instead of
+// torch::nn::Linear: LibTorch parents call their Linear members directly and
+// torch::nn::LinearImpl::forward is not virtual, so a plain Linear cannot be adapted from outside.
+//
+// Example:
+//   Mlp net;                                              // fc1, fc2 are peft::Linear
+//   auto r = peft::inject(*net, peft::lora{}.r(4).target_modules({"fc1", "fc2"}));
+//   peft::freeze_except_adapters(*net);                   // train r.modules' adapters only
+//   ...
+//   peft::merge_adapters(*net);                           // fold the updates into fc1, fc2
+//
+// Matching (peft::targets): a list entry selects the module whose full name equals it or ends
+// with "." + entry; `target_modules` given as a regex must match the whole name. Modules inside
+// an attached adapter (fc1.lora.lora_A) are never candidates. `layers_to_transform`, when not
+// empty, keeps the modules whose name has a numeric component ("blocks.3.attn.qkv": layer 3) in
+// the list, as HF's layer index.
+//
+// The layer_context a policy's build_site receives: `index` is that layer index (0 when the name
+// has none); `layer` is the Linear's parent module; `config` is a shape-only EncoderConfig with
+// hidden_size = in_features, intermediate_size = out_features and num_hidden_layers = index + 1
+// (LoRA, LoHa and LoKr read only the Linear itself); `embeddings` is the root. The `site`
+// argument is the encoder site whose HF name ends the module name ("attention.self.query" ->
+// query), else model::site::intermediate. Two policies read encoder positions and are handled
+// here: (IA)³ decides feedforward sites by HF's rule (plain suffix, or regex full match) on the
+// module's own name, and VeRA's shared frozen pair is sized over the matched Linears and
+// registered once as buffers at `peft.vera.{vera_A, vera_B}` on the root.
+#include <autopeft/error.hpp>
+#include <autopeft/model/encoder_config.hpp>
+#include <autopeft/model/no_peft.hpp>
+#include <autopeft/model/site.hpp>
+#include <autopeft/peft/concepts.hpp>
+#include <autopeft/peft/ia3.hpp>
+#include <autopeft/peft/linear.hpp>
+#include <autopeft/peft/target.hpp>
+#include <autopeft/peft/trainable.hpp>
+#include <autopeft/peft/vera.hpp>
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace autopeft::peft {
+
+/// A policy that attaches one site module per selected linear layer (a linear_policy<P>): the
+/// members inject needs are
+///   static constexpr std::string_view name;     // the adapter's name inside the Linear
+///   using site_module = M;                      // see peft::linear_site_module
+///   const targets& target_modules() const;
+///   std::shared_ptr<M> build_site(const model::layer_context&, model::site, torch::nn::LinearImpl&) const;
+template <class P>
+concept linear_site_policy =
+    std::copy_constructible<P> && detail::has_name<P> && requires { typename P::site_module; } &&
+    linear_site_module<typename P::site_module> &&
+    requires(const P& p, const model::layer_context& c, model::site s, torch::nn::LinearImpl& base) {
+      { p.target_modules() } -> std::convertible_to<const targets&>;
+      { p.build_site(c, s, base) } -> std::convertible_to<std::shared_ptr<typename P::site_module>>;
+    };
+
+template <class P>
+constexpr bool check_linear_site_policy() {
+  if constexpr (!detail::has_name<P>) {
+    static_assert(dependent_false<P>,
+                  "peft::inject: the policy lacks `static constexpr std::string_view name` "
+                  "(see include/autopeft/peft/inject.hpp)");
+  } else if constexpr (!requires { typename P::site_module; }) {
+    static_assert(dependent_false<P>,
+                  "peft::inject: the policy lacks `using site_module = ...;`: only linear-site policies "
+                  "(LoRA, (IA)3, LoHa, LoKr, VeRA, ...) can be injected into a module tree");
+  } else if constexpr (!linear_site_module<typename P::site_module>) {
+    static_assert(dependent_false<P>,
+                  "peft::inject: the policy's site_module lacks output(x, y, base), merge(base), "
+                  "unmerge(base) or merged() (see peft::linear_site_module in peft/linear.hpp)");
+  } else if constexpr (!requires(const P& p) { { p.target_modules() } -> std::convertible_to<const targets&>; }) {
+    static_assert(dependent_false<P>, "peft::inject: the policy lacks `target_modules()` (peft::targets)");
+  } else if constexpr (!linear_site_policy<P>) {
+    static_assert(dependent_false<P>,
+                  "peft::inject: the policy lacks `std::shared_ptr<site_module> build_site(const "
+                  "model::layer_context&, model::site, torch::nn::LinearImpl&) const` or is not copyable");
+  }
+  return linear_site_policy<P>;
+}
+
+/// What inject attached: the full module names (tree order) and the number of parameters their
+/// new site modules hold (all trainable).
+struct inject_report {
+  std::vector<std::string> modules;
+  std::int64_t trainable_parameters = 0;
+};
+
+namespace detail {
+
+/// The first numeric component of a module name ("blocks.3.attn" -> 3).
+inline std::optional<std::int64_t> layer_index(const std::string& name) {
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    auto end = name.find('.', start);
+    if (end == std::string::npos) end = name.size();
+    const auto part = std::string_view(name).substr(start, end - start);
+    if (!part.empty() && part.size() < 18 &&
+        std::all_of(part.begin(), part.end(), [](unsigned char c) { return std::isdigit(c); }))
+      return std::stoll(std::string(part));
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
+inline model::site site_of(const std::string& name) {
+  for (auto s : model::linear_sites)
+    if (targets{std::string(model::to_string(s))}.matches(name)) return s;
+  return model::site::intermediate;
+}
+
+/// HF's `_check_target_module_feedforward` on the module's own name.
+inline bool ia3_feedforward(const ia3& p, const std::string& name) {
+  const auto& ff = p.feedforward_modules();
+  if (ff.regex) return std::regex_match(name, std::regex(*ff.regex));
+  return std::any_of(ff.names.begin(), ff.names.end(), [&](const std::string& n) {
+    return name.size() >= n.size() && name.compare(name.size() - n.size(), n.size(), n) == 0;
+  });
+}
+
+template <class P>
+std::shared_ptr<typename P::site_module> build_injected(const P& p, const model::layer_context& ctx,
+                                                        const std::string& name, LinearImpl& base) {
+  if constexpr (std::same_as<P, ia3>) {
+    // trainable_parameters over zero layers runs ia3's option check (feedforward ⊆ targets) alone.
+    model::EncoderConfig none;
+    none.num_hidden_layers = 0;
+    (void)p.trainable_parameters(none);
+    return std::make_shared<ia3_site>(base.options.in_features(), base.options.out_features(),
+                                      ia3_feedforward(p, name), p.init_ia3_weights());
+  } else {
+    return p.build_site(ctx, site_of(name), base);
+  }
+}
+
+inline std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+inline std::string describe(const targets& t) {
+  if (t.regex) return "target_modules regex '" + *t.regex + "'";
+  return "target_modules {" + join(t.names) + "}";
+}
+
+inline std::string parent_name(const std::string& name) {
+  const auto dot = name.rfind('.');
+  return dot == std::string::npos ? std::string() : name.substr(0, dot);
+}
+
+/// Visits every peft::LinearImpl of the tree with its full name.
+template <class F>
+void for_each_linear(torch::nn::Module& root, F&& f) {
+  for (const auto& item : root.named_modules("", false))
+    if (auto* l = dynamic_cast<LinearImpl*>(item.value().get())) f(item.key(), *l);
+}
+
+template <linear_site_policy P>
+inject_report inject_checked(torch::nn::Module& root, const P& p) {
+  const std::string who = "peft::inject(" + std::string(P::name) + ")";
+  const targets& t = p.target_modules();
+
+  struct hit {
+    std::string name;
+    std::int64_t index;
+    LinearImpl* linear;
+  };
+  std::vector<hit> hits;
+  std::vector<std::string> ours, plain, adapted;  // adapted: names of peft::Linear, whose subtree is skipped
+  auto named = root.named_modules("", false);
+  for (const auto& item : named) {
+    const auto& name = item.key();
+    if (std::any_of(adapted.begin(), adapted.end(),
+                    [&](const std::string& a) { return name.rfind(a + ".", 0) == 0; }))
+      continue;
+    auto* mine = dynamic_cast<LinearImpl*>(item.value().get());
+    if (!mine) {
+      if (dynamic_cast<torch::nn::LinearImpl*>(item.value().get())) {
+        plain.push_back(name);
+        if (t.matches(name))
+          throw error(who + ": module '" + name + "' matches " + detail::describe(t) +
+                      " but is a plain torch::nn::Linear, whose forward cannot be adapted from outside; "
+                      "declare it as autopeft::peft::Linear (same constructor, options and parameter "
+                      "names) in your module, or narrow target_modules");
+      }
+      continue;
+    }
+    adapted.push_back(name);
+    ours.push_back(name);
+    if (!t.matches(name)) continue;
+    const auto index = detail::layer_index(name);
+    if constexpr (requires { p.layers_to_transform(); }) {
+      if (!p.layers_to_transform().empty() && (!index || !layer_selected(p.layers_to_transform(), *index)))
+        continue;
+    }
+    if (mine->has_adapter(std::string(P::name)))
+      throw error(who + ": module '" + name + "' already has an adapter named '" + std::string(P::name) +
+                  "'; detach it (peft::Linear::detach) before injecting again");
+    hits.push_back({name, index.value_or(0), mine});
+  }
+  if (hits.empty()) {
+    std::string found = ours.empty() ? "none" : detail::join(ours);
+    if (!plain.empty()) found += "; plain torch::nn::Linear (not adaptable): " + detail::join(plain);
+    throw error(who + ": " + detail::describe(t) + " matched no autopeft::peft::Linear module; the "
+                "autopeft::peft::Linear modules are: " + found +
+                ". An entry matches a full name or its last dot-separated components (\"fc1\" matches "
+                "\"mlp.fc1\")");
+  }
+
+  // VeRA's sites find the shared pair at "peft.vera" of ctx.embeddings; it is staged in a
+  // scratch module and moved onto the root once every site is built.
+  torch::nn::Module staging;
+  std::shared_ptr<torch::nn::Module> holder;
+  if constexpr (std::same_as<P, vera>) {
+    std::int64_t in_max = 0, out_max = 0;
+    for (const auto& h : hits) {
+      in_max = std::max(in_max, h.linear->options.in_features());
+      out_max = std::max(out_max, h.linear->options.out_features());
+    }
+    if (auto* m = named.find("peft")) holder = *m;
+    if (holder && holder->named_children().contains("vera"))
+      throw error(who + ": the root already holds a VeRA projection at 'peft.vera'; inject VeRA once "
+                  "per tree, with every target in one target_modules");
+    if (p.r() <= 0) throw error(who + ": option 'r' must be positive, got " + std::to_string(p.r()));
+    staging.register_module("peft", std::make_shared<torch::nn::Module>("peft"))
+        ->register_module("vera", std::make_shared<vera_projection>(p.r(), in_max, out_max, p.projection_prng_key()));
+  }
+
+  // Build every site first so that a throwing build_site leaves the tree untouched.
+  std::vector<std::shared_ptr<typename P::site_module>> sites;
+  for (const auto& h : hits) {
+    model::EncoderConfig shape;
+    shape.hidden_size = h.linear->options.in_features();
+    shape.intermediate_size = h.linear->options.out_features();
+    shape.num_hidden_layers = h.index + 1;
+    const auto parent = detail::parent_name(h.name);
+    torch::nn::Module& layer = parent.empty() ? root : *named[parent];
+    const model::layer_context ctx{shape, h.index, layer, std::same_as<P, vera> ? &staging : &root};
+    sites.push_back(detail::build_injected(p, ctx, h.name, *h.linear));
+  }
+  if constexpr (std::same_as<P, vera>) {
+    if (!holder) holder = root.register_module("peft", std::make_shared<torch::nn::Module>("peft"));
+    holder->register_module("vera", staging.named_modules("", false)["peft.vera"]);
+  }
+  inject_report report;
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    hits[i].linear->attach(std::string(P::name), sites[i]);
+    report.modules.push_back(hits[i].name);
+    for (const auto& w : sites[i]->parameters(true)) report.trainable_parameters += w.numel();
+  }
+  return report;
+}
+}  // namespace detail
+
+/// Attaches the policy's site module, registered under P::name, to every autopeft::peft::Linear of
+/// `root` whose full name the policy's target_modules select (see the header comment).
+/// Throws autopeft::error when a selected module is a plain torch::nn::Linear (it cannot be
+/// adapted), when nothing is selected (the message lists the Linear modules), or when a selected
+/// Linear already carries an adapter of that name. Nothing is attached when it throws.
+template <class P>
+inject_report inject(torch::nn::Module& root, const P& p) {
+  // Checked once here, so an unfit policy gets one message and no instantiation below.
+  if constexpr (check_linear_site_policy<P>()) return detail::inject_checked(root, p);
+  else return {};
+}
+
+/// Freezes every parameter of `root` except those of the adapters attached to its
+/// autopeft::peft::Linear modules; returns the counts (HF's print_trainable_parameters figures).
+inline parameter_counts freeze_except_adapters(torch::nn::Module& root) {
+  for (auto& w : root.parameters(true)) w.set_requires_grad(false);
+  detail::for_each_linear(root, [](const std::string&, LinearImpl& l) {
+    for (const auto& [name, a] : l.adapters())
+      for (auto& w : a->module()->parameters(true)) w.set_requires_grad(true);
+  });
+  return count_parameters(root);
+}
+
+/// Folds every attached adapter into its Linear's base weight (outputs unchanged, adapters idle).
+inline void merge_adapters(torch::nn::Module& root) {
+  detail::for_each_linear(root, [](const std::string&, LinearImpl& l) { l.merge(); });
+}
+
+/// Undoes merge_adapters: the base weights are the pre-merge ones again (to rounding).
+inline void unmerge_adapters(torch::nn::Module& root) {
+  detail::for_each_linear(root, [](const std::string&, LinearImpl& l) { l.unmerge(); });
+}
+
+}  // namespace autopeft::peft

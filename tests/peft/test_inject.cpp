@@ -1,0 +1,322 @@
+// Injection into a user's own module tree (not our backbone): a fresh adapter leaves the model's
+// output unchanged; parameter names are HF-like and the base ones unchanged; the count equals the
+// policy's closed form; gradients reach only adapters after freezing; LoRA learns a toy task;
+// merging and unmerging are exact; the errors say what to do.
+#include <autopeft/peft/inject.hpp>
+#include <autopeft/peft/loha.hpp>
+#include <autopeft/peft/lokr.hpp>
+#include <autopeft/peft/lora.hpp>
+
+using namespace autopeft;
+
+namespace {
+
+constexpr std::int64_t H = 8, F = 16;
+
+struct MlpImpl : torch::nn::Module {
+  peft::Linear fc1{nullptr}, fc2{nullptr};
+  MlpImpl() {
+    fc1 = register_module("fc1", peft::Linear(H, F));
+    fc2 = register_module("fc2", peft::Linear(F, H));
+  }
+  torch::Tensor forward(const torch::Tensor& x) { return fc2(torch::gelu(fc1(x))); }
+};
+TORCH_MODULE(Mlp);
+
+/// One-head self-attention, x [B, S, H].
+struct AttentionImpl : torch::nn::Module {
+  peft::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
+  AttentionImpl() {
+    q_proj = register_module("q_proj", peft::Linear(H, H));
+    k_proj = register_module("k_proj", peft::Linear(H, H));
+    v_proj = register_module("v_proj", peft::Linear(H, H));
+    out_proj = register_module("out_proj", peft::Linear(H, H));
+  }
+  torch::Tensor forward(const torch::Tensor& x) {
+    auto a = torch::softmax(torch::matmul(q_proj(x), k_proj(x).transpose(1, 2)) / std::sqrt(double(H)), -1);
+    return out_proj(torch::matmul(a, v_proj(x)));
+  }
+};
+TORCH_MODULE(Attention);
+
+struct BlockImpl : torch::nn::Module {
+  Attention attn{nullptr};
+  Mlp mlp{nullptr};
+  BlockImpl() {
+    attn = register_module("attn", Attention());
+    mlp = register_module("mlp", Mlp());
+  }
+  torch::Tensor forward(torch::Tensor x) {
+    x = x + attn(x);
+    return x + mlp(x);
+  }
+};
+TORCH_MODULE(Block);
+
+/// Two blocks and a plain torch::nn::Linear head: x [B, S, H] -> [B, S, 1].
+struct NetImpl : torch::nn::Module {
+  torch::nn::ModuleList blocks{nullptr};
+  torch::nn::Linear head{nullptr};
+  NetImpl() {
+    blocks = register_module("blocks", torch::nn::ModuleList(Block(), Block()));
+    head = register_module("head", torch::nn::Linear(H, 1));
+  }
+  torch::Tensor forward(torch::Tensor x) {
+    for (auto& b : *blocks) x = b->as<Block>()->forward(x);
+    return head(x);
+  }
+};
+TORCH_MODULE(Net);
+
+/// The same tree with plain torch::nn::Linear layers: a checkpoint written by it must load into Mlp.
+struct PlainMlpImpl : torch::nn::Module {
+  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+  PlainMlpImpl() {
+    fc1 = register_module("fc1", torch::nn::Linear(H, F));
+    fc2 = register_module("fc2", torch::nn::Linear(F, H));
+  }
+};
+TORCH_MODULE(PlainMlp);
+
+bool is_adapter_key(const std::string& k) {
+  return k.find(".lora.") != std::string::npos || k.find(".ia3.") != std::string::npos ||
+         k.find(".vera.") != std::string::npos;
+}
+
+std::map<std::string, torch::Tensor> snapshot(torch::nn::Module& m, bool base_only = true) {
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& p : m.named_parameters(true))
+    if (!base_only || !is_adapter_key(p.key())) out[p.key()] = p.value().detach().clone();
+  return out;
+}
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const error& e) {
+    return e.what();
+  }
+  return "(no autopeft::error thrown)";
+}
+
+auto lora_mlp() { return peft::lora{}.r(2).lora_alpha(4).target_modules({"fc1", "fc2"}); }
+auto ia3_attn() { return peft::ia3{}.target_modules({"k_proj", "v_proj", "fc2"}).feedforward_modules({"fc2"}); }
+
+}  // namespace
+
+TEST_CASE("peft::Linear is a torch::nn::Linear with the same parameter names", "[peft][inject]") {
+  torch::manual_seed(0);
+  peft::Linear l(torch::nn::LinearOptions(H, F).bias(false));
+  CHECK(l->as<torch::nn::Linear>() != nullptr);
+  CHECK(l->named_parameters().keys() == std::vector<std::string>{"weight"});
+  auto x = torch::randn({3, H});
+  CHECK(torch::equal(l(x), torch::linear(x, l->weight)));
+  std::ostringstream s;
+  s << *l;
+  CHECK(s.str() == "autopeft::peft::Linear(in_features=8, out_features=16, bias=false)");
+}
+
+TEST_CASE("a checkpoint of a torch::nn::Linear model loads into peft::Linear, and injection leaves it intact",
+          "[peft][inject]") {
+  torch::manual_seed(1);
+  PlainMlp plain;
+  std::stringstream ckpt;
+  torch::save(plain, ckpt);
+  Mlp mlp;
+  torch::load(mlp, ckpt);
+  const auto before = snapshot(*mlp, false);
+  REQUIRE(before.size() == 4);
+  CHECK(torch::equal(before.at("fc1.weight"), plain->fc1->weight));
+
+  auto r = peft::inject(*mlp, lora_mlp());
+  CHECK(r.modules == std::vector<std::string>{"fc1", "fc2"});
+  const auto all = snapshot(*mlp, false);
+  const auto base = snapshot(*mlp);
+  std::vector<std::string> adapter_keys;
+  for (const auto& [k, v] : all)
+    if (is_adapter_key(k)) adapter_keys.push_back(k);
+  CHECK(adapter_keys == std::vector<std::string>{"fc1.lora.lora_A.weight", "fc1.lora.lora_B.weight",
+                                                 "fc2.lora.lora_A.weight", "fc2.lora.lora_B.weight"});
+  REQUIRE(base.size() == before.size());
+  for (const auto& [k, v] : before) {
+    REQUIRE(base.contains(k));
+    CHECK(torch::equal(base.at(k), v));
+  }
+}
+
+TEST_CASE("injected LoRA and (IA)3 leave a user model's output unchanged and count as the closed form",
+          "[peft][inject]") {
+  torch::manual_seed(2);
+  Net net;
+  net->eval();
+  auto x = torch::randn({2, 5, H});
+  const auto y0 = net(x).detach();
+  const auto keys_before = snapshot(*net);
+
+  const auto lora = lora_mlp();
+  auto rl = peft::inject(*net, lora);
+  CHECK(rl.modules == std::vector<std::string>{"blocks.0.mlp.fc1", "blocks.0.mlp.fc2", "blocks.1.mlp.fc1",
+                                               "blocks.1.mlp.fc2"});
+  CHECK(rl.trainable_parameters == 2 * (lora.site_parameters(H, F) + lora.site_parameters(F, H)));
+  CHECK(rl.trainable_parameters == 2 * 2 * (2 * (H + F)));  // r (in + out) per site
+
+  auto ri = peft::inject(*net, ia3_attn());
+  CHECK(ri.modules == std::vector<std::string>{"blocks.0.attn.k_proj", "blocks.0.attn.v_proj", "blocks.0.mlp.fc2",
+                                               "blocks.1.attn.k_proj", "blocks.1.attn.v_proj", "blocks.1.mlp.fc2"});
+  CHECK(ri.trainable_parameters == 2 * (H + H + F));  // out at attention-type sites, in at fc2 (feedforward)
+  auto named = net->named_parameters(true);
+  CHECK(named["blocks.1.attn.k_proj.ia3.ia3_l"].sizes() == torch::IntArrayRef{H, 1});
+  CHECK(named["blocks.1.mlp.fc2.ia3.ia3_l"].sizes() == torch::IntArrayRef{1, F});
+  CHECK(named.contains("blocks.0.mlp.fc2.lora.lora_B.weight"));
+
+  CHECK(torch::allclose(net(x), y0, 1e-6, 1e-6));
+  const auto keys_after = snapshot(*net);
+  CHECK(keys_after.size() == keys_before.size());
+
+  const auto counts = peft::freeze_except_adapters(*net);
+  CHECK(counts.trainable == rl.trainable_parameters + ri.trainable_parameters);
+  net->train();
+  net(x).pow(2).mean().backward();
+  bool some_nonzero = false;
+  for (const auto& p : net->named_parameters(true)) {
+    INFO(p.key());
+    if (is_adapter_key(p.key())) {
+      CHECK(p.value().requires_grad());
+      REQUIRE(p.value().grad().defined());
+      some_nonzero |= p.value().grad().abs().sum().item<double>() > 0;
+    } else {
+      CHECK_FALSE(p.value().requires_grad());
+      CHECK_FALSE(p.value().grad().defined());
+    }
+  }
+  CHECK(some_nonzero);
+}
+
+TEST_CASE("injected LoRA learns a low-rank regression toy task", "[peft][inject]") {
+  torch::manual_seed(3);
+  Mlp student, teacher;
+  {
+    torch::NoGradGuard ng;
+    for (auto& p : teacher->named_parameters()) p.value().copy_(student->named_parameters()[p.key()]);
+    teacher->fc1->weight.add_(torch::randn({F, 1}) * torch::randn({1, H}) * 0.5);
+    teacher->fc2->weight.add_(torch::randn({H, 1}) * torch::randn({1, F}) * 0.5);
+  }
+  auto x = torch::randn({128, H});
+  const auto target = teacher(x).detach();
+  peft::inject(*student, lora_mlp());
+  peft::freeze_except_adapters(*student);
+  std::vector<torch::Tensor> trainable;
+  for (auto& p : student->parameters())
+    if (p.requires_grad()) trainable.push_back(p);
+  torch::optim::Adam opt(trainable, torch::optim::AdamOptions(1e-2));
+  const double first = torch::mse_loss(student(x), target).item<double>();
+  double last = first;
+  for (int step = 0; step < 300; ++step) {
+    opt.zero_grad();
+    auto loss = torch::mse_loss(student(x), target);
+    loss.backward();
+    opt.step();
+    last = loss.item<double>();
+  }
+  INFO("first " << first << ", last " << last);
+  CHECK(last < 0.1 * first);
+}
+
+TEST_CASE("merge_adapters and unmerge_adapters are exact", "[peft][inject]") {
+  torch::manual_seed(4);
+  Net net;
+  net->eval();
+  peft::inject(*net, lora_mlp().init_lora_weights(false));
+  peft::inject(*net, ia3_attn());
+  {
+    torch::NoGradGuard ng;
+    for (auto& p : net->named_parameters())
+      if (p.key().find(".ia3.") != std::string::npos) p.value().uniform_(0.5, 1.5);
+  }
+  auto x = torch::randn({2, 5, H});
+  const auto y = net(x).detach();
+  const auto base = snapshot(*net);
+  peft::merge_adapters(*net);
+  CHECK_FALSE(torch::allclose(snapshot(*net).at("blocks.0.mlp.fc1.weight"), base.at("blocks.0.mlp.fc1.weight")));
+  CHECK(torch::allclose(net(x), y, 1e-5, 1e-5));
+  peft::unmerge_adapters(*net);
+  for (const auto& [k, v] : snapshot(*net)) {
+    INFO(k);
+    CHECK(torch::allclose(v, base.at(k), 1e-5, 1e-5));
+  }
+  CHECK(torch::allclose(net(x), y, 1e-5, 1e-5));
+}
+
+TEST_CASE("inject selects by regex and layers_to_transform", "[peft][inject]") {
+  torch::manual_seed(5);
+  Net net;
+  peft::targets t;
+  t.regex = R"(blocks\.\d+\.attn\.(q|v)_proj)";
+  auto r = peft::inject(*net, peft::lora{}.r(1).target_modules(t).layers_to_transform({1}));
+  CHECK(r.modules == std::vector<std::string>{"blocks.1.attn.q_proj", "blocks.1.attn.v_proj"});
+  // The adapters' own Linears (…q_proj.lora.lora_A, plain torch::nn::Linear) are never candidates.
+  t.regex = R"(.*\.lora_A|.*\.fc1)";
+  r = peft::inject(*net, peft::lora{}.r(1).target_modules(t));
+  CHECK(r.modules == std::vector<std::string>{"blocks.0.mlp.fc1", "blocks.1.mlp.fc1"});
+  CHECK_THAT(message_of([&] { peft::inject(*net, peft::lora{}.target_modules(peft::targets{"fc1"})); }),
+             Catch::Contains("already has an adapter named 'lora'"));
+}
+
+TEST_CASE("injected VeRA shares one frozen pair and starts at zero update", "[peft][inject]") {
+  torch::manual_seed(6);
+  Mlp mlp;
+  auto x = torch::randn({4, H});
+  const auto y0 = mlp(x).detach();
+  const auto p = peft::vera{}.r(4).target_modules({"fc1", "fc2"});
+  auto r = peft::inject(*mlp, p);
+  CHECK(r.trainable_parameters == p.site_parameters(H, F) + p.site_parameters(F, H));
+  CHECK(torch::allclose(mlp(x), y0, 1e-6, 1e-6));
+  auto buffers = mlp->named_buffers(true);
+  CHECK(buffers.size() == 2);
+  CHECK(buffers["peft.vera.vera_A"].sizes() == torch::IntArrayRef{4, F});
+  CHECK(buffers["peft.vera.vera_B"].sizes() == torch::IntArrayRef{F, 4});
+}
+
+TEMPLATE_TEST_CASE("injected LoHa and LoKr start at zero update, count as the closed form and merge exactly",
+                   "[peft][inject]", peft::loha, peft::lokr) {
+  torch::manual_seed(7);
+  Mlp mlp;
+  auto x = torch::randn({4, H});
+  const auto y0 = mlp(x).detach();
+  const auto p = TestType{}.r(2).target_modules({"fc1", "fc2"});
+  auto r = peft::inject(*mlp, p);
+  CHECK(r.trainable_parameters == p.site_parameters(H, F) + p.site_parameters(F, H));
+  CHECK(torch::allclose(mlp(x), y0, 1e-6, 1e-6));
+  {
+    torch::NoGradGuard ng;
+    for (auto& w : mlp->named_parameters())
+      if (w.key().find(std::string(".") + std::string(TestType::name) + ".") != std::string::npos)
+        w.value().normal_(0, 0.3);
+  }
+  const auto y1 = mlp(x).detach();
+  CHECK_FALSE(torch::allclose(y1, y0, 1e-4, 1e-4));
+  const auto base = snapshot(*mlp);
+  peft::merge_adapters(*mlp);
+  CHECK_FALSE(torch::allclose(mlp->fc1->weight, base.at("fc1.weight"), 1e-4, 1e-4));
+  CHECK(torch::allclose(mlp(x), y1, 1e-5, 1e-5));
+  peft::unmerge_adapters(*mlp);
+  CHECK(torch::allclose(mlp->fc1->weight, base.at("fc1.weight"), 1e-5, 1e-5));
+  CHECK(torch::allclose(mlp(x), y1, 1e-5, 1e-5));
+}
+
+TEST_CASE("inject's errors name the module and say what to do", "[peft][inject]") {
+  Net net;
+  const auto plain = message_of([&] { peft::inject(*net, peft::lora{}.target_modules({"head"})); });
+  CHECK_THAT(plain, Catch::Contains("module 'head'") && Catch::Contains("plain torch::nn::Linear") &&
+                        Catch::Contains("declare it as autopeft::peft::Linear"));
+  const auto none = message_of([&] { peft::inject(*net, peft::lora{}.target_modules({"fc9", "query"})); });
+  CHECK_THAT(none, Catch::Contains("target_modules {fc9, query} matched no autopeft::peft::Linear") &&
+                       Catch::Contains("blocks.0.attn.q_proj") && Catch::Contains("blocks.1.mlp.fc2") &&
+                       Catch::Contains("not adaptable): head"));
+  // A failed injection attaches nothing.
+  CHECK(snapshot(*net, false).size() == snapshot(*net).size());
+  const auto ia3_bad = message_of([&] {
+    peft::inject(*net, peft::ia3{}.target_modules({"fc1"}).feedforward_modules({"fc2"}));
+  });
+  CHECK_THAT(ia3_bad, Catch::Contains("feedforward_modules entry 'fc2' is not in target_modules"));
+}
