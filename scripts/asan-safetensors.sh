@@ -25,7 +25,7 @@ cmake -S "$root" -B "$build" "${generator[@]}" \
   -DAUTOPEFT_BUILD_TESTS=ON \
   -DAUTOPEFT_BUILD_EXAMPLES=OFF \
   -DAUTOPEFT_BUILD_BENCH=OFF
-cmake --build "$build" -j "$jobs" --target autopeft_tests
+cmake --build "$build" -j "$jobs" --target autopeft_safetensors_tests
 
 # LibTorch 1.13 (CPU) runs clean under these, leak checking included; halt_on_error makes any
 # report fail the run (UBSan only warns by default).
@@ -35,4 +35,4 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 
 echo "ASAN_OPTIONS=$ASAN_OPTIONS"
 echo "UBSAN_OPTIONS=$UBSAN_OPTIONS"
-exec "$build/tests/autopeft_tests" "[safetensors]" "$@"
+exec "$build/tests/autopeft_safetensors_tests" "[safetensors]" "$@"
