@@ -42,7 +42,7 @@ task make_task(std::int64_t vocab, std::int64_t n_train, std::int64_t n_dev, std
   return {a, b, c, d};
 }
 
-// SA + PA + PT: AutoPEFT's family; every configuration below is a point of it.
+// AutoPEFT's SA + PA + PT family, with LoRA beside it.
 using family = peft::plan<peft::serial_adapter, peft::parallel_adapter, peft::prefix_tuning, peft::lora>;
 
 struct candidate {
@@ -73,19 +73,29 @@ int main(int argc, char** argv) try {
   config.hidden_dropout_prob = config.attention_probs_dropout_prob = 0;
   const auto data = make_task(config.vocab_size, 512, 256, 16);
 
-  auto off = [] { return peft::lora{}.target_modules(std::vector<std::string>{}); };
-  auto no_sa = [] { return peft::serial_adapter{}.bottleneck_size(1).layers_to_transform({-1}); };
-  auto no_pa = [] { return peft::parallel_adapter{}.bottleneck_size(1).layers_to_transform({-1}); };
-  auto no_pt = [] { return peft::prefix_tuning{}.num_virtual_tokens(1).layers_to_transform({-1}); };
+  // Every configuration is a point of one family; a policy a configuration does not use is
+  // switched off (it builds no module).
+  auto only = [](std::initializer_list<int> on, family f) {
+    f.enabled = {false, false, false, false};
+    for (int i : on) f.enabled[static_cast<std::size_t>(i)] = true;
+    return f;
+  };
+  const family defaults{peft::serial_adapter{}, peft::parallel_adapter{}, peft::prefix_tuning{}, peft::lora{}};
+  auto with = [&](auto policy) {
+    family f = defaults;
+    f.template get<decltype(policy)>() = policy;
+    return f;
+  };
   std::vector<candidate> candidates{
-      {"head only", family{no_sa(), no_pa(), no_pt(), off()}},
-      {"LoRA r=1 q,v", family{no_sa(), no_pa(), no_pt(), peft::lora{}.r(1).lora_alpha(2)}},
-      {"LoRA r=8 q,v", family{no_sa(), no_pa(), no_pt(), peft::lora{}.r(8).lora_alpha(16)}},
-      {"SA 8", family{peft::serial_adapter{}.bottleneck_size(8), no_pa(), no_pt(), off()}},
-      {"PA 32", family{no_sa(), peft::parallel_adapter{}.bottleneck_size(32), no_pt(), off()}},
-      {"PT 4", family{no_sa(), no_pa(), peft::prefix_tuning{}.num_virtual_tokens(4), off()}},
-      {"SA 2 + PA 2, layers 2-3", family{peft::serial_adapter{}.bottleneck_size(2), peft::parallel_adapter{}.bottleneck_size(2),
-                                         no_pt(), off()}.layers_on({false, false, true, true})},
+      {"head only", only({}, defaults)},
+      {"LoRA r=1 q,v", only({3}, with(peft::lora{}.r(1).lora_alpha(2)))},
+      {"LoRA r=8 q,v", only({3}, with(peft::lora{}.r(8).lora_alpha(16)))},
+      {"SA 8", only({0}, with(peft::serial_adapter{}.bottleneck_size(8)))},
+      {"PA 32", only({1}, with(peft::parallel_adapter{}.bottleneck_size(32)))},
+      {"PT 4", only({2}, with(peft::prefix_tuning{}.num_virtual_tokens(4)))},
+      {"SA 2 + PA 2, layers 2-3",
+       only({0, 1}, family{peft::serial_adapter{}.bottleneck_size(2), peft::parallel_adapter{}.bottleneck_size(2),
+                           peft::prefix_tuning{}, peft::lora{}}.layers_on({false, false, true, true}))},
   };
 
   // One backbone, kept resident: each configuration rebuilds only the PEFT modules.
