@@ -449,3 +449,36 @@ TEST_CASE("SAAS finds the two relevant dimensions of a 10-D function", "[mobo][g
     CHECK(max_abs(post.mean.mean(0)[0] - truth) < 0.5);
   }
 }
+
+TEST_CASE("gp conditional on a cached baseline equals the joint posterior's block Cholesky",
+          "[mobo][gp]") {
+  torch::manual_seed(3);
+  const auto x = inputs_2d(12);
+  gp model(x, two_objectives(x), matern(2, 2));
+  model.fit();
+  const auto cand = inputs_2d(5 * 3).view({5, 3, 2});  // b = 5, q = 3
+  // The training inputs followed by pending points (qNEHVI's baseline), and an unrelated set.
+  const auto with_train = torch::cat({x, inputs_2d(3)});
+  const auto unrelated = torch::cat({x.narrow(0, 2, 6), inputs_2d(3)});
+  for (const auto& xb : {with_train, unrelated}) {
+    const auto nb = xb.size(0);
+    const auto cache = model.make_baseline_cache(xb);
+    CHECK(cache.contains_train == (nb == 15));
+    const auto c = model.conditional_on_baseline(cache, cand);
+    const auto base = model.posterior(xb);
+    const auto joint =
+        model.posterior(torch::cat({xb.unsqueeze(0).expand({5, nb, 2}), cand}, 1));
+    const auto s11 = joint.covariance.narrow(-2, 0, nb).narrow(-1, 0, nb);
+    const auto s21 = joint.covariance.narrow(-2, nb, 3).narrow(-1, 0, nb);
+    const auto s22 = joint.covariance.narrow(-2, nb, 3).narrow(-1, nb, 3);
+    const auto scale = max_abs(s11);
+    CHECK(max_abs(cache.mean - base.mean) < 1e-8);
+    CHECK(max_abs(cache.l11.matmul(cache.l11.transpose(-1, -2)) - base.covariance) < 1e-6 * scale);
+    CHECK(max_abs(c.mean - joint.mean.narrow(-1, nb, 3)) < 1e-8);
+    // L21 L11^T = S21 and S22 - L21 L21^T is the conditional covariance.
+    CHECK(max_abs(c.l21.matmul(cache.l11.transpose(-1, -2)) - s21) < 1e-6 * scale);
+    CHECK(max_abs(c.covariance - (s22 - c.l21.matmul(c.l21.transpose(-1, -2)))) < 1e-6 * scale);
+    // Not trivially zero: the candidates co-vary with the baseline.
+    CHECK(max_abs(c.l21) > 1e-3);
+  }
+}

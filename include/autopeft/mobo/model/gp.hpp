@@ -102,7 +102,13 @@ class gp {
     std::mt19937_64 rng(o_.seed);
     std::normal_distribution<double> normal;
     std::string last_error;
-    for (std::int64_t start = 0; start <= o_.restarts; ++start) {
+    // When every requested start fails (the line search can step where the kernel matrix is
+    // not positive definite), up to kFallbackStarts more perturbed starts are tried, as
+    // BoTorch's fit_gpytorch_mll retries with new initial values.
+    constexpr std::int64_t kFallbackStarts = 4;
+    for (std::int64_t start = 0;
+         start <= o_.restarts || (!std::isfinite(best) && start <= o_.restarts + kFallbackStarts);
+         ++start) {
       {
         torch::NoGradGuard no_grad;
         for (std::size_t i = 0; i < params.size(); ++i) {
@@ -123,9 +129,18 @@ class gp {
                                             .line_search_fn("strong_wolfe"));
         opt.step([&] {
           opt.zero_grad();
-          auto l = loss();
-          l.backward();
-          return l;
+          // A step into a region where the factorisation fails gets a huge loss and no
+          // gradient, so that the line search backs off instead of the start failing.
+          try {
+            auto l = loss();
+            if (std::isfinite(l.template item<double>())) {
+              l.backward();
+              return l;
+            }
+          } catch (const std::exception&) {
+          }
+          opt.zero_grad();
+          return torch::full({}, 1e10, torch::kFloat64);
         });
         const double value = loss_value();
         if (std::isfinite(value) && value < best) {
@@ -183,6 +198,90 @@ class gp {
       p.covariance = p.covariance + noise * torch::eye(q, p.covariance.options());
     }
     return data_.unstandardize(std::move(p));
+  }
+
+  /// What conditional_on_baseline() reuses for a fixed set of points X_b [nb, d] (original
+  /// scale), e.g. qNEHVI's baseline: the posterior at X_b (mean, Cholesky factor L11 of the
+  /// covariance) and the matrices that turn kernel rows k(x, X_b) into the conditional
+  /// quantities (see conditional_on_baseline).
+  struct baseline_cache {
+    torch::Tensor xb;     // [nb, d] in [0, 1]^d
+    torch::Tensor mean;   // [m, nb] posterior mean at X_b, original scale
+    torch::Tensor l11;    // [m, nb, nb] L11 L11^T = posterior covariance at X_b, original scale
+    bool contains_train = false;  // X_b starts with the training inputs
+    torch::Tensor h, alpha;       // contains_train: [m, nb, nb], [m, nb]
+    torch::Tensor g1, g2;         // otherwise: [m, nb, nb], [m, n, nb]
+    torch::Tensor k_inv;          // [m, n, n]
+  };
+  [[nodiscard]] baseline_cache make_baseline_cache(const torch::Tensor& xb) const {
+    torch::NoGradGuard no_grad;
+    const auto xbq = data_.query(xb, 1, "gp::make_baseline_cache");  // [1, nb, d]
+    const auto nb = xbq.size(-2), n = data_.n();
+    const auto kbx = kernel_(xbq, data_.x);                            // [m, nb, n]
+    const auto c = torch::cholesky_solve(kbx.transpose(-1, -2), l_, false);  // K^-1 k(X, X_b)
+    auto s11 = kernel_(xbq, xbq) - kbx.matmul(c);
+    s11 = 0.5 * (s11 + s11.transpose(-1, -2));
+    const auto l11 = jittered_cholesky(s11, 1e-2, "gp (baseline posterior)");
+    const auto eye = torch::eye(nb, l11.options()).expand_as(l11);
+    const auto g1 = torch::linalg_solve_triangular(l11, eye, false, true, false).transpose(-1, -2);
+    const auto g2 = c.matmul(g1);  // [m, n, nb]
+    const auto k_inv = torch::cholesky_inverse(l_, false);
+    const auto sd = data_.y_std.unsqueeze(-1);  // [m, 1]
+    baseline_cache out;
+    out.xb = xbq.squeeze(0);
+    out.mean = kbx.matmul(alpha_.unsqueeze(-1)).squeeze(-1) * sd + data_.y_mean.unsqueeze(-1);
+    out.l11 = l11 * sd.unsqueeze(-1);
+    out.contains_train = nb >= n && torch::equal(out.xb.narrow(0, 0, n), data_.x);
+    if (out.contains_train) {
+      // k(x, X_train) = k(x, X_b)[:, :n], so every term is a product with k(x, X_b) alone.
+      out.h = g1.clone();
+      out.h.narrow(-2, 0, n).sub_(g2);
+      out.alpha = torch::zeros({data_.m(), nb}, l11.options());
+      out.alpha.narrow(-1, 0, n).copy_(alpha_);
+    } else {
+      out.g1 = g1;
+      out.g2 = g2;
+    }
+    out.k_inv = k_inv;
+    return out;
+  }
+  /// The posterior at candidates X [b, q, d] conditioned on the values at the cached X_b, in the
+  /// block-Cholesky form that sampling needs (original outcome scale):
+  ///   mean       [b, m, q]      posterior mean at X
+  ///   l21        [b, m, q, nb]  L21 = S21 L11^-T,  S21 = Cov(f(X), f(X_b))
+  ///   covariance [b, m, q, q]   S22 - L21 L21^T, the covariance of f(X) given f(X_b)
+  /// With k_B = k(X, X_b), k_X = k(X, X_train), C = K^-1 k(X_train, X_b), G1 = L11^-T:
+  ///   S21 = k_B - k_X C,  L21 = k_B G1 - k_X (C G1),
+  ///   S22 - L21 L21^T = k(X, X) - k_X K^-1 k_X^T - L21 L21^T.
+  /// When X_b starts with the training inputs, k_X is part of k_B and L21 = k_B H with H
+  /// precomputed. Either way a candidate set costs a few matrix products, O(q (nb^2 + n^2)),
+  /// instead of the O((n + q)^2 n) of a joint posterior over [X_b, X]. (Folding L21 L21^T into
+  /// one precomputed quadratic form would save one more product, but its entries grow like
+  /// 1 / min diag(L11)^2 and the cancellation would swamp small conditional variances.)
+  struct baseline_conditional {
+    torch::Tensor mean, l21, covariance;
+  };
+  [[nodiscard]] baseline_conditional conditional_on_baseline(const baseline_cache& c,
+                                                             const torch::Tensor& x) const {
+    const auto xq = data_.query(x, 1, "gp::conditional_on_baseline");  // [b, 1, q, d]
+    const auto kb = kernel_(xq, c.xb);                                  // [b, m, q, nb]
+    const auto kss = kernel_(xq, xq);                                   // [b, m, q, q]
+    torch::Tensor mean, l21, cov;
+    torch::Tensor kx;  // [b, m, q, n]
+    if (c.contains_train) {
+      kx = kb.narrow(-1, 0, data_.n());
+      mean = kb.matmul(c.alpha.unsqueeze(-1)).squeeze(-1);
+      l21 = detail::matmul_shared(kb, c.h);
+    } else {
+      kx = kernel_(xq, data_.x);
+      mean = kx.matmul(alpha_.unsqueeze(-1)).squeeze(-1);
+      l21 = detail::matmul_shared(kb, c.g1) - detail::matmul_shared(kx, c.g2);
+    }
+    cov = kss - detail::matmul_shared(kx, c.k_inv).matmul(kx.transpose(-1, -2)) -
+          l21.matmul(l21.transpose(-1, -2));
+    const auto sd = data_.y_std.unsqueeze(-1);  // [m, 1]
+    return {mean * sd + data_.y_mean.unsqueeze(-1), l21 * sd.unsqueeze(-1),
+            cov * sd.pow(2).unsqueeze(-1)};
   }
 
   [[nodiscard]] const K& kernel() const noexcept { return kernel_; }

@@ -11,6 +11,7 @@
 // (autopeft::mobo::gp). Internal.
 #include <autopeft/error.hpp>
 #include <autopeft/mobo/acquisition/qmc_normal.hpp>
+#include <autopeft/mobo/model/detail/exact_inference.hpp>
 #include <autopeft/mobo/model/jittered_cholesky.hpp>
 
 #include <torch/torch.h>
@@ -22,6 +23,16 @@
 #include <utility>
 
 namespace autopeft::mobo::detail {
+
+template <class Model>
+struct baseline_cache_of {
+  using type = int;  // the model has no baseline-conditioning shortcut
+};
+template <class Model>
+  requires requires { typename Model::baseline_cache; }
+struct baseline_cache_of<Model> {
+  using type = typename Model::baseline_cache;
+};
 
 template <class Model>
 class joint_sampler {
@@ -44,10 +55,20 @@ class joint_sampler {
       yb_ = torch::empty({s_, 0, m_}, torch::kFloat64);
       return;
     }
-    const auto post = model_.posterior(xb_);  // mean [m, n], covariance [m, n, n]
-    l11_ = jittered_cholesky(post.covariance, 1e-2, who_ + " (baseline posterior)");
+    torch::Tensor mean;  // [m, n]
+    if constexpr (has_baseline_conditional) {
+      cache_ = std::make_shared<const typename baseline_cache_of<Model>::type>(
+          model_.make_baseline_cache(xb_));
+      mean = cache_->mean;
+      l11_ = cache_->l11;
+    } else {
+      const auto post = model_.posterior(xb_);  // mean [m, n], covariance [m, n, n]
+      mean = post.mean;
+      l11_ = jittered_cholesky(post.covariance, 1e-2, who_ + " (baseline posterior)");
+    }
+    baseline_variance_ = l11_.pow(2).sum(-1).mean(-1);  // [m]: mean diagonal of L11 L11^T
     z1_ = qmc_normal(s_, n * m_, seed_).view({s_, n, m_});
-    yb_ = (post.mean.unsqueeze(0) + torch::einsum("mij,smj->smi", {l11_, z1_.transpose(1, 2)}))
+    yb_ = (mean.unsqueeze(0) + torch::einsum("mij,smj->smi", {l11_, z1_.transpose(1, 2)}))
               .transpose(1, 2)
               .contiguous();
   }
@@ -66,29 +87,50 @@ class joint_sampler {
                   ", got " + c10::str(x.sizes()));
     const auto b = x.size(0), q = x.size(1), n = xb_.size(0);
     const auto xd = x.to(torch::kFloat64);
-    const auto joint = n == 0 ? xd : torch::cat({xb_.unsqueeze(0).expand({b, n, xb_.size(1)}), xd}, 1);
-    const auto post = model_.posterior(joint);  // mean [b, m, n + q], cov [b, m, n + q, n + q]
-    const auto mu2 = post.mean.narrow(-1, n, q);
-    auto s22 = post.covariance.narrow(-2, n, q).narrow(-1, n, q);
-    auto y = mu2.unsqueeze(0);  // [1, b, m, q]
-    if (n > 0) {
-      const auto s21 = post.covariance.narrow(-2, n, q).narrow(-1, 0, n);  // [b, m, q, n]
-      const auto l21 = torch::linalg_solve_triangular(l11_, s21.transpose(-1, -2),
-                                                      /*upper=*/false)
-                           .transpose(-1, -2);  // [b, m, q, n]
-      s22 = s22 - l21.matmul(l21.transpose(-1, -2));
-      y = y + torch::einsum("bmqn,smn->sbmq", {l21, z1_.transpose(1, 2)});
+    auto y = torch::Tensor();  // [S, b, m, q]
+    torch::Tensor cond;          // [b, m, q, q]: the covariance of f(X) given f(X_b)
+    if constexpr (has_baseline_conditional) {
+      if (n > 0) {
+        auto c = model_.conditional_on_baseline(*cache_, xd);
+        y = c.mean.unsqueeze(0) + torch::einsum("bmqn,smn->sbmq", {c.l21, z1_.transpose(1, 2)});
+        cond = std::move(c.covariance);
+      }
     }
-    // A candidate on a baseline point has S22 - L21 L21^T = 0 up to rounding: a small absolute
-    // jitter (relative to the prior-scale variance) keeps the factorisation defined there.
-    const auto scale = post.covariance.diagonal(0, -2, -1).mean(-1).detach().clamp_min(1e-30);
-    s22 = s22 + (1e-9 * scale).unsqueeze(-1).unsqueeze(-1) * torch::eye(q, s22.options());
-    const auto l22 = jittered_cholesky(s22, 1e-2, who_ + " (candidate posterior)");
+    if (!y.defined()) {
+      const auto joint =
+          n == 0 ? xd : torch::cat({xb_.unsqueeze(0).expand({b, n, xb_.size(1)}), xd}, 1);
+      const auto post = model_.posterior(joint);  // mean [b, m, n + q], cov [b, m, n + q, n + q]
+      y = post.mean.narrow(-1, n, q).unsqueeze(0);
+      cond = post.covariance.narrow(-2, n, q).narrow(-1, n, q);
+      if (n > 0) {
+        const auto s21 = post.covariance.narrow(-2, n, q).narrow(-1, 0, n);  // [b, m, q, n]
+        const auto l21 = solve_lower_shared(l11_, s21.transpose(-1, -2)).transpose(-1, -2);
+        cond = cond - l21.matmul(l21.transpose(-1, -2));
+        y = y + torch::einsum("bmqn,smn->sbmq", {l21, z1_.transpose(1, 2)});
+      }
+    }
+    const auto prior_scale =
+        (n > 0 ? baseline_variance_ : cond.diagonal(0, -2, -1).mean(-1).detach()).clamp_min(1e-30);
+    // A candidate on a baseline point has S22 - L21 L21^T = 0 up to rounding, possibly below:
+    // each conditional variance is raised to at least a small absolute floor (relative to the
+    // baseline's variance), which keeps the factorisation defined there. The diagonal is
+    // replaced, not incremented, so that a large negative rounding error cannot absorb the floor.
+    const auto floor = (1e-9 * prior_scale).unsqueeze(-1);  // [m, 1] or [b, m, 1]
+    const auto diag = cond.diagonal(0, -2, -1);
+    cond = cond - torch::diag_embed(diag) + torch::diag_embed(torch::maximum(diag, floor));
+    const auto l22 = jittered_cholesky(cond, 1e-2, who_ + " (candidate posterior)");
     y = y + torch::einsum("bmqk,smk->sbmq", {l22, z2(q).transpose(1, 2)});
     return y.transpose(-1, -2);  // [S, b, q, m]
   }
 
  private:
+  // Models that condition candidates on a cached baseline directly (gp) avoid a posterior over
+  // all n + q points per call.
+  static constexpr bool has_baseline_conditional =
+      requires(const Model& m, const torch::Tensor& x) {
+        m.conditional_on_baseline(m.make_baseline_cache(x), x);
+      };
+
   const torch::Tensor& z2(std::int64_t q) const {
     auto it = z2_->find(q);
     if (it == z2_->end())
@@ -104,7 +146,8 @@ class joint_sampler {
   std::uint64_t seed_;
   std::string who_;
   std::int64_t m_ = 0;
-  torch::Tensor l11_, z1_, yb_;
+  torch::Tensor l11_, z1_, yb_, baseline_variance_;
+  std::shared_ptr<const typename baseline_cache_of<Model>::type> cache_;
   // Shared between copies: a cache of the candidate base samples, one tensor per q.
   std::shared_ptr<std::map<std::int64_t, torch::Tensor>> z2_;
 };

@@ -1,8 +1,11 @@
 #pragma once
 // Pairwise distances shared by the kernels. Internal.
+#include <autopeft/mobo/detail/shared_batch.hpp>
+
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -10,16 +13,22 @@ namespace autopeft::mobo::detail {
 
 /// Squared Euclidean distances between the rows of a [..., n, d] and b [..., p, d]: [..., n, p].
 /// Uses |a|^2 + |b|^2 - 2 a.b (one matmul, O(npd) time and O(np) memory) after shifting both by
-/// the mean of a, which keeps the cancellation error small. `same` (a and b are one tensor)
+/// the mean of b, which keeps the cancellation error small. `same` (a and b are one tensor)
 /// makes the diagonal exactly 0, so that K(X, X) has an exact unit diagonal and the gradient of
 /// sqrt at 0 is never taken.
 inline torch::Tensor squared_distance(const torch::Tensor& a, const torch::Tensor& b, bool same) {
-  const auto centre = a.mean(-2, /*keepdim=*/true);
+  // Centre on b, the second argument (the training or baseline inputs when a model queries
+  // candidate sets), so that the shift and b's norms are computed once per call, and so that a
+  // batched query gives exactly the values of the same query unbatched.
+  const auto centre = b.mean(-2, /*keepdim=*/true);
   const auto ac = a - centre;
   const auto bc = same ? ac : b - centre;
-  auto sq = ac.pow(2).sum(-1, true) + bc.pow(2).sum(-1).unsqueeze(-2) -
-            2.0 * ac.matmul(bc.transpose(-1, -2));
-  sq = sq.clamp_min(0.0);
+  const auto norms = ac.pow(2).sum(-1, true) + bc.pow(2).sum(-1).unsqueeze(-2);
+  auto sq = norms - 2.0 * matmul_shared(ac, bc.transpose(-1, -2));
+  // A value within the rounding error of the expansion is a coincident pair: exactly 0, so that
+  // sqrt (Matern) does not magnify the rounding, and every evaluation order agrees.
+  const double eps = std::numeric_limits<double>::epsilon();
+  sq = torch::where(sq <= 8.0 * eps * norms, torch::zeros_like(sq), sq);
   if (same) {
     const auto n = sq.size(-1);
     sq = sq.masked_fill(torch::eye(n, sq.options().dtype(torch::kBool)), 0.0);

@@ -1,13 +1,16 @@
 #pragma once
 // Exact GP inference shared by gp and fully_bayesian_gp. Internal.
 // Shapes: the model batch *B is [m] (one GP per objective) or [s, m] (MCMC samples x objectives).
+#include <autopeft/mobo/detail/shared_batch.hpp>
 #include <autopeft/mobo/model/jittered_cholesky.hpp>
 #include <autopeft/mobo/model/multivariate_normal.hpp>
 
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace autopeft::mobo::detail {
 
@@ -45,7 +48,7 @@ inline torch::Tensor solve_alpha(const torch::Tensor& l, const torch::Tensor& y)
 inline multivariate_normal predict(const torch::Tensor& l, const torch::Tensor& alpha,
                                    const torch::Tensor& k_xs, const torch::Tensor& k_ss) {
   auto mean = k_xs.matmul(alpha.unsqueeze(-1)).squeeze(-1);
-  const auto v = torch::linalg_solve_triangular(l, k_xs.transpose(-1, -2), false, true, false);
+  const auto v = solve_lower_shared(l, k_xs.transpose(-1, -2));
   auto cov = k_ss - v.transpose(-1, -2).matmul(v);
   return {std::move(mean), std::move(cov)};
 }
