@@ -1,10 +1,22 @@
 #pragma once
-// The study layer: the persistent study store on SQLite and the HTML report.
+// The study layer: the study driver (initial design, MOBO batches, robust trials, resume),
+// the PEFT trial evaluator, the persistent study store on SQLite, the Pareto set and its
+// re-training, and the HTML report.
+#include <autopeft/search/concepts.hpp>
+#include <autopeft/search/evaluation.hpp>
 #include <autopeft/search/integrity_report.hpp>
+#include <autopeft/search/pareto_trials.hpp>
+#include <autopeft/search/peft_evaluator.hpp>
 #include <autopeft/search/report.hpp>
 #include <autopeft/search/requeued_trial.hpp>
+#include <autopeft/search/retrain_pareto.hpp>
+#include <autopeft/search/run_trial.hpp>
+#include <autopeft/search/study_driver.hpp>
+#include <autopeft/search/study_event.hpp>
 #include <autopeft/search/study_objective.hpp>
+#include <autopeft/search/study_options.hpp>
 #include <autopeft/search/study_record.hpp>
+#include <autopeft/search/study_report_data.hpp>
 #include <autopeft/search/study_store.hpp>
 #include <autopeft/search/study_store_options.hpp>
 #include <autopeft/search/trial_counts.hpp>

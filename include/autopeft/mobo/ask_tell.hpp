@@ -9,7 +9,10 @@
 // chosen acquisition and picks q points by sequential_greedy (each conditioned on the earlier
 // ones as pending), optimised by multi_start_lbfgs (continuous space) or by local_search started
 // from the current Pareto set's inputs plus random restarts (discrete space, never returning a
-// point already told or pending). Objectives are maximised unless `minimize` is set, in which
+// point already told, pending or excluded).
+// ask(q, X_pending) also conditions on points under evaluation elsewhere (asynchronous workers,
+// trials left waiting by an interrupted run); exclude(X) keeps points that cannot be evaluated
+// (failed trials) from being proposed again without pretending to know their outcome. Objectives are maximised unless `minimize` is set, in which
 // case Y and the reference point are negated internally; the reference point is given in the
 // user's scale and sense.
 //
@@ -21,6 +24,7 @@
 //   }
 #include <autopeft/error.hpp>
 #include <autopeft/mobo/acquisition.hpp>
+#include <autopeft/mobo/kernel/matern_kernel.hpp>
 #include <autopeft/mobo/kernel/rbf_kernel.hpp>
 #include <autopeft/mobo/model/gp.hpp>
 #include <autopeft/mobo/optimizer.hpp>
@@ -71,9 +75,11 @@ struct discrete_space {
   }
 };
 
+template <class Kernel = rbf_kernel>
 class ask_tell {
  public:
-  using model_type = gp<rbf_kernel>;
+  using kernel_type = Kernel;
+  using model_type = gp<Kernel>;
 
   /// Continuous box: bounds [2, d] (lower row, upper row); ref_point [m].
   ask_tell(const torch::Tensor& bounds, std::int64_t num_objectives, const torch::Tensor& ref_point,
@@ -85,11 +91,22 @@ class ask_tell {
       : ask_tell(bounds, num_objectives, ref_point, std::optional(std::move(space)),
                  std::move(options)) {}
 
-  /// The next q points to evaluate, [q, d] (original scale).
-  [[nodiscard]] torch::Tensor ask(std::int64_t q) {
+  /// The next q points to evaluate, [q, d] (original scale). X_pending [p, d] (original scale,
+  /// may be undefined or empty): points being evaluated whose results are not told yet; the
+  /// acquisition conditions on them and they are not proposed again.
+  [[nodiscard]] torch::Tensor ask(std::int64_t q, const torch::Tensor& X_pending = {}) {
     if (q < 1) throw error("ask_tell::ask: q must be >= 1, got " + std::to_string(q));
-    if (num_told() < o_.initial_points) return initial(q);
+    torch::Tensor outside;  // normalised: pending and excluded, never proposed
+    torch::Tensor pending01;
+    if (X_pending.defined() && X_pending.numel() > 0) {
+      const auto p = X_pending.detach().to(torch::kFloat64).view({-1, d_});
+      pending01 = normalize(p);
+    }
+    if (num_told() < o_.initial_points) return initial(q, X_pending);
     const auto x01 = normalize(x_);
+    outside = x01;
+    if (pending01.defined()) outside = torch::cat({outside, pending01});
+    if (excluded_.size(0) > 0) outside = torch::cat({outside, normalize(excluded_)});
     const auto y = maximised(y_);
     const auto p = prior_set::dimension_scaled(d_);
     gp_options go;
@@ -97,7 +114,7 @@ class ask_tell {
     go.restarts = o_.fit_restarts;
     go.seed = o_.seed + asks_;
     model_type model(x01, y,
-                     rbf_kernel({.ard_num_dims = d_,
+                     Kernel({.ard_num_dims = d_,
                                  .batch_shape = {m_},
                                  .lengthscale_prior = p.lengthscale,
                                  .initial_lengthscale = p.initial_lengthscale}),
@@ -109,8 +126,9 @@ class ask_tell {
     std::uint64_t pick = 0;
     auto make = [&](const torch::Tensor& pending) -> acquisition_function {
       const auto s = seed + 7919 * pick++;
-      const std::optional<torch::Tensor> pend =
-          pending.defined() ? std::optional(pending) : std::nullopt;
+      torch::Tensor all = pending01;
+      if (pending.defined()) all = all.defined() ? torch::cat({all, pending}) : pending;
+      const std::optional<torch::Tensor> pend = all.defined() ? std::optional(all) : std::nullopt;
       switch (o_.acquisition) {
         case acquisition_kind::qnehvi:
           return qnehvi(model, ref, x01, {o_.mc_samples, s, pend, std::nullopt});
@@ -138,14 +156,14 @@ class ask_tell {
           [this](std::mt19937_64& rng) { return normalize(space_->random_point(rng).to(torch::kFloat64)); },
           {.starts = front,
            .num_restarts = o_.local_search_restarts,
-           .avoid = x01,
+           .avoid = outside,
            .seed = seed});
       if (one_shot) {
         std::mt19937_64 rng(seed);
         std::vector<torch::Tensor> c;
         for (std::int64_t i = 0; i < o_.raw_samples; ++i)
           c.push_back(normalize(space_->random_point(rng).to(torch::kFloat64)));
-        X01 = sequential_greedy(exhaustive_search(torch::stack(c), {.avoid = x01}), make, q);
+        X01 = sequential_greedy(exhaustive_search(torch::stack(c), {.avoid = outside}), make, q);
       } else {
         X01 = sequential_greedy(opt, make, q);
       }
@@ -179,6 +197,12 @@ class ask_tell {
     y_ = torch::cat({y_, y});
   }
 
+  /// Points (original scale, [k, d]) never to propose again, e.g. configurations whose trial
+  /// failed. They carry no outcome, so the models do not see them.
+  void exclude(const torch::Tensor& X) {
+    excluded_ = torch::cat({excluded_, X.detach().to(torch::kFloat64).view({-1, d_})});
+  }
+
   [[nodiscard]] std::int64_t num_told() const { return x_.size(0); }
   [[nodiscard]] const torch::Tensor& X() const noexcept { return x_; }
   [[nodiscard]] const torch::Tensor& Y() const noexcept { return y_; }
@@ -207,14 +231,18 @@ class ask_tell {
     if (o_.initial_points <= 0) o_.initial_points = 2 * (d_ + 1);
     x_ = torch::empty({0, d_}, torch::kFloat64);
     y_ = torch::empty({0, m_}, torch::kFloat64);
+    excluded_ = torch::empty({0, d_}, torch::kFloat64);
     rng_.seed(o_.seed);
   }
 
-  torch::Tensor initial(std::int64_t q) {
+  torch::Tensor initial(std::int64_t q, const torch::Tensor& X_pending) {
     torch::Tensor x;
     if (space_) {
-      // Distinct points, none already told (as far as 100 draws per point find one).
-      auto seen = x_;
+      // Distinct points, none already told, pending or excluded (as far as 100 draws per point
+      // find one).
+      auto seen = torch::cat({x_, excluded_});
+      if (X_pending.defined() && X_pending.numel() > 0)
+        seen = torch::cat({seen, X_pending.detach().to(torch::kFloat64).view({-1, d_})});
       std::vector<torch::Tensor> c;
       for (std::int64_t i = 0; i < q; ++i) {
         auto p = space_->random_point(rng_).to(torch::kFloat64);
@@ -245,7 +273,7 @@ class ask_tell {
   }
 
   std::int64_t d_ = 0, m_;
-  torch::Tensor lower_, width_, ref_, x_, y_;
+  torch::Tensor lower_, width_, ref_, x_, y_, excluded_;
   std::optional<discrete_space> space_;
   ask_tell_options o_;
   std::mt19937_64 rng_;

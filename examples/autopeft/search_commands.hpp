@@ -1,0 +1,126 @@
+#pragma once
+// `autopeft search` and `autopeft resume`: run an AutoPEFT study to its budget, then evaluate
+// the baselines, re-train the Pareto set with several seeds, print the front and write the
+// report. Every step records its trials in the store first, so `resume` after a crash or a kill
+// continues where the run stopped, losing no finished trial.
+#include "command_error.hpp"
+#include "study_session.hpp"
+#include "study_settings.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+namespace autopeft::cli {
+
+/// Runs (or continues) a study of `store` with settings `s`: `get_study` creates or loads it
+/// once the backbone and the task have loaded (so bad settings leave no empty study behind).
+template <class GetStudy>
+void run_study_session(search::study_store& store, const study_settings& s, GetStudy&& get_study) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (s.threads > 0) torch::set_num_threads(s.threads);
+  const auto dir = backbone_dir(s);
+  const auto backbone = train::pretrained_backbone::load(dir);
+  const auto task = load_task(s);
+  with_space(backbone.config().num_hidden_layers, [&]<class Space>() {
+    const search::study_record study = get_study();
+    const auto base = space::autopeft_base_plan<Space::num_components - 3>();
+    search::peft_evaluator<Space> evaluator(backbone, task, trial_options(s, false), base);
+    evaluator.set_progress(trial_bar());
+    const auto described = describe_backbone(backbone, evaluator.backbone_parameters());
+    std::fprintf(stderr, "study \"%s\" in %s: task %s (%zu train / %zu dev), backbone %s\n", study.name.c_str(),
+                 store.path().string().c_str(), task.info.name.c_str(), task.train.size(), task.dev.size(), described.c_str());
+    std::fprintf(stderr, "budget %lld trials (%lld initial, then batches of %lld), trial: %lld train examples x %lld epoch(s)\n",
+                 static_cast<long long>(s.trials), static_cast<long long>(s.initial), static_cast<long long>(s.batch),
+                 static_cast<long long>(s.train_samples), static_cast<long long>(s.epochs));
+    auto options = study_options_of(s);
+    options.infeasible = [&evaluator](const space::configuration& c) { return evaluator.infeasible(c); };
+    const search::study_driver<Space> driver(options);
+    const auto summary = driver.run(store, study, evaluator, study_printer(store, study));
+    std::fprintf(stderr, "search: %lld complete, %lld failed, %lld interrupted and re-run; hypervolume %.4f; %.0f s\n",
+                 static_cast<long long>(summary.complete), static_cast<long long>(summary.failed),
+                 static_cast<long long>(summary.interrupted), summary.hypervolume, summary.seconds);
+    if (s.baselines) run_baselines<Space>(store, study, evaluator);
+    if (s.retrain_seeds > 0) {
+      search::peft_evaluator<Space> full(backbone, task, trial_options(s, true), base);
+      full.set_progress(trial_bar());
+      search::retrain_pareto<Space>(store, study, full, {.seeds = s.retrain_seeds}, study_printer(store, study));
+    }
+    print_front(store, study);
+    const auto report = write_study_report(store, study, s, described);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("hypervolume %.4f (reference: %s %.3g, %.3g%% parameters)\nreport: %s\ntotal %.0f s\n", summary.hypervolume,
+                study.objectives[0].name.c_str(), s.ref_metric, s.ref_params, report.string().c_str(), secs);
+  });
+}
+
+inline search::study_objective metric_objective(const study_settings& s) {
+  if (!s.data_dir.empty()) return {.name = data::to_string(data::glue_info(data::glue_task_from_string(s.task)).metric)};
+  return {.name = "accuracy"};  // every embedded task is scored by accuracy
+}
+
+inline void add_search_command(CLI::App& app) {
+  struct args {
+    study_settings s;
+    std::string config;
+  };
+  auto a = std::make_shared<args>();
+  auto* cmd = app.add_subcommand("search",
+                                 "Run an AutoPEFT search: an initial design, then MOBO batches (GP with Matern-5/2 kernel, "
+                                 "qNEHVI, local search), each trial a low-fidelity PEFT training on a frozen pretrained "
+                                 "backbone; then baselines, re-training of the Pareto set, the front and the HTML report.");
+  add_settings_options(*cmd, a->s, a->config);
+  cmd->callback([a, cmd] {
+    run_command("search", [&] {
+      resolve_settings(*cmd, a->s, a->config);
+      const auto& s = a->s;
+      if (auto parent = std::filesystem::path(s.store).parent_path(); !parent.empty()) std::filesystem::create_directories(parent);
+      auto store = search::study_store::open(s.store);
+      for (const auto& existing : store.list_studies())
+        if (existing.name == s.study_name())
+          throw error("the store " + s.store + " already holds a study named \"" + s.study_name() +
+                      "\": continue it with `autopeft resume --store " + s.store + " --study " + s.study_name() +
+                      "`, or name a new one with --study");
+      run_study_session(store, s, [&] {
+        return store.create_study(s.study_name(), settings_to_json(s),
+                                  {metric_objective(s), {.name = "params_pct", .minimize = true}}, s.seed);
+      });
+    });
+  });
+}
+
+inline void add_resume_command(CLI::App& app) {
+  struct args {
+    std::string store = "autopeft-study.db", study, device;
+    int threads = 0;
+    std::int64_t trials = 0;
+  };
+  auto a = std::make_shared<args>();
+  auto* cmd = app.add_subcommand("resume",
+                                 "Continue a study after an interruption (a crash, a kill, a reboot) with the settings it "
+                                 "was started with: trials left running are re-queued, finished ones are kept.");
+  cmd->add_option("--store", a->store, "the study store")->capture_default_str();
+  cmd->add_option("--study", a->study, "the study's name (default: the store's only search study)");
+  cmd->add_option("--trials", a->trials, "raise the budget to this many trials")->check(CLI::PositiveNumber);
+  cmd->add_option("--device", a->device, "override the device (cpu or cuda)")->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd->add_option("--threads", a->threads, "CPU threads for LibTorch")->check(CLI::PositiveNumber);
+  cmd->callback([a] {
+    run_command("resume", [&] {
+      if (!std::filesystem::exists(a->store)) throw error(a->store + ": no such study store (check --store)");
+      auto store = search::study_store::open(a->store);
+      const auto study = pick_study(store, a->study);
+      study_settings s;
+      settings_from_json(s, study.config, a->store + ", study \"" + study.name + "\"");
+      s.store = a->store;
+      if (a->trials > 0) s.trials = a->trials;
+      if (!a->device.empty()) s.device = a->device;
+      if (a->threads > 0) s.threads = a->threads;
+      run_study_session(store, s, [&] { return study; });
+    });
+  });
+}
+
+}  // namespace autopeft::cli

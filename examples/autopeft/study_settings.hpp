@@ -1,0 +1,201 @@
+#pragma once
+// The settings of a study as the command line, a JSON config file and the study store see
+// them. Each field is declared once (field_of()) and gets a flag --name, a JSON key "name" and a
+// default; a flag given on the command line wins over the config file, which wins over the
+// default. The resolved settings are stored with the study, so `autopeft resume` needs only the
+// store and the study's name.
+#include <autopeft/error.hpp>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace autopeft::cli {
+
+struct study_settings {
+  // What to search on.
+  std::string task = "wn_pos";
+  std::string data_dir;  // empty: the embedded benchmark; else a GLUE task directory
+  std::string backbone;  // empty: the cached default backbone (built on first use)
+  // Where the study lives.
+  std::string store = "autopeft-study.db";
+  std::string study;  // empty: the task's name
+  std::string report;  // empty: <store's folder>/<study>-report.html
+  // The search budget and the MOBO step.
+  std::int64_t trials = 30;
+  std::int64_t initial = 10;
+  std::int64_t batch = 4;
+  double time_budget = 0;
+  std::string design = "sobol";
+  std::string acquisition = "qnehvi";
+  double ref_metric = 0.0;
+  double ref_params = 26.0;
+  std::uint64_t seed = 0;
+  // The low-fidelity trial.
+  std::int64_t train_samples = 2000;
+  std::int64_t eval_samples = 0;
+  std::int64_t epochs = 2;
+  std::int64_t max_steps = 0;
+  double lr = 2e-3;
+  std::int64_t batch_size = 32;
+  std::int64_t max_seq_length = 64;
+  // After the search.
+  bool baselines = true;
+  std::int64_t retrain_seeds = 3;
+  std::int64_t final_train_samples = 0;
+  std::int64_t final_epochs = 3;
+  // Where to run.
+  std::string device = "cpu";
+  int threads = 0;
+
+  [[nodiscard]] std::string study_name() const { return study.empty() ? task : study; }
+  [[nodiscard]] std::filesystem::path report_path() const {
+    if (!report.empty()) return report;
+    auto dir = std::filesystem::path(store).parent_path();
+    return dir / (study_name() + "-report.html");
+  }
+};
+
+/// One field: its flag, JSON key and help; how to read and write it.
+struct settings_field {
+  std::string name;
+  std::function<CLI::Option*(CLI::App&)> add;
+  std::function<void(const nlohmann::json&)> read;
+  std::function<void(nlohmann::json&)> write;
+};
+
+namespace detail {
+template <class T>
+settings_field field_of(const std::string& name, T& member, const std::string& help) {
+  return {name,
+          [&member, name, help](CLI::App& app) {
+            auto dashed = name;
+            for (auto& c : dashed)
+              if (c == '_') c = '-';
+            const auto flags = dashed == name ? "--" + name : "--" + dashed + ",--" + name;
+            return app.add_option(flags, member, help)->capture_default_str();
+          },
+          [&member](const nlohmann::json& j) { member = j.get<T>(); },
+          [&member, name](nlohmann::json& j) { j[name] = member; }};
+}
+}  // namespace detail
+
+/// The fields of `s`, bound to it by reference.
+inline std::vector<settings_field> settings_fields(study_settings& s) {
+  using detail::field_of;
+  return {
+      field_of("task", s.task, "embedded task (wn_supersense, wn_hypernym, wn_paraphrase, wn_pos, fortune_category) or, with --data-dir, a GLUE task (rte, sst2, ...)"),
+      field_of("data_dir", s.data_dir, "a GLUE task folder (train.tsv, dev.tsv) instead of the embedded benchmark"),
+      field_of("backbone", s.backbone, "pretrained backbone folder (default: the cached default backbone, built on first use)"),
+      field_of("store", s.store, "the study store (SQLite file)"),
+      field_of("study", s.study, "the study's name in the store (default: the task's name)"),
+      field_of("report", s.report, "where to write the HTML report (default: next to the store)"),
+      field_of("trials", s.trials, "budget: trials to finish"),
+      field_of("initial", s.initial, "initial design size (N_init)"),
+      field_of("batch", s.batch, "configurations per MOBO proposal (q)"),
+      field_of("time_budget", s.time_budget, "budget: stop starting trials after this many seconds (0: none)"),
+      field_of("design", s.design, "initial design: sobol or random"),
+      field_of("acquisition", s.acquisition, "qnehvi, qlog_nehvi, qnparego, ucb, thompson or random"),
+      field_of("ref_metric", s.ref_metric, "hypervolume reference point: metric"),
+      field_of("ref_params", s.ref_params, "hypervolume reference point: % trainable parameters"),
+      field_of("seed", s.seed, "seed of the study"),
+      field_of("train_samples", s.train_samples, "trial: training examples (a seeded subset; 0: all)"),
+      field_of("eval_samples", s.eval_samples, "trial: dev examples (0: all)"),
+      field_of("epochs", s.epochs, "trial: epochs"),
+      field_of("max_steps", s.max_steps, "trial: optimizer steps, overriding epochs (0: use epochs)"),
+      field_of("lr", s.lr, "trial: peak learning rate (AdamW, 10% warm-up, linear decay)"),
+      field_of("batch_size", s.batch_size, "trial: examples per step"),
+      field_of("max_seq_length", s.max_seq_length, "trial: tokens per example, [CLS] and [SEP] included"),
+      field_of("baselines", s.baselines, "also evaluate the hand-designed baselines (SA 48, PA 48, PT 24) for the report"),
+      field_of("retrain_seeds", s.retrain_seeds, "after the search, train every Pareto configuration with this many seeds (0: skip)"),
+      field_of("final_train_samples", s.final_train_samples, "re-training: training examples (0: all)"),
+      field_of("final_epochs", s.final_epochs, "re-training: epochs"),
+      field_of("device", s.device, "cpu or cuda"),
+      field_of("threads", s.threads, "CPU threads for LibTorch (0: all cores)"),
+  };
+}
+
+/// Adds every field as a flag of `cmd`, plus --config FILE.
+inline void add_settings_options(CLI::App& cmd, study_settings& s, std::string& config_file) {
+  cmd.add_option("--config", config_file,
+                 "JSON file with any of these settings as keys (e.g. {\"task\": \"wn_pos\", \"trials\": 40}); flags win")
+      ->type_name("FILE");
+  for (auto& f : settings_fields(s)) f.add(cmd);
+}
+
+inline nlohmann::json settings_to_json(study_settings s) {
+  nlohmann::json j = nlohmann::json::object();
+  for (auto& f : settings_fields(s)) f.write(j);
+  return j;
+}
+
+/// Reads `j` into `s`: every key must be a known field of the right type. `where` names the
+/// source (a file, or the store's study) in errors. Fields in `given` (set on the command line)
+/// are left alone.
+inline void settings_from_json(study_settings& s, const nlohmann::json& j, const std::string& where,
+                               const std::set<std::string>& given = {}) {
+  if (!j.is_object()) throw error(where + ": expected a JSON object of settings, got " + std::string(j.type_name()));
+  auto fields = settings_fields(s);
+  for (const auto& [k, v] : j.items()) {
+    const settings_field* f = nullptr;
+    for (const auto& x : fields)
+      if (x.name == k) f = &x;
+    if (f == nullptr) {
+      std::string known;
+      for (const auto& x : fields) known += (known.empty() ? "" : ", ") + x.name;
+      throw error(where + ": unknown setting '" + k + "'; known settings: " + known);
+    }
+    if (given.contains(k)) continue;
+    try {
+      f->read(v);
+    } catch (const nlohmann::json::exception& e) {
+      throw error(where + ": setting '" + k + "' has the wrong type (" + std::string(v.type_name()) + "): " + e.what());
+    }
+  }
+}
+
+/// The names of the fields given as flags on `cmd`'s command line.
+inline std::set<std::string> given_flags(const CLI::App& cmd, study_settings& s) {
+  std::set<std::string> out;
+  for (auto& f : settings_fields(s))
+    if (cmd.count("--" + f.name) > 0) out.insert(f.name);
+  return out;
+}
+
+/// Applies --config FILE under the flags, then checks the values.
+inline void resolve_settings(const CLI::App& cmd, study_settings& s, const std::string& config_file) {
+  if (!config_file.empty()) {
+    std::ifstream in(config_file);
+    if (!in) throw error(config_file + ": cannot open the config file (check the path)");
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw error(config_file + ": not valid JSON (" + std::string(e.what()) + ")");
+    }
+    settings_from_json(s, j, config_file, given_flags(cmd, s));
+  }
+  auto bad = [](const std::string& field, const std::string& what) { throw error("setting '" + field + "' " + what); };
+  if (s.trials < 1) bad("trials", "must be at least 1");
+  if (s.initial < 1) bad("initial", "must be at least 1");
+  if (s.batch < 1) bad("batch", "must be at least 1");
+  if (s.design != "sobol" && s.design != "random") bad("design", "must be sobol or random, not '" + s.design + "'");
+  if (s.device != "cpu" && s.device != "cuda") bad("device", "must be cpu or cuda, not '" + s.device + "'");
+  if (s.epochs < 1 && s.max_steps < 1) bad("epochs", "must be at least 1 (or set max_steps)");
+  if (!(s.lr > 0)) bad("lr", "must be positive");
+  if (s.batch_size < 1) bad("batch_size", "must be at least 1");
+  if (s.max_seq_length < 3) bad("max_seq_length", "must be at least 3");
+  if (s.train_samples < 0 || s.eval_samples < 0 || s.final_train_samples < 0)
+    bad("train_samples", "and eval_samples, final_train_samples must not be negative");
+  if (s.retrain_seeds < 0) bad("retrain_seeds", "must not be negative");
+  if (s.final_epochs < 1) bad("final_epochs", "must be at least 1");
+  if (!(s.ref_params > 0)) bad("ref_params", "must be positive");
+}
+
+}  // namespace autopeft::cli

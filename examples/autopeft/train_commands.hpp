@@ -1,0 +1,151 @@
+#pragma once
+// `autopeft train` (one configuration trained fully, with one or more seeds) and `autopeft
+// export` (a configuration trained fully and its trained weights written: the PEFT modules and
+// the task head, which with the backbone folder are the whole fine-tuned model).
+#include "command_error.hpp"
+#include "study_session.hpp"
+#include "study_settings.hpp"
+
+#include <autopeft/io/safetensors.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace autopeft::cli {
+
+struct train_args {
+  study_settings s;
+  std::string config;           // --config FILE (settings)
+  std::string params;           // --params: JSON object or file
+  std::int64_t trial = -1;      // --trial N of --study in --store
+  std::int64_t seeds = 1;
+  std::uint64_t first_seed = 1;
+  std::string out;              // export: the folder
+};
+
+namespace detail {
+
+/// The configuration and settings a train/export command names: a trial of a stored study
+/// (its settings, flags on top), or --params with the settings from flags and --config.
+inline nlohmann::json resolve_configuration(train_args& a, const CLI::App& cmd) {
+  if (a.trial >= 0) {
+    if (!std::filesystem::exists(a.s.store)) throw error(a.s.store + ": no such study store (check --store)");
+    auto store = search::study_store::open(a.s.store);
+    const auto study = pick_study(store, a.s.study);
+    const auto given = given_flags(cmd, a.s);
+    settings_from_json(a.s, study.config, a.s.store + ", study \"" + study.name + "\"", given);
+    resolve_settings(cmd, a.s, a.config);
+    return search::detail::visible_params(store.trial(study, a.trial).params);
+  }
+  resolve_settings(cmd, a.s, a.config);
+  if (a.params.empty())
+    throw error("name the configuration: --trial N (of --study in --store), or --params '{\"sa\": 48, \"pa\": 0, \"pt\": 0, "
+                "\"layers\": [true, true]}' (JSON or a JSON file)");
+  std::string text = a.params;
+  if (std::filesystem::is_regular_file(a.params)) {
+    std::ifstream in(a.params);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw error("--params: neither a JSON object nor a readable JSON file (" + std::string(e.what()) + ")");
+  }
+}
+
+/// Trains the configuration with seeds first_seed, first_seed + 1, ...; prints each run and the
+/// mean +- sd; with `out`, writes the weights of the first seed's model.
+inline void train_configuration(train_args& a, const CLI::App& cmd, bool do_export) {
+  const auto params = resolve_configuration(a, cmd);
+  const auto& s = a.s;
+  if (s.threads > 0) torch::set_num_threads(s.threads);
+  const auto dir = backbone_dir(s);
+  const auto backbone = train::pretrained_backbone::load(dir);
+  const auto task = load_task(s);
+  with_space(backbone.config().num_hidden_layers, [&]<class Space>() {
+    const auto c = Space::from_json(params, "--params");
+    const auto base = space::autopeft_base_plan<Space::num_components - 3>();
+    search::peft_evaluator<Space> evaluator(backbone, task, trial_options(s, true), base);
+    evaluator.set_progress(trial_bar());
+    std::fprintf(stderr, "training %s on %s (%lld epochs, %s train examples), %lld seed(s)\n", brief(params).c_str(),
+                 task.info.name.c_str(), static_cast<long long>(s.final_epochs),
+                 s.final_train_samples > 0 ? std::to_string(s.final_train_samples).c_str() : "all",
+                 static_cast<long long>(a.seeds));
+    std::vector<double> metrics;
+    double pct = 0;
+    for (std::int64_t k = 0; k < a.seeds; ++k) {
+      const auto seed = a.first_seed + static_cast<std::uint64_t>(k);
+      const auto r = evaluator.evaluate(c, seed);
+      metrics.push_back(r.objectives[0]);
+      pct = r.objectives[1];
+      std::printf("seed %llu: %s %.4f  params %.4f%%\n", static_cast<unsigned long long>(seed),
+                  data::to_string(task.info.metric), r.objectives[0], r.objectives[1]);
+      if (do_export && k == 0) {
+        std::filesystem::create_directories(a.out);
+        std::vector<std::pair<std::string, torch::Tensor>> tensors;
+        for (const auto& p : evaluator.model()->named_parameters())
+          if (p.value().requires_grad()) tensors.emplace_back(p.key(), p.value().detach().to(torch::kCPU).contiguous());
+        io::save_safetensors(std::filesystem::path(a.out) / "adapter_model.safetensors", tensors, {{"format", "pt"}});
+        nlohmann::json meta{{"format", "autopeft AutoPEFT-space adapter"},
+                            {"configuration", params},
+                            {"backbone", std::filesystem::absolute(dir).string()},
+                            {"task", task.info.name},
+                            {"labels", task.info.labels},
+                            {"metric", data::to_string(task.info.metric)},
+                            {"dev_metric", r.objectives[0]},
+                            {"params_pct", r.objectives[1]},
+                            {"seed", seed},
+                            {"settings", settings_to_json(s)}};
+        std::ofstream(std::filesystem::path(a.out) / "adapter_config.json") << meta.dump(2) << "\n";
+        std::printf("wrote %s (adapter_model.safetensors: %zu tensors, adapter_config.json)\n", a.out.c_str(), tensors.size());
+      }
+    }
+    double mean = 0, sd = 0;
+    for (double m : metrics) mean += m / static_cast<double>(metrics.size());
+    for (double m : metrics) sd += (m - mean) * (m - mean);
+    sd = metrics.size() > 1 ? std::sqrt(sd / static_cast<double>(metrics.size() - 1)) : 0.0;
+    std::printf("%s %.4f +- %.4f over %zu seed(s); trainable parameters %.4f%% of the backbone\n",
+                data::to_string(task.info.metric), mean, sd, metrics.size(), pct);
+  });
+}
+
+inline CLI::App* add_train_like(CLI::App& app, const std::string& name, const std::string& help,
+                                const std::shared_ptr<train_args>& a) {
+  auto* cmd = app.add_subcommand(name, help);
+  add_settings_options(*cmd, a->s, a->config);
+  cmd->add_option("--trial", a->trial, "a trial number of --study in --store (its settings are used)")->type_name("N");
+  cmd->add_option("--params", a->params, "the configuration as JSON, or a JSON file (instead of --trial)")->type_name("JSON|FILE");
+  cmd->add_option("--first-seed", a->first_seed, "seed of the first run")->capture_default_str();
+  return cmd;
+}
+
+}  // namespace detail
+
+inline void add_train_command(CLI::App& app) {
+  auto a = std::make_shared<train_args>();
+  auto* cmd = detail::add_train_like(app, "train",
+                                     "Train one configuration fully (final_epochs, final_train_samples) with --seeds seeds "
+                                     "and print the dev metric, mean +- sd.",
+                                     a);
+  cmd->add_option("--seeds", a->seeds, "runs, with seeds first-seed, first-seed + 1, ...")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->callback([a, cmd] { run_command("train", [&] { detail::train_configuration(*a, *cmd, false); }); });
+}
+
+inline void add_export_command(CLI::App& app) {
+  auto a = std::make_shared<train_args>();
+  auto* cmd = detail::add_train_like(app, "export",
+                                     "Train a configuration fully and write its trained weights (PEFT modules and task head, "
+                                     "adapter_model.safetensors) and adapter_config.json to --out.",
+                                     a);
+  cmd->add_option("--out", a->out, "the folder to write")->required()->type_name("DIR");
+  cmd->callback([a, cmd] { run_command("export", [&] { detail::train_configuration(*a, *cmd, true); }); });
+}
+
+}  // namespace autopeft::cli

@@ -1,0 +1,131 @@
+#pragma once
+// The final step of an AutoPEFT study: every Pareto configuration trained again with k seeds
+// (usually at a higher fidelity than the search's), reported as mean +- std, as the paper does.
+//
+// The runs are trials of a companion study, "<study>:final", in the same store, so they are as
+// crash-safe as the search: a re-run after an interruption re-queues what was running and only
+// adds the runs still missing. Each run's params are the configuration plus "_source" (the
+// search trial's number) and "_seed_index".
+//
+// Example:
+//   search::peft_evaluator<S> full(backbone, task, full_options, base);
+//   auto rows = search::retrain_pareto<S>(store, study, full, {.seeds = 5});
+//   for (auto& r : rows) std::printf("trial %lld: %.4f +- %.4f\n", r.source, r.mean[0], r.std[0]);
+#include <autopeft/search/concepts.hpp>
+#include <autopeft/search/pareto_trials.hpp>
+#include <autopeft/search/run_trial.hpp>
+#include <autopeft/search/study_event.hpp>
+#include <autopeft/search/study_store.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace autopeft::search {
+
+struct retrain_options {
+  std::int64_t seeds = 5;
+};
+
+/// The re-training of one Pareto trial: per objective, the mean and the sample standard
+/// deviation over its complete runs.
+struct retrained_trial {
+  std::int64_t source = 0;  ///< the search trial's number
+  std::vector<double> mean, std;
+  std::int64_t runs = 0;    ///< complete runs behind the mean
+  std::int64_t failed = 0;
+};
+
+/// The companion study's name.
+[[nodiscard]] inline std::string final_study_name(const study_record& study) { return study.name + ":final"; }
+
+/// The re-training results recorded so far for each source trial (read-only; empty when the
+/// study was never re-trained).
+[[nodiscard]] inline std::map<std::int64_t, retrained_trial> retrained_results(const study_store& store, const study_record& study) {
+  std::map<std::int64_t, retrained_trial> out;
+  std::optional<study_record> final_study;
+  for (auto& s : store.list_studies())
+    if (s.name == final_study_name(study)) final_study = s;
+  if (!final_study) return out;
+  std::map<std::int64_t, std::vector<std::vector<double>>> runs;
+  for (const auto& t : store.trials(*final_study)) {
+    if (!t.params.contains("_source")) continue;
+    const auto src = t.params["_source"].get<std::int64_t>();
+    auto& r = out[src];
+    r.source = src;
+    if (t.state == trial_state::complete && t.objectives) runs[src].push_back(*t.objectives);
+    if (t.state == trial_state::failed && !(t.error && t.error->starts_with("interrupted"))) ++r.failed;
+  }
+  for (auto& [src, ys] : runs) {
+    auto& r = out[src];
+    r.runs = static_cast<std::int64_t>(ys.size());
+    const auto m = ys.front().size();
+    r.mean.assign(m, 0.0);
+    r.std.assign(m, 0.0);
+    for (const auto& y : ys)
+      for (std::size_t i = 0; i < m; ++i) r.mean[i] += y[i] / static_cast<double>(ys.size());
+    if (ys.size() > 1) {
+      for (const auto& y : ys)
+        for (std::size_t i = 0; i < m; ++i) r.std[i] += (y[i] - r.mean[i]) * (y[i] - r.mean[i]);
+      for (auto& v : r.std) v = std::sqrt(v / static_cast<double>(ys.size() - 1));
+    }
+  }
+  return out;
+}
+
+/// Trains every current Pareto trial of `study` with `options.seeds` seeds through `evaluator`
+/// (runs already recorded are kept) and returns the results in the Pareto set's order.
+template <class Space, class Evaluator>
+std::vector<retrained_trial> retrain_pareto(study_store& store, const study_record& study, Evaluator& evaluator,
+                                            const retrain_options& options, const study_callback& callback = {}) {
+  static_assert(detail::check_trial_evaluator<Evaluator>());
+  if (options.seeds < 1) throw error("retrain_pareto: retrain_options::seeds must be at least 1");
+  std::optional<study_record> fin;
+  for (auto& s : store.list_studies())
+    if (s.name == final_study_name(study)) fin = s;
+  if (!fin)
+    fin = store.create_study(final_study_name(study), {{"source_study", study.name}, {"kind", "pareto re-training"}},
+                             study.objectives, study.seed ^ 0x5eedf1a1ULL);
+  store.requeue_running(*fin);
+
+  const auto front = pareto_trials(study, store.trials(study));
+  std::map<std::int64_t, std::int64_t> have;  // source -> runs enqueued (not counting retries)
+  for (const auto& t : store.trials(*fin))
+    if (!t.retry_of && t.params.contains("_source")) ++have[t.params["_source"].get<std::int64_t>()];
+  for (const auto& p : front) {
+    for (auto s = have[p.number]; s < options.seeds; ++s) {
+      auto params = nlohmann::json::object();
+      for (const auto& [k, v] : p.params.items())
+        if (k.empty() || k[0] != '_') params[k] = v;
+      params["_source"] = p.number;
+      params["_seed_index"] = s;
+      const std::uint64_t seed = (fin->seed * 1000003ULL + static_cast<std::uint64_t>(p.number) * 7919ULL +
+                                  static_cast<std::uint64_t>(s)) >> 1;
+      store.enqueue(*fin, params, seed);
+    }
+  }
+  std::int64_t done = 0;
+  const auto total = static_cast<std::int64_t>(store.counts(*fin).waiting);
+  while (auto t = store.claim(*fin)) {
+    if (callback)
+      callback({.what = study_event::kind::trial_started, .trial = t->number, .origin = "retrain", .finished = done,
+                .budget = total});
+    auto e = run_trial<Space>(store, *fin, *t, evaluator);
+    e.origin = "retrain";
+    e.finished = ++done;
+    e.budget = total;
+    if (callback) callback(e);
+  }
+  const auto results = retrained_results(store, study);
+  std::vector<retrained_trial> out;
+  for (const auto& p : front) {
+    auto it = results.find(p.number);
+    out.push_back(it != results.end() ? it->second : retrained_trial{.source = p.number});
+  }
+  return out;
+}
+
+}  // namespace autopeft::search

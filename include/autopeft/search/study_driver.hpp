@@ -1,0 +1,307 @@
+#pragma once
+// The AutoPEFT study loop over a study_store: an initial design (Sobol or random), then MOBO
+// batches of q configurations (a GP per objective with the Kernel parameter, qNEHVI by default,
+// optimised by local search over one-dimension neighbours started at the Pareto set), each
+// configuration evaluated by a trial_evaluator, every result committed to the store before the
+// next trial starts.
+//
+// Crash safety comes from the order of writes: proposals are enqueued (waiting) before they
+// run, a trial is marked running before its evaluation starts and complete or failed after it.
+// run() on a store left by a killed process first fails the trials that were running (reason
+// "interrupted: ...") and enqueues a copy of each, then evaluates what waits, then proposes
+// more: no finished trial is touched, and the optimiser is rebuilt from the complete trials.
+//
+// An evaluator that throws (a NaN loss, CUDA out of memory, any exception) makes its trial
+// failed with the exception's text; the configuration is excluded from later proposals and the
+// study goes on.
+//
+// Example:
+//   using S = space::autopeft_space<2>;
+//   auto store = search::study_store::open("study.db");
+//   auto rec = store.create_study("wn_pos", config, {{.name = "accuracy"}, {.name = "params_pct", .minimize = true}});
+//   search::study_options o;  o.reference_point = {0.25, 26.0};  o.max_trials = 30;
+//   search::study_driver<S>(o).run(store, rec, evaluator, [](const search::study_event& e) { ... });
+#include <autopeft/error.hpp>
+#include <autopeft/mobo/ask_tell.hpp>
+#include <autopeft/mobo/kernel/matern_kernel.hpp>
+#include <autopeft/mobo/pareto/hypervolume.hpp>
+#include <autopeft/search/concepts.hpp>
+#include <autopeft/search/evaluation.hpp>
+#include <autopeft/search/pareto_trials.hpp>
+#include <autopeft/search/run_trial.hpp>
+#include <autopeft/search/study_event.hpp>
+#include <autopeft/search/study_options.hpp>
+#include <autopeft/search/study_store.hpp>
+#include <autopeft/space/sample_sobol.hpp>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <random>
+#include <set>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+namespace autopeft::search {
+
+/// What run() leaves behind, counted over the whole study (earlier runs included).
+struct study_summary {
+  std::int64_t complete = 0, failed = 0, interrupted = 0;
+  std::int64_t requeued = 0;  ///< by this run, after an interruption
+  double hypervolume = 0;     ///< of the complete trials, with study_options::reference_point
+  bool budget_exhausted = false;  ///< max_trials reached (rather than the time budget)
+  double seconds = 0;         ///< this run
+};
+
+namespace detail {
+
+/// The budget-wise view of a study's trials: which count as finished, which were re-run.
+struct study_census {
+  std::vector<trial_record> trials;
+  std::int64_t finished = 0, complete = 0, failed = 0, interrupted = 0, proposed = 0, initial_proposed = 0;
+
+  explicit study_census(std::vector<trial_record> all) : trials(std::move(all)) {
+    std::unordered_set<std::int64_t> retried;
+    for (const auto& t : trials)
+      if (t.retry_of) retried.insert(*t.retry_of);
+    for (const auto& t : trials) {
+      if (!t.retry_of) {
+        ++proposed;
+        if (t.params.is_object() && t.params.value("_origin", std::string()) == "initial") ++initial_proposed;
+      }
+      if (retried.contains(t.number)) {
+        ++interrupted;
+        continue;
+      }
+      if (t.state == trial_state::complete) ++complete, ++finished;
+      if (t.state == trial_state::failed || t.state == trial_state::pruned) ++failed, ++finished;
+    }
+  }
+};
+
+}  // namespace detail
+
+template <class Space, class Kernel = mobo::matern52_kernel>
+class study_driver {
+ public:
+  using space_type = Space;
+  using kernel_type = Kernel;
+
+  explicit study_driver(study_options options) : o_(std::move(options)) {}
+
+  [[nodiscard]] const study_options& options() const noexcept { return o_; }
+
+  /// Runs (or resumes) `study` until the budget is spent. Single process: every trial left
+  /// running in the store is taken as interrupted.
+  template <class Evaluator>
+  study_summary run(study_store& store, const study_record& study, Evaluator& evaluator,
+                    const study_callback& callback = {}) const {
+    static_assert(detail::check_trial_evaluator<Evaluator>());
+    o_.validate(study.objectives.size());
+    using clock = std::chrono::steady_clock;
+    const auto t0 = clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - t0).count(); };
+    auto emit = [&](study_event e) {
+      if (!callback) return;
+      e.budget = o_.max_trials;
+      e.elapsed_seconds = elapsed();
+      callback(e);
+    };
+
+    study_summary summary;
+    summary.requeued = static_cast<std::int64_t>(store.requeue_running(study).size());
+    if (summary.requeued > 0) emit({.what = study_event::kind::resumed, .requeued = summary.requeued});
+
+    std::int64_t trials_this_run = 0;
+    double trial_seconds_this_run = 0;
+    for (;;) {
+      detail::study_census census(store.trials(study));
+      if (census.finished >= o_.max_trials) {
+        summary.budget_exhausted = true;
+        break;
+      }
+      if (o_.time_budget_seconds > 0 && elapsed() >= o_.time_budget_seconds) break;
+
+      if (auto next = store.claim(study)) {
+        const std::string origin = next->retry_of ? "retry" : next->params.value("_origin", std::string("queued"));
+        const double eta = trials_this_run > 0 ? trial_seconds_this_run / static_cast<double>(trials_this_run) *
+                                                     static_cast<double>(o_.max_trials - census.finished)
+                                               : 0.0;
+        emit({.what = study_event::kind::trial_started, .trial = next->number, .origin = origin,
+              .finished = census.finished, .eta_seconds = eta});
+        const auto ts = clock::now();
+        study_event done;
+        if (auto why = infeasible_reason(*next); !why.empty()) {
+          store.prune(study, next->number, "infeasible: " + why);
+          done = {.what = study_event::kind::trial_finished, .trial = next->number, .state = trial_state::pruned,
+                  .error = "infeasible: " + why};
+        } else {
+          done = run_trial<Space>(store, study, *next, evaluator);
+        }
+        done.origin = origin;
+        const double secs = std::chrono::duration<double>(clock::now() - ts).count();
+        ++trials_this_run;
+        trial_seconds_this_run += secs;
+        detail::study_census after(store.trials(study));
+        done.finished = after.finished;
+        done.trial_seconds = secs;
+        done.hypervolume = hypervolume_of(study, after.trials);
+        done.eta_seconds = trial_seconds_this_run / static_cast<double>(trials_this_run) *
+                           static_cast<double>(std::max<std::int64_t>(0, o_.max_trials - after.finished));
+        emit(std::move(done));
+        continue;
+      }
+
+      // Nothing waits: propose. Never more than the budget still allows.
+      const auto remaining = o_.max_trials - census.finished;
+      std::vector<space::configuration> proposals;
+      std::string origin;
+      if (census.initial_proposed < o_.initial_trials) {
+        origin = "initial";
+        proposals = initial_design(census, remaining);
+      }
+      if (proposals.empty()) {
+        origin = "mobo";
+        emit({.what = study_event::kind::proposing, .finished = census.finished});
+        proposals = propose(study, census, std::min(o_.batch_size, remaining));
+      }
+      if (proposals.empty())
+        throw error("study_driver: study \"" + study.name + "\": the search space has no configuration left to propose");
+      for (const auto& c : proposals) {
+        auto params = Space::to_json(c);
+        params["_origin"] = origin;
+        store.enqueue(study, params, trial_seed(study, census.proposed++));
+      }
+      emit({.what = study_event::kind::proposed, .origin = origin, .finished = census.finished});
+    }
+
+    const detail::study_census end(store.trials(study));
+    summary.complete = end.complete;
+    summary.failed = end.failed;
+    summary.interrupted = end.interrupted;
+    summary.hypervolume = hypervolume_of(study, end.trials);
+    summary.seconds = elapsed();
+    return summary;
+  }
+
+  /// Hypervolume of the complete trials with the options' reference point.
+  [[nodiscard]] double hypervolume_of(const study_record& study, const std::vector<trial_record>& trials) const {
+    return study_hypervolume(study, trials, o_.reference_point);
+  }
+
+ private:
+  // Initial-design points not yet enqueued, as many as the budget allows. The design is a pure
+  // function of the seed, so a resumed run continues the same sequence.
+  std::vector<space::configuration> initial_design(const detail::study_census& census, std::int64_t remaining) const {
+    const auto done = census.initial_proposed;
+    const auto want = std::min(o_.initial_trials - done, remaining);
+    if (want <= 0) return {};
+    const auto design = full_initial_design();
+    std::vector<space::configuration> out;
+    for (auto i = done; i < static_cast<std::int64_t>(design.size()) && static_cast<std::int64_t>(out.size()) < want; ++i)
+      out.push_back(design[static_cast<std::size_t>(i)]);
+    return out;
+  }
+
+  // initial_trials distinct valid configurations (fewer if the space is smaller).
+  std::vector<space::configuration> full_initial_design() const {
+    const auto n = static_cast<std::size_t>(o_.initial_trials);
+    std::vector<space::configuration> out;
+    std::set<std::uint64_t> seen;
+    auto keep = [&](const space::configuration& c) {
+      if (out.size() < n && feasible(c) && seen.insert(Space::hash(c)).second) out.push_back(c);
+    };
+    if (o_.design == initial_design_kind::sobol) {
+      for (const auto& c : space::sample_sobol<Space>(16 * n, o_.seed)) keep(c);
+    } else {
+      std::mt19937_64 rng(o_.seed);
+      for (std::size_t t = 0; t < 100 * n && out.size() < n; ++t) keep(Space::canonical(Space::sample(rng)));
+    }
+    return out;
+  }
+
+  std::vector<space::configuration> propose(const study_record& study, const detail::study_census& census, std::int64_t q) const {
+    const auto d = static_cast<std::int64_t>(Space::num_components);
+    const auto m = static_cast<std::int64_t>(study.objectives.size());
+    std::vector<double> ref;
+    for (std::size_t i = 0; i < study.objectives.size(); ++i)
+      ref.push_back(study.objectives[i].minimize ? -o_.reference_point[i] : o_.reference_point[i]);
+    mobo::ask_tell_options ao;
+    ao.initial_points = 1;
+    ao.acquisition = o_.acquisition;
+    ao.mc_samples = o_.mc_samples;
+    ao.local_search_restarts = o_.local_search_restarts;
+    ao.fit_restarts = o_.fit_restarts;
+    // A different stream per proposal step, the same one when a resumed run repeats the step.
+    ao.seed = o_.seed * 1000003ULL + static_cast<std::uint64_t>(census.proposed);
+    const mobo::discrete_space ds{
+        [this](const torch::Tensor& x) {
+          const torch::Tensor xc = x.contiguous();
+          std::vector<double> u(xc.data_ptr<double>(), xc.data_ptr<double>() + xc.numel());
+          std::vector<torch::Tensor> out;
+          for (const auto& n : Space::neighbours(Space::decode(u)))
+            if (feasible(n)) out.push_back(torch::tensor(Space::encode(n), torch::kFloat64));
+          return out;
+        },
+        [this](std::mt19937_64& rng) {
+          auto c = Space::sample(rng);
+          for (int t = 0; t < 1000 && !feasible(c); ++t) c = Space::sample(rng);
+          return torch::tensor(Space::encode(c), torch::kFloat64);
+        }};
+    const auto bounds = torch::stack({torch::zeros({d}), torch::ones({d})}).to(torch::kFloat64);
+    mobo::ask_tell<Kernel> opt(bounds, m, torch::tensor(ref, torch::kFloat64), ds, ao);
+    std::vector<torch::Tensor> xs, ys, failed;
+    for (const auto& t : census.trials) {
+      const auto x = torch::tensor(Space::encode(configuration_of<Space>(t, "trial " + std::to_string(t.number))), torch::kFloat64);
+      if (t.state == trial_state::complete && t.objectives) {
+        std::vector<double> y;
+        for (std::size_t i = 0; i < t.objectives->size(); ++i)
+          y.push_back(study.objectives[i].minimize ? -(*t.objectives)[i] : (*t.objectives)[i]);
+        xs.push_back(x);
+        ys.push_back(torch::tensor(y, torch::kFloat64));
+      } else if (t.state == trial_state::failed || t.state == trial_state::pruned) {
+        failed.push_back(x);
+      }
+    }
+    if (!xs.empty()) opt.tell(torch::stack(xs), torch::stack(ys));
+    if (!failed.empty()) opt.exclude(torch::stack(failed));
+    const torch::Tensor X = opt.ask(q).contiguous();
+    std::vector<space::configuration> out;
+    std::set<std::uint64_t> seen;
+    for (std::int64_t i = 0; i < X.size(0); ++i) {
+      const torch::Tensor row = X[i].contiguous();
+      auto c = Space::canonical(Space::decode(std::vector<double>(row.data_ptr<double>(), row.data_ptr<double>() + d)));
+      if (Space::valid(c) && seen.insert(Space::hash(c)).second) out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  [[nodiscard]] bool feasible(const space::configuration& c) const { return !o_.infeasible || o_.infeasible(c).empty(); }
+
+  [[nodiscard]] std::string infeasible_reason(const trial_record& t) const {
+    if (!o_.infeasible) return {};
+    try {
+      return o_.infeasible(configuration_of<Space>(t, "trial " + std::to_string(t.number)));
+    } catch (const std::exception&) {
+      return {};  // run_trial reports a bad configuration as the trial's failure
+    }
+  }
+
+  static std::uint64_t trial_seed(const study_record& study, std::int64_t k) {
+    std::uint64_t z = study.seed + 0x9e3779b97f4a7c15ULL * static_cast<std::uint64_t>(k + 1);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return (z ^ (z >> 31)) >> 1;  // fits the store's signed 64-bit column
+  }
+
+  study_options o_;
+};
+
+}  // namespace autopeft::search

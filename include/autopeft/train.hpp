@@ -1,0 +1,22 @@
+#pragma once
+// Umbrella header of the training area: masked-LM pretraining, the cached default backbone and
+// fine-tuning.
+#include <autopeft/train/adamw_param_groups.hpp>
+#include <autopeft/train/autocast.hpp>
+#include <autopeft/train/backbone_manifest.hpp>
+#include <autopeft/train/backbone_recipe.hpp>
+#include <autopeft/train/default_backbone.hpp>
+#include <autopeft/train/linear_schedule.hpp>
+#include <autopeft/train/mlm_masking.hpp>
+#include <autopeft/train/mlm_pretrainer.hpp>
+#include <autopeft/train/mlm_pretrainer_options.hpp>
+#include <autopeft/train/non_finite_loss.hpp>
+#include <autopeft/train/pack_documents.hpp>
+#include <autopeft/train/pretrain_backbone.hpp>
+#include <autopeft/train/pretrained_backbone.hpp>
+#include <autopeft/train/progress.hpp>
+#include <autopeft/train/progress_printer.hpp>
+#include <autopeft/train/save_backbone.hpp>
+#include <autopeft/train/trainer.hpp>
+#include <autopeft/train/trainer_options.hpp>
+#include <autopeft/train/training_checkpoint.hpp>

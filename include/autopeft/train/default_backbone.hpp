@@ -1,0 +1,103 @@
+#pragma once
+// The default pretrained backbone, built once per machine and cached:
+//
+//   <cache>/backbones/<recipe name>-<recipe fingerprint>/     (io::cache_dir() for <cache>)
+//
+// The fingerprint hashes the recipe (shape, tokenizer, corpus and pretraining options and a
+// format version), so changing any of them builds a new entry. An entry counts only when its
+// `complete` marker exists: the backbone is built in `<entry>.partial/`, the marker written
+// last, and the directory renamed into place, so a crashed or concurrent build is never taken
+// for a finished one. Builders of one entry take turns through an flock on `<entry>.lock`; a
+// build that was killed resumes from its last checkpoint when called again.
+#include <autopeft/error.hpp>
+#include <autopeft/io/cache_dir.hpp>
+#include <autopeft/io/remove_tree.hpp>
+#include <autopeft/train/backbone_recipe.hpp>
+#include <autopeft/train/pretrain_backbone.hpp>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace autopeft::train {
+
+struct default_backbone_options {
+  backbone_recipe recipe = backbone_recipe::tiny();
+  /// Empty: io::cache_dir() (AUTOPEFT_CACHE_DIR, XDG_CACHE_HOME/autopeft or ~/.cache/autopeft).
+  std::filesystem::path cache_dir;
+  torch::Device device = torch::kCPU;
+  progress_callback progress;
+  std::function<void(const std::string&)> log;
+};
+
+namespace detail {
+
+inline bool complete_entry(const std::filesystem::path& dir, const std::string& fingerprint) {
+  std::ifstream in(dir / "complete");
+  std::string content;
+  return in && std::getline(in, content) && content == fingerprint;
+}
+
+/// An exclusive flock held for the object's lifetime (released by the kernel if the process dies).
+class file_lock {
+ public:
+  explicit file_lock(const std::filesystem::path& file, const std::function<void(const std::string&)>& log) {
+    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw file_error(file, std::string("cannot create the lock file: ") + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (log) log("another process is building this backbone; waiting for it (" + file.string() + ")");
+      while (::flock(fd_, LOCK_EX) != 0)
+        if (errno != EINTR) throw file_error(file, std::string("cannot lock: ") + std::strerror(errno));
+    }
+  }
+  file_lock(const file_lock&) = delete;
+  file_lock& operator=(const file_lock&) = delete;
+  ~file_lock() { ::close(fd_); }
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace detail
+
+/// The directory of the cached backbone for `options.recipe`, building it first if needed
+/// (minutes: see the recipe). The result loads with pretrained_backbone::load.
+///
+/// Example:
+///   auto dir = train::default_backbone();                       // tiny recipe, CPU
+///   auto backbone = train::pretrained_backbone::load(dir);
+inline std::filesystem::path default_backbone(const default_backbone_options& options = {}) {
+  namespace fs = std::filesystem;
+  const auto root = (options.cache_dir.empty() ? io::cache_dir() : options.cache_dir) / "backbones";
+  const auto fingerprint = options.recipe.fingerprint();
+  const auto name = options.recipe.name + "-" + fingerprint;
+  const auto entry = root / name;
+  if (detail::complete_entry(entry, fingerprint)) return entry;
+
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) throw file_error(root, "cannot create the cache directory (" + ec.message() + "): set AUTOPEFT_CACHE_DIR to a writable one");
+  detail::file_lock lock(root / (name + ".lock"), options.log);
+  if (detail::complete_entry(entry, fingerprint)) return entry;  // built while we waited
+  if (fs::exists(entry)) io::remove_tree(entry);                  // no marker: not ours to trust
+
+  const auto work = root / (name + ".partial");
+  if (options.log) options.log("building the default backbone '" + options.recipe.name + "' in " + entry.string());
+  pretrain_backbone(options.recipe, work, {.device = options.device, .bf16 = true, .resume = true, .keep_checkpoints = false,
+                                           .progress = options.progress, .log = options.log});
+  {
+    std::ofstream out(work / "complete");
+    out << fingerprint << '\n';
+    if (!out) throw file_error(work / "complete", "write failed (disk full?)");
+  }
+  fs::rename(work, entry);
+  return entry;
+}
+
+}  // namespace autopeft::train

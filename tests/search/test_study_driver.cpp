@@ -1,0 +1,352 @@
+// The study driver's contract: the budget is spent on an initial design and then MOBO batches;
+// every result is in the store; a NaN loss or an exception fails its trial and the study goes
+// on, never proposing that configuration again; a run that finds trials left running re-queues
+// them and keeps every finished trial; the PEFT evaluator trains on one resident, frozen
+// backbone.
+#include <autopeft/data/wordpiece_trainer.hpp>
+#include <autopeft/search.hpp>
+#include <autopeft/space/spaces/autopeft_space.hpp>
+#include <autopeft/train.hpp>
+
+#include "../support/scratch_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <map>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+using S = autopeft::space::autopeft_space<2>;
+namespace search = autopeft::search;
+
+// A smooth two-objective landscape over AutoPEFT's space: the metric grows with the log-size
+// of each module, with diminishing returns; the cost is the modules' share of a 2-layer,
+// hidden-16 model. Costs nothing to evaluate.
+struct analytic_evaluator {
+  int calls = 0;
+  search::evaluation evaluate(const autopeft::space::configuration& c, std::uint64_t) {
+    ++calls;
+    const auto j = S::to_json(c);
+    double layers = 0;
+    for (bool on : j["layers"].get<std::vector<bool>>()) layers += on ? 1 : 0;
+    const double sa = j["sa"].get<double>(), pa = j["pa"].get<double>(), pt = j["pt"].get<double>();
+    const double metric = 1 - std::exp(-0.3 * layers * (std::log1p(sa) + 0.8 * std::log1p(pa) + 0.2 * std::log1p(pt)));
+    const double pct = 100.0 * layers * (2 * 16 * sa + 2 * 16 * pa + 2 * 16 * pt) / 50000.0;
+    return {.objectives = {metric, pct}, .extra = {{"layers", layers}}};
+  }
+};
+
+std::vector<search::study_objective> peft_objectives() {
+  return {{.name = "accuracy"}, {.name = "params_pct", .minimize = true}};
+}
+
+search::study_options small_study(std::int64_t trials) {
+  search::study_options o;
+  o.initial_trials = 6;
+  o.batch_size = 3;
+  o.max_trials = trials;
+  o.reference_point = {0.0, 100.0};
+  o.mc_samples = 32;
+  o.local_search_restarts = 4;
+  o.seed = 3;
+  return o;
+}
+
+std::set<std::uint64_t> configuration_hashes(const std::vector<search::trial_record>& trials) {
+  std::set<std::uint64_t> out;
+  for (const auto& t : trials)
+    if (!t.retry_of) out.insert(S::hash(search::configuration_of<S>(t, "test")));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("study driver: an initial design, then MOBO batches, until the budget; all in the store", "[search][study]") {
+  autopeft::testing::scratch_dir dir("study-driver");
+  auto store = search::study_store::open(dir / "s.db");
+  const auto study = store.create_study("analytic", {{"kind", "test"}}, peft_objectives(), 11);
+  analytic_evaluator f;
+  std::vector<search::study_event> events;
+  const search::study_driver<S> driver(small_study(15));
+  const auto summary = driver.run(store, study, f, [&](const search::study_event& e) { events.push_back(e); });
+
+  CHECK(summary.complete == 15);
+  CHECK(summary.failed == 0);
+  CHECK(summary.budget_exhausted);
+  CHECK(f.calls == 15);
+  const auto trials = store.trials(study);
+  REQUIRE(trials.size() == 15);
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    CHECK(trials[i].state == search::trial_state::complete);
+    CHECK(trials[i].params["_origin"] == (i < 6 ? "initial" : "mobo"));
+    CHECK(trials[i].extra.contains("layers"));
+  }
+  CHECK(configuration_hashes(trials).size() == 15);  // nothing evaluated twice
+
+  // The hypervolume the driver reports is the store's, and the MOBO batches added to it.
+  const auto initial = std::vector<search::trial_record>(trials.begin(), trials.begin() + 6);
+  CHECK(summary.hypervolume == Approx(search::study_hypervolume(study, trials, {0.0, 100.0})));
+  CHECK(summary.hypervolume >= search::study_hypervolume(study, initial, {0.0, 100.0}));
+
+  int finished = 0, proposing = 0;
+  for (const auto& e : events) {
+    if (e.what == search::study_event::kind::trial_finished) {
+      ++finished;
+      CHECK(e.finished == finished);
+      CHECK(e.budget == 15);
+    }
+    if (e.what == search::study_event::kind::proposing) ++proposing;
+  }
+  CHECK(finished == 15);
+  CHECK(proposing == 3);  // 9 MOBO trials in batches of 3
+
+  // The Pareto set: complete, mutually non-dominated, and dominating every other trial.
+  const auto front = search::pareto_trials(study, trials);
+  REQUIRE_FALSE(front.empty());
+  for (const auto& t : trials) {
+    bool on_front = false, dominated = false;
+    for (const auto& p : front) {
+      on_front = on_front || p.number == t.number;
+      const auto &a = *p.objectives, &b = *t.objectives;
+      dominated = dominated || (a[0] >= b[0] && a[1] <= b[1] && (a[0] > b[0] || a[1] < b[1]));
+    }
+    CHECK((on_front || dominated));
+    if (on_front) CHECK_FALSE(dominated);
+  }
+  // A second run on a spent budget evaluates nothing.
+  CHECK(driver.run(store, study, f).complete == 15);
+  CHECK(f.calls == 15);
+}
+
+TEST_CASE("study driver: an injected NaN loss and an injected exception fail their trials and the study finishes",
+          "[search][study][faults]") {
+  autopeft::testing::scratch_dir dir("study-faults");
+  auto store = search::study_store::open(dir / "s.db");
+  const auto study = store.create_study("faults", {}, peft_objectives(), 5);
+  struct faulty : analytic_evaluator {
+    search::evaluation evaluate(const autopeft::space::configuration& c, std::uint64_t seed) {
+      auto r = analytic_evaluator::evaluate(c, seed);
+      if (calls == 3) throw autopeft::train::non_finite_loss(17, std::nan(""), "trainer (test)");
+      if (calls == 5) throw std::runtime_error("injected failure");
+      if (calls == 8) r.objectives[0] = std::numeric_limits<double>::infinity();
+      return r;
+    }
+  } f;
+  const auto summary = search::study_driver<S>(small_study(12)).run(store, study, f);
+  CHECK(summary.complete == 9);
+  CHECK(summary.failed == 3);
+  const auto trials = store.trials(study);
+  REQUIRE(trials.size() == 12);
+  CHECK(trials[2].state == search::trial_state::failed);
+  CHECK_THAT(trials[2].error.value_or(""), Catch::Contains("NaN") && Catch::Contains("step 17"));
+  CHECK(trials[4].state == search::trial_state::failed);
+  CHECK(trials[4].error == "injected failure");
+  CHECK(trials[7].state == search::trial_state::failed);
+  CHECK_THAT(trials[7].error.value_or(""), Catch::Contains("accuracy") && Catch::Contains("inf"));
+  CHECK(configuration_hashes(trials).size() == 12);  // failed configurations are not proposed again
+}
+
+TEST_CASE("study driver: a run that finds trials left running re-queues them and keeps the finished ones",
+          "[search][study][resume]") {
+  autopeft::testing::scratch_dir dir("study-resume");
+  const auto path = dir / "s.db";
+  std::vector<search::trial_record> before;
+  {
+    auto store = search::study_store::open(path);
+    const auto study = store.create_study("resume", {}, peft_objectives(), 9);
+    analytic_evaluator f;
+    search::study_driver<S>(small_study(7)).run(store, study, f);
+    // What a killed process leaves: a proposal that was running and two that still wait.
+    const auto running = store.enqueue(study, S::to_json(S::canonical(S::decode(std::vector<double>(5, 0.5)))), 1);
+    store.enqueue(study, S::to_json(S::canonical(S::decode(std::vector<double>(5, 1.0)))), 2);
+    store.enqueue(study, S::to_json(S::canonical(S::decode(std::vector<double>{0.1, 0.0, 0.0, 1.0, 1.0}))), 3);
+    CHECK(store.claim(study)->number == running);
+    before = store.trials(study);
+  }
+  auto store = search::study_store::open(path);
+  const auto study = store.load_study("resume");
+  analytic_evaluator f;
+  std::vector<search::study_event> events;
+  const auto summary =
+      search::study_driver<S>(small_study(12)).run(store, study, f, [&](const auto& e) { events.push_back(e); });
+  CHECK(summary.requeued == 1);
+  CHECK(summary.interrupted == 1);
+  CHECK(summary.complete == 12);
+  REQUIRE_FALSE(events.empty());
+  CHECK(events.front().what == search::study_event::kind::resumed);
+  const auto after = store.trials(study);
+  for (const auto& b : before) {
+    const auto& a = after[static_cast<std::size_t>(b.number)];
+    if (b.state != search::trial_state::complete) continue;
+    CHECK(a.state == search::trial_state::complete);  // finished trials are untouched
+    CHECK(a.objectives == b.objectives);
+    CHECK(a.finished == b.finished);
+    CHECK(a.params == b.params);
+  }
+  const auto& interrupted = after[7];
+  CHECK(interrupted.state == search::trial_state::failed);
+  CHECK_THAT(interrupted.error.value_or(""), Catch::StartsWith("interrupted"));
+  int retries = 0;
+  for (const auto& t : after)
+    if (t.retry_of == 7) {
+      ++retries;
+      CHECK(t.params == interrupted.params);
+      CHECK(t.state == search::trial_state::complete);
+    }
+  CHECK(retries == 1);
+  // The waiting proposals ran before anything new was proposed.
+  CHECK(after[8].state == search::trial_state::complete);
+  CHECK(after[9].state == search::trial_state::complete);
+}
+
+TEST_CASE("study driver: infeasible configurations are never proposed, and one found waiting is pruned",
+          "[search][study]") {
+  autopeft::testing::scratch_dir dir("study-infeasible");
+  auto store = search::study_store::open(dir / "s.db");
+  const auto study = store.create_study("feasible", {}, peft_objectives(), 4);
+  auto o = small_study(10);
+  o.infeasible = [](const autopeft::space::configuration& c) -> std::string {
+    return S::to_json(c)["pt"].get<int>() > 6 ? "prefix too long" : "";
+  };
+  store.enqueue(study, {{"sa", 0}, {"pa", 0}, {"pt", 768}, {"layers", {true, true}}}, 1);
+  analytic_evaluator f;
+  search::study_driver<S>(o).run(store, study, f);
+  const auto trials = store.trials(study);
+  REQUIRE(trials.size() == 10);
+  CHECK(trials[0].state == search::trial_state::pruned);
+  CHECK_THAT(trials[0].error.value_or(""), Catch::Contains("prefix too long"));
+  for (std::size_t i = 1; i < trials.size(); ++i) {
+    CHECK(trials[i].params["pt"].get<int>() <= 6);
+    CHECK(trials[i].state == search::trial_state::complete);
+  }
+}
+
+TEST_CASE("study options name the offending field", "[search][study]") {
+  auto o = small_study(5);
+  o.reference_point = {0.5};
+  CHECK_THROWS_WITH(o.validate(2), Catch::Contains("reference_point") && Catch::Contains("2 objectives"));
+  o = small_study(0);
+  CHECK_THROWS_WITH(o.validate(2), Catch::Contains("max_trials"));
+}
+
+namespace {
+
+// A grammar whose sentences carry their label: does the verb come from the first half?
+std::vector<std::string> grammar(std::size_t n, unsigned seed, std::vector<std::int64_t>* labels = nullptr) {
+  static const std::vector<std::string> subjects = {"the cat", "a dog", "the old man", "my sister"};
+  static const std::vector<std::string> verbs = {"sees", "likes", "chases", "finds", "hears", "follows"};
+  static const std::vector<std::string> objects = {"the ball", "a red apple", "the river", "some bread"};
+  std::mt19937 rng(seed);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto v = rng() % 6;
+    out.push_back(subjects[rng() % 4] + " " + verbs[v] + " " + objects[rng() % 4] + ".");
+    if (labels) labels->push_back(v < 3 ? 0 : 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("peft_evaluator trains each trial on one resident frozen backbone; a NaN and an exception fail their trials",
+          "[search][study][faults][train]") {
+  autopeft::testing::scratch_dir dir("peft-evaluator");
+  // A 2-layer backbone pretrained for a few steps on the grammar, saved as `autopeft pretrain` does.
+  const auto corpus = grammar(400, 1);
+  const autopeft::data::wordpiece_tokenizer tok(autopeft::data::train_wordpiece(corpus, {.vocab_size = 100}));
+  autopeft::train::mlm_pretrainer_options po;
+  po.model = autopeft::model::EncoderConfig::bert_base();
+  po.model.hidden_size = 32;
+  po.model.num_hidden_layers = 2;
+  po.model.num_attention_heads = 2;
+  po.model.intermediate_size = 64;
+  po.model.max_position_embeddings = 48;
+  po.max_seq_length = 16;
+  po.train_batch_size = 16;
+  po.max_steps = 5;
+  po.seed = 2;
+  const auto pretrained = autopeft::train::mlm_pretrainer(po).train(tok, corpus);
+  autopeft::train::save_backbone(dir / "backbone", pretrained, tok, {}, 16);
+  const auto backbone = autopeft::train::pretrained_backbone::load(dir / "backbone");
+
+  autopeft::data::task task;
+  task.info = {.name = "verb_half", .labels = {"first", "second"}};
+  std::vector<std::int64_t> train_labels, dev_labels;
+  const auto train_text = grammar(256, 2, &train_labels), dev_text = grammar(64, 3, &dev_labels);
+  for (std::size_t i = 0; i < train_text.size(); ++i) task.train.push_back({.text_a = train_text[i], .label = train_labels[i]});
+  for (std::size_t i = 0; i < dev_text.size(); ++i) task.dev.push_back({.text_a = dev_text[i], .label = dev_labels[i]});
+
+  autopeft::train::trainer_options low;
+  low.num_train_epochs = 1;
+  low.learning_rate = 3e-3;
+  low.max_seq_length = 16;
+  search::peft_evaluator<S> eval(backbone, task, low, autopeft::space::autopeft_base_plan<2>());
+  CHECK(eval.objectives()[0].name == "accuracy");
+  CHECK(eval.objectives()[1].minimize);
+
+  // Long prefixes do not fit 48 positions with 16-token inputs.
+  CHECK(eval.infeasible(S::from_json({{"sa", 0}, {"pa", 0}, {"pt", 48}, {"layers", {true, true}}})) != "");
+  CHECK(eval.infeasible(S::from_json({{"sa", 0}, {"pa", 0}, {"pt", 24}, {"layers", {true, true}}})) == "");
+
+  auto word_embeddings = [&] { return eval.model()->backbone->embeddings->word_embeddings->weight; };
+  const auto resident = word_embeddings().data_ptr<float>();
+  const auto weights = word_embeddings().clone();
+
+  struct injecting {
+    search::peft_evaluator<S>* inner;
+    int calls = 0;
+    search::evaluation evaluate(const autopeft::space::configuration& c, std::uint64_t seed) {
+      ++calls;
+      if (calls == 2) {  // a diverging learning rate: the loss turns NaN inside the trainer
+        const auto lr = inner->options().learning_rate;
+        inner->options().learning_rate = 1e30;
+        try {
+          auto r = inner->evaluate(c, seed);
+          inner->options().learning_rate = lr;
+          return r;
+        } catch (...) {
+          inner->options().learning_rate = lr;
+          throw;
+        }
+      }
+      if (calls == 3) throw std::runtime_error("injected exception inside the trial");
+      return inner->evaluate(c, seed);
+    }
+  } faulty{&eval};
+
+  auto store = search::study_store::open(dir / "s.db");
+  const auto study = store.create_study("verb_half", {}, eval.objectives(), 1);
+  auto o = small_study(6);
+  o.initial_trials = 4;
+  o.batch_size = 2;
+  o.infeasible = [&](const autopeft::space::configuration& c) { return eval.infeasible(c); };
+  const auto summary = search::study_driver<S>(o).run(store, study, faulty);
+  CHECK(summary.complete == 4);
+  CHECK(summary.failed == 2);
+  const auto trials = store.trials(study);
+  REQUIRE(trials.size() == 6);
+  CHECK(trials[1].state == search::trial_state::failed);
+  CHECK_THAT(trials[1].error.value_or(""), Catch::Contains("the loss is") && Catch::Contains("diverged"));
+  CHECK(trials[2].state == search::trial_state::failed);
+  CHECK(trials[2].error == "injected exception inside the trial");
+  for (const auto& t : trials) {
+    if (t.state != search::trial_state::complete) continue;
+    const auto& y = *t.objectives;
+    CHECK(y[0] >= 0.0);
+    CHECK(y[0] <= 1.0);
+    CHECK(y[1] > 0.0);
+    CHECK(t.extra["steps"].get<int>() == 8);  // 256 examples, batch 32, one epoch
+    // The % of parameters is the PEFT modules' share of the backbone, as the plan counts them.
+    CHECK(y[1] == Approx(100.0 * static_cast<double>(t.extra["peft_parameters"].get<std::int64_t>()) /
+                         static_cast<double>(eval.backbone_parameters())));
+  }
+  // One resident backbone, never reloaded, never trained.
+  CHECK(word_embeddings().data_ptr<float>() == resident);
+  CHECK(torch::equal(word_embeddings(), weights));
+}

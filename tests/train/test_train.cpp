@@ -1,0 +1,413 @@
+// The training area's laws: MLM masking rates and invariants, the learning-rate schedule,
+// HF's weight-decay groups, packing, pretraining that learns, resumption that equals an
+// uninterrupted run, a written backbone that loads back with identical outputs, fine-tuning that
+// fits a separable task, a zero-initialised adapter on a frozen backbone that starts at the
+// backbone's logits, and a diverged loss that raises non_finite_loss.
+#include <autopeft/data/wordpiece_trainer.hpp>
+#include <autopeft/io/hf_checkpoint.hpp>
+#include <autopeft/peft/parallel_adapter.hpp>
+#include <autopeft/peft/plan.hpp>
+#include <autopeft/peft/trainable.hpp>
+#include <autopeft/train.hpp>
+
+#include "../support/scratch_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace autopeft;
+
+namespace {
+
+// Sentences of a small grammar: masked words are predictable from their context.
+std::vector<std::string> grammar_corpus(std::size_t n, unsigned seed) {
+  static const std::vector<std::string> subjects = {"the cat", "a dog", "the old man", "my sister", "the bird", "a child"};
+  static const std::vector<std::string> verbs = {"sees", "likes", "chases", "finds", "hears", "follows"};
+  static const std::vector<std::string> objects = {"the ball", "a red apple", "the river", "some bread", "the moon", "a box"};
+  static const std::vector<std::string> tails = {"every day", "at night", "in the garden", "near the house", "again", "slowly"};
+  std::mt19937 rng(seed);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back(subjects[rng() % 6] + " " + verbs[rng() % 6] + " " + objects[rng() % 6] + " " + tails[rng() % 6] + ".");
+  return out;
+}
+
+data::wordpiece_tokenizer grammar_tokenizer(const std::vector<std::string>& corpus) {
+  return data::wordpiece_tokenizer(data::train_wordpiece(corpus, {.vocab_size = 120}));
+}
+
+// A tokenizer over a fixed word list, as in data/concepts.hpp: ids 0..4 are the specials.
+struct word_tokenizer {
+  std::vector<std::string> words{"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+  std::vector<std::int64_t> encode(std::string_view text) const {
+    std::vector<std::int64_t> ids;
+    std::istringstream in{std::string(text)};
+    for (std::string w; in >> w;) {
+      auto it = std::find(words.begin(), words.end(), w);
+      ids.push_back(it == words.end() ? 1 : it - words.begin());
+    }
+    return ids;
+  }
+  data::special_token_ids special_ids() const { return {.cls = 2, .sep = 3, .pad = 0, .mask = 4, .unk = 1}; }
+  data::sequence_template post_processor() const { return data::sequence_template::bert(special_ids()); }
+  std::size_t vocab_size() const { return words.size(); }
+};
+
+// A two-class task: the class is which marker word ("red" or "blue") appears among filler words.
+data::task marker_task(word_tokenizer& tok, std::size_t n_train, std::size_t n_dev) {
+  for (int i = 0; i < 20; ++i) tok.words.push_back("w" + std::to_string(i));
+  tok.words.push_back("red");
+  tok.words.push_back("blue");
+  std::mt19937 rng(7);
+  auto make = [&](std::size_t n) {
+    std::vector<data::example> v;
+    for (std::size_t i = 0; i < n; ++i) {
+      data::example e;
+      e.label = static_cast<std::int64_t>(rng() % 2);
+      const auto len = 4 + rng() % 8, at = rng() % len;
+      for (std::size_t k = 0; k < len; ++k)
+        e.text_a += (k ? " " : "") + (k == at ? std::string(e.label ? "blue" : "red") : "w" + std::to_string(rng() % 20));
+      v.push_back(e);
+    }
+    return v;
+  };
+  data::task t;
+  t.info = {.name = "marker", .labels = {"red", "blue"}};
+  t.train = make(n_train);
+  t.dev = make(n_dev);
+  return t;
+}
+
+model::EncoderConfig small_config(std::int64_t vocab, std::int64_t labels = 2) {
+  auto c = model::EncoderConfig::bert_base();
+  c.vocab_size = vocab;
+  c.hidden_size = 32;
+  c.num_hidden_layers = 1;
+  c.num_attention_heads = 2;
+  c.intermediate_size = 64;
+  c.max_position_embeddings = 64;
+  c.num_labels = labels;
+  return c;
+}
+
+train::mlm_pretrainer_options small_pretraining(std::int64_t steps) {
+  train::mlm_pretrainer_options o;
+  o.model = small_config(0);
+  o.max_seq_length = 32;
+  o.train_batch_size = 16;
+  o.max_steps = steps;
+  o.learning_rate = 3e-3;
+  o.warmup_steps = 2;
+  o.seed = 5;
+  return o;
+}
+
+double mean(const std::vector<double>& v, std::size_t from, std::size_t to) {
+  double s = 0;
+  for (auto i = from; i < to; ++i) s += v[i];
+  return s / static_cast<double>(to - from);
+}
+
+}  // namespace
+
+TEST_CASE("MLM masking selects 15% of ordinary tokens and splits them 80/10/10", "[train][mlm]") {
+  const std::int64_t vocab = 1000, cls = 2, sep = 3, pad = 0, mask = 4;
+  auto ids = torch::randint(5, vocab, {400, 128}, torch::kLong);
+  ids.select(1, 0).fill_(cls);
+  ids.select(1, 127).fill_(sep);
+  ids.narrow(0, 0, 100).narrow(1, 100, 28).fill_(pad);  // padded rows
+  const std::int64_t specials[] = {cls, sep, pad, mask};
+  const auto special = train::special_tokens_mask(ids, specials);
+  const auto out = train::mlm_masking{}(ids, special, mask, vocab, train::detail::generator(3, train::detail::stream::masking, 0));
+
+  const auto selected = out.labels.ne(-100);
+  CHECK(selected.logical_and(special).sum().item<std::int64_t>() == 0);             // never specials or pad
+  CHECK(torch::equal(out.labels.masked_select(selected), ids.masked_select(selected)));  // labels: the originals
+  CHECK(torch::equal(out.input_ids.masked_select(selected.logical_not()), ids.masked_select(selected.logical_not())));
+  const double ordinary = special.logical_not().sum().item<double>();
+  const double n = selected.sum().item<double>();
+  CHECK(n / ordinary == Approx(0.15).margin(0.01));
+  const double masked = out.input_ids.eq(mask).logical_and(selected).sum().item<double>();
+  const double kept = out.input_ids.eq(ids).logical_and(selected).sum().item<double>();
+  const double replaced = n - masked - kept;
+  CHECK(masked / n == Approx(0.8).margin(0.02));
+  CHECK(kept / n == Approx(0.1).margin(0.015));  // (a random draw equal to the original counts here: 0.01%)
+  CHECK(replaced / n == Approx(0.1).margin(0.015));
+
+  // The same generator seed gives the same batch, another seed another one.
+  const auto again = train::mlm_masking{}(ids, special, mask, vocab, train::detail::generator(3, train::detail::stream::masking, 0));
+  CHECK(torch::equal(again.input_ids, out.input_ids));
+  const auto other = train::mlm_masking{}(ids, special, mask, vocab, train::detail::generator(3, train::detail::stream::masking, 1));
+  CHECK_FALSE(torch::equal(other.labels, out.labels));
+
+  const train::mlm_masking too_much{.mask_replace_prob = 0.95, .random_replace_prob = 0.1};
+  CHECK_THROWS_WITH(too_much.validate(), Catch::Contains("must not exceed 1"));
+}
+
+TEST_CASE("The linear schedule warms up and decays as HF's get_linear_schedule_with_warmup", "[train][schedule]") {
+  const train::linear_schedule s{2.0, 10, 110};
+  CHECK(s.lr(0) == 0.0);
+  CHECK(s.lr(5) == Approx(1.0));
+  CHECK(s.lr(10) == Approx(2.0));
+  CHECK(s.lr(60) == Approx(1.0));
+  CHECK(s.lr(109) == Approx(2.0 / 100));
+  CHECK(s.lr(110) == 0.0);
+  CHECK(s.lr(500) == 0.0);
+  CHECK(train::linear_schedule::with_warmup_ratio(1.0, 100, 0.06).warmup_steps == 6);
+  CHECK(train::linear_schedule{1.0, 0, 4}.lr(0) == 1.0);  // no warm-up: full rate at once
+
+  auto a = torch::zeros({2}, torch::requires_grad()), b = torch::zeros({2}, torch::requires_grad());
+  torch::optim::AdamW opt({torch::optim::OptimizerParamGroup({a}), torch::optim::OptimizerParamGroup({b})});
+  s.apply(opt, 5);
+  for (auto& g : opt.param_groups()) CHECK(g.options().get_lr() == Approx(1.0));
+}
+
+TEST_CASE("AdamW groups exempt biases and LayerNorm weights from decay, and skip frozen parameters", "[train][optim]") {
+  model::SequenceClassifier<> m(small_config(50));
+  m->classifier->weight.set_requires_grad(false);
+  const auto groups = train::adamw_param_groups(*m, torch::optim::AdamWOptions(1e-3).weight_decay(0.1));
+  REQUIRE(groups.size() == 2);
+  std::int64_t in_groups = 0, trainable = 0;
+  for (const auto& p : m->parameters()) trainable += p.requires_grad() ? p.numel() : 0;
+  for (const auto& g : groups)
+    for (const auto& p : g.params()) in_groups += p.numel();
+  CHECK(in_groups == trainable);
+  for (const auto& p : m->named_parameters()) {
+    const bool exempt = p.key().find("bias") != std::string::npos || p.key().find("LayerNorm") != std::string::npos;
+    const auto& decayed = groups[0].params();
+    const bool in_decay = std::any_of(decayed.begin(), decayed.end(), [&](const torch::Tensor& t) { return t.is_same(p.value()); });
+    INFO(p.key());
+    CHECK(in_decay == (!exempt && p.value().requires_grad()));
+  }
+  CHECK(static_cast<const torch::optim::AdamWOptions&>(groups[0].options()).weight_decay() == 0.1);
+  CHECK(static_cast<const torch::optim::AdamWOptions&>(groups[1].options()).weight_decay() == 0.0);
+  CHECK(static_cast<const torch::optim::AdamWOptions&>(groups[1].options()).lr() == 1e-3);
+}
+
+TEST_CASE("pack_documents frames blocks as [CLS] A [SEP] B and drops the tail", "[train][mlm]") {
+  const std::vector<std::vector<std::int64_t>> docs{{5, 6, 7}, {8, 9}, {}, {10, 11}};
+  const auto p = train::pack_documents(docs, 4, 2, 3);
+  REQUIRE(p.size() == 3);  // stream 5 6 7 | 3 8 9 | 3 10 11 | 3: the last, short block is dropped
+  CHECK(torch::equal(p.input_ids, torch::tensor({2, 5, 6, 7, 2, 3, 8, 9, 2, 3, 10, 11}, torch::kLong).view({3, 4})));
+  CHECK(torch::equal(p.token_type_ids, torch::tensor({0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1}, torch::kLong).view({3, 4})));
+  CHECK_THROWS_WITH(train::pack_documents(docs, 1, 2, 3), Catch::Contains("max_seq_length"));
+}
+
+TEST_CASE("PPMI embeddings put co-occurring tokens close and leave ignored tokens at zero", "[train][mlm]") {
+  // Two topics: rows draw tokens 5..14 or 15..24, never both.
+  std::mt19937 rng(4);
+  auto rows = torch::empty({400, 16}, torch::kLong);
+  for (std::int64_t r = 0; r < 400; ++r)
+    for (std::int64_t i = 0; i < 16; ++i) rows[r][i] = (r % 2 ? 15 : 5) + static_cast<std::int64_t>(rng() % 10);
+  rows.select(1, 0).fill_(2);  // [CLS], ignored
+  const std::int64_t ignore[] = {0, 1, 2, 3, 4};
+  const auto e = train::ppmi_embeddings(rows, 30, 8, ignore, train::detail::generator(1, train::detail::stream::subset, 0));
+  REQUIRE(e.sizes() == torch::IntArrayRef({30, 8}));
+  CHECK(e.narrow(0, 0, 5).abs().sum().item<double>() == 0.0);   // specials
+  CHECK(e.narrow(0, 25, 5).abs().sum().item<double>() == 0.0);  // never seen
+  const auto seen = e.narrow(0, 5, 20);
+  CHECK(seen.std().item<double>() == Approx(0.02).margin(1e-3));
+  const auto n = torch::nn::functional::normalize(seen, torch::nn::functional::NormalizeFuncOptions().dim(1));
+  const auto cos = n.mm(n.t());
+  const double within = (cos.narrow(0, 0, 10).narrow(1, 0, 10).mean().item<double>() + cos.narrow(0, 10, 10).narrow(1, 10, 10).mean().item<double>()) / 2;
+  const double across = cos.narrow(0, 0, 10).narrow(1, 10, 10).mean().item<double>();
+  CHECK(within > across + 0.5);
+}
+
+TEST_CASE("Pretraining lowers the MLM loss; a resumed run ends with the uninterrupted run's weights", "[train][mlm][pretrain]") {
+  torch::set_num_threads(1);  // bitwise comparison: one thread, one reduction order
+  const auto corpus = grammar_corpus(600, 1);
+  const auto tok = grammar_tokenizer(corpus);
+  testing::scratch_dir a("pretrain-a"), b("pretrain-b");
+
+  auto o = small_pretraining(20);
+  o.output_dir = a.path;
+  o.save_steps = 8;
+  const auto full = train::mlm_pretrainer(o).train(tok, corpus);
+  REQUIRE(full.loss_history.size() == 20);
+  CHECK(mean(full.loss_history, 15, 20) < mean(full.loss_history, 0, 5) - 0.5);
+  CHECK(train::training_checkpoint::latest(a.path / "checkpoints")->step == 16);  // save_total_limit 1
+
+  // Interrupted after step 10 (a checkpoint exists at 8), then resumed.
+  o.output_dir = b.path;
+  const train::progress_callback crash = [](const train::progress& p) {
+    if (p.step == 10) throw std::runtime_error("killed");
+  };
+  CHECK_THROWS_WITH(train::mlm_pretrainer(o).train(tok, corpus, crash), "killed");
+  const auto resumed = train::mlm_pretrainer(o).train(tok, corpus);
+  CHECK(resumed.resumed_from_step == 8);
+  CHECK(resumed.loss_history == full.loss_history);
+  auto pa = full.model->named_parameters(), pb = resumed.model->named_parameters();
+  REQUIRE(pa.size() == pb.size());
+  for (const auto& p : pa) {
+    INFO(p.key());
+    CHECK(torch::equal(p.value(), pb[p.key()]));
+  }
+
+  // A checkpoint of other options is refused rather than silently continued.
+  auto changed = o;
+  changed.learning_rate = 1e-3;
+  CHECK_THROWS_WITH(train::mlm_pretrainer(changed).train(tok, corpus), Catch::Contains("other options or data"));
+  torch::set_num_threads(2);
+}
+
+TEST_CASE("Checkpoint listing ignores temporary and incomplete directories", "[train][checkpoint]") {
+  testing::scratch_dir d("ckpt");
+  std::filesystem::create_directories(d / ".checkpoint-9.tmp-123");
+  std::filesystem::create_directories(d / "checkpoint-7");  // no trainer_state.json: a crash mid-write
+  std::filesystem::create_directories(d / "checkpoint-x");
+  CHECK_FALSE(train::training_checkpoint::latest(d.path).has_value());
+}
+
+TEST_CASE("A saved backbone loads back with identical outputs and its tokenizer", "[train][backbone]") {
+  const auto corpus = grammar_corpus(300, 2);
+  const auto tok = grammar_tokenizer(corpus);
+  auto r = train::mlm_pretrainer(small_pretraining(3)).train(tok, corpus);
+  testing::scratch_dir d("backbone");
+  train::save_backbone(d.path, r, tok, {}, 32);
+
+  auto loaded = io::from_pretrained<model::MaskedLM<>>(d.path);
+  loaded->eval();
+  CHECK(loaded->config().vocab_size == static_cast<std::int64_t>(tok.vocab_size()));
+  CHECK(loaded->config().hidden_dropout_prob == Approx(0.1));  // the fine-tuning dropout, not pretraining's 0
+  const auto ids = torch::tensor(tok.encode("the cat sees the moon again.")).unsqueeze(0);
+  torch::NoGradGuard no_grad;
+  CHECK(torch::equal(loaded->forward(ids), r.model->forward(ids)));
+
+  const auto backbone = train::pretrained_backbone::load(d.path);
+  CHECK(backbone.tokenizer().encode("a dog follows the moon") == tok.encode("a dog follows the moon"));
+  CHECK(backbone.max_seq_length() == 32);
+  auto classifier = backbone.sequence_classifier(3);
+  CHECK(torch::equal(classifier->backbone->embeddings->word_embeddings->weight,
+                     r.model->backbone->embeddings->word_embeddings->weight));
+  CHECK(classifier->config().num_labels == 3);
+}
+
+TEST_CASE("Recipes read from JSON name the offending field", "[train][backbone]") {
+  const auto tiny = train::backbone_recipe::tiny();
+  auto r = train::backbone_recipe::from_json(nlohmann::json::parse(R"({"pretraining": {"max_steps": 7}, "model": {"hidden_size": 64}})"), "r.json");
+  CHECK(r.pretraining.max_steps == 7);
+  CHECK(r.pretraining.model.hidden_size == 64);
+  CHECK(r.pretraining.model.num_hidden_layers == tiny.pretraining.model.num_hidden_layers);
+  CHECK(r.fingerprint() != tiny.fingerprint());
+  CHECK_THROWS_WITH(train::backbone_recipe::from_json(nlohmann::json::parse(R"({"pretraining": {"max_step": 7}})"), "r.json"),
+                    Catch::Contains("r.json: field 'pretraining': unknown field 'max_step'"));
+  CHECK_THROWS_WITH(train::backbone_recipe::from_json(nlohmann::json::parse(R"({"model": {"hidden_size": "big"}})"), "r.json"),
+                    Catch::Contains("field 'hidden_size' holds \"big\" but must be an integer"));
+  CHECK_THROWS_WITH(train::backbone_recipe::named("huge"), Catch::Contains("tiny") && Catch::Contains("gpu"));
+}
+
+TEST_CASE("default_backbone builds once into the cache and trusts only complete entries", "[train][backbone][cache]") {
+  if (!std::filesystem::exists("/usr/share/wordnet/data.noun") || !std::filesystem::exists("/usr/share/games/fortunes"))
+    return;  // needs wordnet-base and fortunes (scripts/install-deps.sh installs them)
+  testing::scratch_dir cache("cache");
+  auto recipe = train::backbone_recipe::tiny();
+  recipe.name = "micro";
+  recipe.tokenizer.vocab_size = 300;
+  auto& p = recipe.pretraining;
+  p.model = small_config(0);
+  p.model.hidden_size = 16;
+  p.model.intermediate_size = 32;
+  p.max_seq_length = 16;
+  p.train_batch_size = 4;
+  p.max_steps = 2;
+  p.save_steps = 1;
+  const auto dir = train::default_backbone({.recipe = recipe, .cache_dir = cache.path});
+  CHECK(dir == cache / "backbones" / ("micro-" + recipe.fingerprint()));
+  CHECK(train::detail::complete_entry(dir, recipe.fingerprint()));
+  CHECK_FALSE(std::filesystem::exists(dir / "checkpoints"));
+  CHECK_FALSE(std::filesystem::exists(cache / "backbones" / ("micro-" + recipe.fingerprint() + ".partial")));
+  const auto written = std::filesystem::last_write_time(dir / "model.safetensors");
+  CHECK(train::default_backbone({.recipe = recipe, .cache_dir = cache.path}) == dir);  // reused, not rebuilt
+  CHECK(std::filesystem::last_write_time(dir / "model.safetensors") == written);
+  CHECK(train::pretrained_backbone::load(dir).config().hidden_size == 16);
+
+  // A directory without the marker (a crashed or foreign build) or with another recipe's is not complete.
+  CHECK_FALSE(train::detail::complete_entry(dir.parent_path() / "elsewhere", recipe.fingerprint()));
+  CHECK_FALSE(train::detail::complete_entry(dir, "0123456789abcdef"));
+}
+
+TEST_CASE("Full fine-tuning fits a separable task", "[train][trainer]") {
+  word_tokenizer tok;
+  const auto task = marker_task(tok, 400, 100);
+  torch::manual_seed(0);
+  model::SequenceClassifier<> m(small_config(static_cast<std::int64_t>(tok.vocab_size())));
+  train::trainer_options o;
+  o.num_train_epochs = 4;
+  o.learning_rate = 3e-3;
+  o.warmup_ratio = 0.1;
+  o.train_batch_size = 16;
+  const auto r = train::trainer(o).fit(m, task, tok);
+  CHECK(r.best_metric > 0.95);
+  CHECK(r.steps == 4 * 25);
+  CHECK(r.eval_history.size() == 4);
+  CHECK(r.loss_history.size() == 100);
+  CHECK(mean(r.loss_history, 90, 100) < 0.3);
+  CHECK(r.final_metric == r.eval_history.back().second);
+
+  data::task wrong = task;
+  wrong.info.labels.push_back("green");
+  CHECK_THROWS_WITH(train::trainer(o).fit(m, wrong, tok), Catch::Contains("num_labels"));
+}
+
+TEST_CASE("A zero-initialised adapter on a frozen backbone starts at the backbone's logits and trains alone", "[train][trainer][peft]") {
+  word_tokenizer tok;
+  const auto task = marker_task(tok, 128, 64);
+  const auto config = small_config(static_cast<std::int64_t>(tok.vocab_size()));
+  torch::manual_seed(1);
+  model::SequenceClassifier<> plain(config);
+  using family = peft::plan<peft::parallel_adapter>;
+  model::SequenceClassifier<family> adapted(config, family{peft::parallel_adapter{}.bottleneck_size(4)});
+  {
+    torch::NoGradGuard no_grad;
+    auto source = plain->named_parameters();
+    for (auto& p : adapted->named_parameters())
+      if (!peft::is_peft_parameter(p.key())) p.value().copy_(source[p.key()]);
+  }
+  const auto counts = peft::mark_trainable(adapted);
+  CHECK(counts.trainable < counts.total / 5);
+  std::map<std::string, torch::Tensor> before;
+  for (const auto& p : adapted->named_parameters()) before[p.key()] = p.value().clone();
+
+  plain->eval();
+  adapted->eval();
+  const auto ids = torch::tensor(tok.encode("w1 w2 red w3")).unsqueeze(0);
+  {
+    torch::NoGradGuard no_grad;
+    CHECK(torch::equal(adapted->forward(ids), plain->forward(ids)));
+  }
+  train::trainer_options o;
+  o.num_train_epochs = 1;
+  o.learning_rate = 1e-2;
+  train::trainer(o).fit(adapted, task, tok);
+  for (const auto& p : adapted->named_parameters()) {
+    INFO(p.key());
+    const bool frozen = !p.value().requires_grad();
+    CHECK(torch::equal(p.value(), before[p.key()]) == frozen);
+  }
+}
+
+TEST_CASE("A NaN loss raises non_finite_loss naming the step", "[train][trainer]") {
+  word_tokenizer tok;
+  const auto task = marker_task(tok, 32, 16);
+  model::SequenceClassifier<> m(small_config(static_cast<std::int64_t>(tok.vocab_size())));
+  {
+    torch::NoGradGuard no_grad;
+    m->classifier->weight.fill_(std::numeric_limits<float>::quiet_NaN());
+  }
+  try {
+    train::trainer(train::trainer_options{}).fit(m, task, tok);
+    FAIL("no exception");
+  } catch (const train::non_finite_loss& e) {
+    CHECK(e.step() == 0);
+    CHECK(std::isnan(e.loss()));
+    CHECK_THAT(e.what(), Catch::Contains("NaN at step 0") && Catch::Contains("marker"));
+    const autopeft::error& base = e;  // a search catches autopeft::error
+    CHECK(std::string(base.what()).size() > 0);
+  }
+}
