@@ -16,23 +16,53 @@
 
 namespace autopeft::cli {
 
+/// What a study session loads once: the backbone and the task.
+struct session_inputs {
+  std::filesystem::path dir;
+  train::pretrained_backbone backbone;
+  data::task task;
+};
+
+inline session_inputs load_session_inputs(const study_settings& s) {
+  if (s.threads > 0) torch::set_num_threads(s.threads);
+  auto dir = backbone_dir(s);
+  auto backbone = train::pretrained_backbone::load(dir);
+  return {dir, std::move(backbone), load_task(s)};
+}
+
+/// The steps after the search: baselines, re-training of the Pareto set, the front, the report.
+template <class Space>
+void finish_study(search::study_store& store, const search::study_record& study, const study_settings& s,
+                  const session_inputs& in, search::peft_evaluator<Space>& evaluator, double hypervolume,
+                  std::chrono::steady_clock::time_point t0) {
+  const auto base = space::autopeft_base_plan<Space::num_components - 3>();
+  if (s.baselines) run_baselines<Space>(store, study, evaluator);
+  if (s.retrain_seeds > 0) {
+    search::peft_evaluator<Space> full(in.backbone, in.task, trial_options(s, true), base);
+    full.set_progress(trial_bar());
+    search::retrain_pareto<Space>(store, study, full, {.seeds = s.retrain_seeds}, study_printer(store, study));
+  }
+  print_front(store, study);
+  const auto report = write_study_report(store, study, s, describe_backbone(in.backbone, evaluator.backbone_parameters()));
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("hypervolume %.4f (reference: %s %.3g, %.3g%% parameters)\nreport: %s\ntotal %.0f s\n", hypervolume,
+              study.objectives[0].name.c_str(), s.ref_metric, s.ref_params, report.string().c_str(), secs);
+}
+
 /// Runs (or continues) a study of `store` with settings `s`: `get_study` creates or loads it
 /// once the backbone and the task have loaded (so bad settings leave no empty study behind).
 template <class GetStudy>
 void run_study_session(search::study_store& store, const study_settings& s, GetStudy&& get_study) {
   const auto t0 = std::chrono::steady_clock::now();
-  if (s.threads > 0) torch::set_num_threads(s.threads);
-  const auto dir = backbone_dir(s);
-  const auto backbone = train::pretrained_backbone::load(dir);
-  const auto task = load_task(s);
-  with_space(backbone.config().num_hidden_layers, [&]<class Space>() {
+  const auto in = load_session_inputs(s);
+  with_space(in.backbone.config().num_hidden_layers, [&]<class Space>() {
     const search::study_record study = get_study();
     const auto base = space::autopeft_base_plan<Space::num_components - 3>();
-    search::peft_evaluator<Space> evaluator(backbone, task, trial_options(s, false), base);
+    search::peft_evaluator<Space> evaluator(in.backbone, in.task, trial_options(s, false), base);
     evaluator.set_progress(trial_bar());
-    const auto described = describe_backbone(backbone, evaluator.backbone_parameters());
     std::fprintf(stderr, "study \"%s\" in %s: task %s (%zu train / %zu dev), backbone %s\n", study.name.c_str(),
-                 store.path().string().c_str(), task.info.name.c_str(), task.train.size(), task.dev.size(), described.c_str());
+                 store.path().string().c_str(), in.task.info.name.c_str(), in.task.train.size(), in.task.dev.size(),
+                 describe_backbone(in.backbone, evaluator.backbone_parameters()).c_str());
     std::fprintf(stderr, "budget %lld trials (%lld initial, then batches of %lld), trial: %lld train examples x %lld epoch(s)\n",
                  static_cast<long long>(s.trials), static_cast<long long>(s.initial), static_cast<long long>(s.batch),
                  static_cast<long long>(s.train_samples), static_cast<long long>(s.epochs));
@@ -43,17 +73,7 @@ void run_study_session(search::study_store& store, const study_settings& s, GetS
     std::fprintf(stderr, "search: %lld complete, %lld failed, %lld interrupted and re-run; hypervolume %.4f; %.0f s\n",
                  static_cast<long long>(summary.complete), static_cast<long long>(summary.failed),
                  static_cast<long long>(summary.interrupted), summary.hypervolume, summary.seconds);
-    if (s.baselines) run_baselines<Space>(store, study, evaluator);
-    if (s.retrain_seeds > 0) {
-      search::peft_evaluator<Space> full(backbone, task, trial_options(s, true), base);
-      full.set_progress(trial_bar());
-      search::retrain_pareto<Space>(store, study, full, {.seeds = s.retrain_seeds}, study_printer(store, study));
-    }
-    print_front(store, study);
-    const auto report = write_study_report(store, study, s, described);
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("hypervolume %.4f (reference: %s %.3g, %.3g%% parameters)\nreport: %s\ntotal %.0f s\n", summary.hypervolume,
-                study.objectives[0].name.c_str(), s.ref_metric, s.ref_params, report.string().c_str(), secs);
+    finish_study<Space>(store, study, s, in, evaluator, summary.hypervolume, t0);
   });
 }
 

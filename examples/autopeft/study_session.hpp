@@ -26,10 +26,10 @@
 namespace autopeft::cli {
 
 inline torch::Device device_of(const study_settings& s) {
-  if (s.device == "cuda") {
+  if (s.device.starts_with("cuda")) {
     if (!torch::cuda::is_available())
-      throw error("--device cuda: no CUDA device is available to this LibTorch (a CPU-only build, or no GPU visible); use --device cpu");
-    return torch::Device(torch::kCUDA);
+      throw error("--device " + s.device + ": no CUDA device is available to this LibTorch (a CPU-only build, or no GPU visible); use --device cpu");
+    return torch::Device(s.device);
   }
   return torch::Device(torch::kCPU);
 }
@@ -143,8 +143,11 @@ class study_printer {
     using kind = search::study_event::kind;
     switch (e.what) {
       case kind::resumed:
-        std::fprintf(stderr, "resuming: %lld trial(s) left running by an interrupted run re-queued\n",
-                     static_cast<long long>(e.requeued));
+        if (!e.error.empty())
+          std::fprintf(stderr, "%s: trial %lld re-queued\n", e.error.c_str(), static_cast<long long>(e.trial));
+        else
+          std::fprintf(stderr, "resuming: %lld trial(s) left running by an interrupted run re-queued\n",
+                       static_cast<long long>(e.requeued));
         break;
       case kind::proposing:
         std::fprintf(stderr, "[study] proposing a batch (GP fit + qNEHVI + local search)...\n");

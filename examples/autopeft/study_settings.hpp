@@ -116,7 +116,7 @@ inline std::vector<settings_field> settings_fields(study_settings& s) {
       field_of("retrain_seeds", s.retrain_seeds, "after the search, train every Pareto configuration with this many seeds (0: skip)"),
       field_of("final_train_samples", s.final_train_samples, "re-training: training examples (0: all)"),
       field_of("final_epochs", s.final_epochs, "re-training: epochs"),
-      field_of("device", s.device, "cpu or cuda"),
+      field_of("device", s.device, "cpu, cuda or cuda:N"),
       field_of("threads", s.threads, "CPU threads for LibTorch (0: all cores)"),
   };
 }
@@ -186,7 +186,8 @@ inline void resolve_settings(const CLI::App& cmd, study_settings& s, const std::
   if (s.initial < 1) bad("initial", "must be at least 1");
   if (s.batch < 1) bad("batch", "must be at least 1");
   if (s.design != "sobol" && s.design != "random") bad("design", "must be sobol or random, not '" + s.design + "'");
-  if (s.device != "cpu" && s.device != "cuda") bad("device", "must be cpu or cuda, not '" + s.device + "'");
+  if (s.device != "cpu" && !s.device.starts_with("cuda"))
+    bad("device", "must be cpu, cuda or cuda:N, not '" + s.device + "'");
   if (s.epochs < 1 && s.max_steps < 1) bad("epochs", "must be at least 1 (or set max_steps)");
   if (!(s.lr > 0)) bad("lr", "must be positive");
   if (s.batch_size < 1) bad("batch_size", "must be at least 1");

@@ -227,6 +227,48 @@ TEST_CASE("study driver: infeasible configurations are never proposed, and one f
   }
 }
 
+TEST_CASE("study driver: asynchronous proposals treat running trials as pending; a lost worker's trial is re-queued",
+          "[search][study][async]") {
+  autopeft::testing::scratch_dir dir("study-async");
+  auto store = search::study_store::open(dir / "s.db");
+  const auto study = store.create_study("async", {}, peft_objectives(), 2);
+  auto o = small_study(6);
+  o.initial_trials = 3;
+  const search::study_driver<S> driver(o);
+  analytic_evaluator f;
+
+  CHECK(driver.enqueue_proposals(store, study, 2) == 2);
+  const auto a = *store.claim(study, "rank 1");
+  const auto b = *store.claim(study, "rank 2");
+  // The rest of the initial design only, though 4 more would fit the budget.
+  CHECK(driver.enqueue_proposals(store, study, 5) == 1);
+  for (const auto& t : {a, b}) search::run_trial<S>(store, study, t, f);
+  const auto c = *store.claim(study, "rank 1");
+  CHECK(c.params["_origin"] == "initial");
+  // MOBO now: trial c runs, so it is pending; the budget leaves 6 - 2 finished - 1 open = 3.
+  CHECK(driver.enqueue_proposals(store, study, 5) == 3);
+  CHECK(driver.enqueue_proposals(store, study, 5) == 0);
+  auto trials = store.trials(study);
+  REQUIRE(trials.size() == 6);
+  for (std::size_t i = 3; i < 6; ++i) CHECK(trials[i].params["_origin"] == "mobo");
+  CHECK(configuration_hashes(trials).size() == 6);  // the pending configuration is not proposed again
+
+  // The worker running c is lost: c fails as interrupted and a copy waits.
+  const auto copy = store.requeue(study, c.number, "interrupted: worker rank 1 was silent");
+  const auto lost = store.trial(study, c.number);
+  CHECK(lost.state == search::trial_state::failed);
+  CHECK_THAT(lost.error.value_or(""), Catch::StartsWith("interrupted: worker rank 1") && Catch::Contains("requeued as trial"));
+  const auto again = store.trial(study, copy);
+  CHECK(again.state == search::trial_state::waiting);
+  CHECK(again.retry_of == c.number);
+  CHECK(again.params == c.params);
+  CHECK(again.seed == c.seed);
+  CHECK_THROWS_WITH(store.requeue(study, copy, "interrupted"), Catch::Contains("running"));
+  // The budget counts the interrupted attempt once: the copy and the three proposals finish it.
+  CHECK(driver.run(store, study, f).complete == 6);
+  CHECK(driver.finished(store, study) == 6);
+}
+
 TEST_CASE("study options name the offending field", "[search][study]") {
   auto o = small_study(5);
   o.reference_point = {0.5};

@@ -15,6 +15,7 @@
 #include <exception>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace autopeft::search {
 
@@ -28,39 +29,70 @@ template <class Space>
   return Space::from_json(j, where);
 }
 
+/// What evaluating one trial gave: objectives and extra, or the reason it failed.
+struct trial_outcome {
+  bool ok = false;
+  std::vector<double> objectives;
+  nlohmann::json extra = nlohmann::json::object();
+  std::string error;
+  double seconds = 0;
+};
+
+/// Evaluates trial `t` of a study with objectives `objectives` without touching any store (what
+/// a remote worker does): any exception, or objectives that are not finite or not one per
+/// objective, make a failed outcome with the reason.
+template <class Space, class Evaluator>
+trial_outcome evaluate_trial(const std::vector<study_objective>& objectives, const trial_record& t, Evaluator& evaluator,
+                             const std::string& where) {
+  static_assert(detail::check_trial_evaluator<Evaluator>());
+  const auto ts = std::chrono::steady_clock::now();
+  trial_outcome out;
+  try {
+    const auto c = configuration_of<Space>(t, "trial " + std::to_string(t.number) + " of " + where);
+    evaluation r = evaluator.evaluate(c, t.seed);
+    if (r.objectives.size() != objectives.size())
+      throw error("the evaluator returned " + std::to_string(r.objectives.size()) + " objectives; the study has " +
+                  std::to_string(objectives.size()));
+    for (std::size_t i = 0; i < r.objectives.size(); ++i)
+      if (!std::isfinite(r.objectives[i]))
+        throw error("objective '" + objectives[i].name + "' is " + std::to_string(r.objectives[i]));
+    out.ok = true;
+    out.objectives = std::move(r.objectives);
+    out.extra = std::move(r.extra);
+  } catch (const std::exception& ex) {
+    out.error = ex.what();
+  } catch (...) {
+    out.error = "an exception that is not a std::exception";
+  }
+  if (!out.ok && out.error.empty()) out.error = "an exception with an empty message";
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - ts).count();
+  return out;
+}
+
+/// Records an outcome of the running trial `number`: complete or failed. Returns the
+/// trial_finished event.
+inline study_event record_outcome(study_store& store, const study_record& study, std::int64_t number, trial_outcome outcome) {
+  study_event e{.what = study_event::kind::trial_finished, .trial = number};
+  if (outcome.ok) {
+    store.complete(study, number, outcome.objectives, outcome.extra, outcome.seconds);
+    e.state = trial_state::complete;
+    e.objectives = std::move(outcome.objectives);
+  } else {
+    store.fail(study, number, outcome.error);
+    e.state = trial_state::failed;
+    e.error = std::move(outcome.error);
+  }
+  e.trial_seconds = outcome.seconds;
+  return e;
+}
+
 /// Evaluates the running trial `t` and records the outcome: complete with the objectives and
 /// the evaluator's extra, or failed with the reason (any exception, or objectives that are not
 /// finite or not one per study objective). Returns the trial_finished event.
 template <class Space, class Evaluator>
 study_event run_trial(study_store& store, const study_record& study, const trial_record& t, Evaluator& evaluator) {
-  static_assert(detail::check_trial_evaluator<Evaluator>());
-  study_event e{.what = study_event::kind::trial_finished, .trial = t.number};
-  const auto ts = std::chrono::steady_clock::now();
-  std::string reason;
-  try {
-    const auto c = configuration_of<Space>(t, "trial " + std::to_string(t.number) + " of study \"" + study.name + "\"");
-    evaluation r = evaluator.evaluate(c, t.seed);
-    if (r.objectives.size() != study.objectives.size())
-      throw error("the evaluator returned " + std::to_string(r.objectives.size()) + " objectives; the study has " +
-                  std::to_string(study.objectives.size()));
-    for (std::size_t i = 0; i < r.objectives.size(); ++i)
-      if (!std::isfinite(r.objectives[i]))
-        throw error("objective '" + study.objectives[i].name + "' is " + std::to_string(r.objectives[i]));
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - ts).count();
-    store.complete(study, t.number, r.objectives, r.extra, secs);
-    e.state = trial_state::complete;
-    e.objectives = std::move(r.objectives);
-    return e;
-  } catch (const std::exception& ex) {
-    reason = ex.what();
-  } catch (...) {
-    reason = "an exception that is not a std::exception";
-  }
-  if (reason.empty()) reason = "an exception with an empty message";
-  store.fail(study, t.number, reason);
-  e.state = trial_state::failed;
-  e.error = std::move(reason);
-  return e;
+  return record_outcome(store, study, t.number,
+                        evaluate_trial<Space>(study.objectives, t, evaluator, "study \"" + study.name + "\""));
 }
 
 }  // namespace autopeft::search

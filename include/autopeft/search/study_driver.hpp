@@ -161,24 +161,9 @@ class study_driver {
 
       // Nothing waits: propose. Never more than the budget still allows.
       const auto remaining = o_.max_trials - census.finished;
-      std::vector<space::configuration> proposals;
-      std::string origin;
-      if (census.initial_proposed < o_.initial_trials) {
-        origin = "initial";
-        proposals = initial_design(census, remaining);
-      }
-      if (proposals.empty()) {
-        origin = "mobo";
+      if (census.initial_proposed >= o_.initial_trials)
         emit({.what = study_event::kind::proposing, .finished = census.finished});
-        proposals = propose(study, census, std::min(o_.batch_size, remaining));
-      }
-      if (proposals.empty())
-        throw error("study_driver: study \"" + study.name + "\": the search space has no configuration left to propose");
-      for (const auto& c : proposals) {
-        auto params = Space::to_json(c);
-        params["_origin"] = origin;
-        store.enqueue(study, params, trial_seed(study, census.proposed++));
-      }
+      const auto origin = enqueue_next(store, study, census, std::min(o_.batch_size, remaining), {});
       emit({.what = study_event::kind::proposed, .origin = origin, .finished = census.finished});
     }
 
@@ -191,12 +176,60 @@ class study_driver {
     return summary;
   }
 
+  /// For asynchronous workers (one process proposes and owns the store, others evaluate):
+  /// enqueues up to `n` new proposals and returns how many it enqueued. The initial design comes
+  /// first; then MOBO points conditioned on the running and waiting trials as pending points, so
+  /// no worker waits for a batch to finish. Never more than the budget leaves.
+  std::int64_t enqueue_proposals(study_store& store, const study_record& study, std::int64_t n) const {
+    o_.validate(study.objectives.size());
+    const detail::study_census census(store.trials(study));
+    std::int64_t open = 0;
+    std::vector<space::configuration> pending;
+    for (const auto& t : census.trials)
+      if (t.state == trial_state::running || t.state == trial_state::waiting) {
+        ++open;
+        pending.push_back(configuration_of<Space>(t, "trial " + std::to_string(t.number)));
+      }
+    n = std::min(n, o_.max_trials - census.finished - open);
+    if (n <= 0) return 0;
+    const auto before = census.proposed;
+    enqueue_next(store, study, census, n, pending);
+    return detail::study_census(store.trials(study)).proposed - before;
+  }
+
+  /// Trials finished so far, budget-wise (complete or failed; a re-run interruption once).
+  [[nodiscard]] std::int64_t finished(const study_store& store, const study_record& study) const {
+    return detail::study_census(store.trials(study)).finished;
+  }
+
   /// Hypervolume of the complete trials with the options' reference point.
   [[nodiscard]] double hypervolume_of(const study_record& study, const std::vector<trial_record>& trials) const {
     return study_hypervolume(study, trials, o_.reference_point);
   }
 
  private:
+  // Enqueues up to n proposals (initial design first, then MOBO with `pending`); returns their
+  // origin, "initial" or "mobo".
+  std::string enqueue_next(study_store& store, const study_record& study, const detail::study_census& census, std::int64_t n,
+                           const std::vector<space::configuration>& pending) const {
+    std::vector<space::configuration> proposals;
+    std::string origin = "initial";
+    if (census.initial_proposed < o_.initial_trials) proposals = initial_design(census, n);
+    if (proposals.empty()) {
+      origin = "mobo";
+      proposals = propose(study, census, n, pending);
+    }
+    if (proposals.empty())
+      throw error("study_driver: study \"" + study.name + "\": the search space has no configuration left to propose");
+    auto k = census.proposed;
+    for (const auto& c : proposals) {
+      auto params = Space::to_json(c);
+      params["_origin"] = origin;
+      store.enqueue(study, params, trial_seed(study, k++));
+    }
+    return origin;
+  }
+
   // Initial-design points not yet enqueued, as many as the budget allows. The design is a pure
   // function of the seed, so a resumed run continues the same sequence.
   std::vector<space::configuration> initial_design(const detail::study_census& census, std::int64_t remaining) const {
@@ -227,7 +260,8 @@ class study_driver {
     return out;
   }
 
-  std::vector<space::configuration> propose(const study_record& study, const detail::study_census& census, std::int64_t q) const {
+  std::vector<space::configuration> propose(const study_record& study, const detail::study_census& census, std::int64_t q,
+                                            const std::vector<space::configuration>& pending) const {
     const auto d = static_cast<std::int64_t>(Space::num_components);
     const auto m = static_cast<std::int64_t>(study.objectives.size());
     std::vector<double> ref;
@@ -272,7 +306,13 @@ class study_driver {
     }
     if (!xs.empty()) opt.tell(torch::stack(xs), torch::stack(ys));
     if (!failed.empty()) opt.exclude(torch::stack(failed));
-    const torch::Tensor X = opt.ask(q).contiguous();
+    torch::Tensor X_pending;
+    if (!pending.empty()) {
+      std::vector<torch::Tensor> rows;
+      for (const auto& c : pending) rows.push_back(torch::tensor(Space::encode(c), torch::kFloat64));
+      X_pending = torch::stack(rows);
+    }
+    const torch::Tensor X = opt.ask(q, X_pending).contiguous();
     std::vector<space::configuration> out;
     std::set<std::uint64_t> seen;
     for (std::int64_t i = 0; i < X.size(0); ++i) {

@@ -347,6 +347,33 @@ class study_store {
     return out;
   }
 
+  /// One running trial whose process is known to be gone (a lost worker): failed with `reason`
+  /// (it should start with "interrupted"), and a waiting copy with the same params and seed
+  /// (retry_of = `number`) enqueued in the same transaction. Returns the copy's number.
+  std::int64_t requeue(const study_record& study, std::int64_t number, const std::string& reason) {
+    const std::string op = trial_op("requeue", study, number);
+    if (reason.empty()) bad(op, "reason is empty; say why the trial stopped");
+    detail::transaction t(db_, op);
+    const auto where = locate(op, study, number);
+    if (where.state != trial_state::running) wrong_state(op, study, number, where, "running");
+    std::string params;
+    std::int64_t seed = 0;
+    {
+      detail::statement s(db_, op, "SELECT params, seed FROM trials WHERE study_id = ?1 AND number = ?2");
+      s.bind_int(1, study.id).bind_int(2, number);
+      s.step();
+      params = s.text(0);
+      seed = s.integer(1);
+    }
+    const std::int64_t copy = insert_trial(op, study, params, std::bit_cast<std::uint64_t>(seed), nullptr, number);
+    detail::statement s(db_, op,
+                        "UPDATE trials SET state = 'failed', error = ?3, "
+                        "finished = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE study_id = ?1 AND number = ?2");
+    s.bind_int(1, study.id).bind_int(2, number).bind_text(3, reason + "; requeued as trial " + std::to_string(copy)).run();
+    t.commit();
+    return copy;
+  }
+
   // ---- reading ----------------------------------------------------------------------------
 
   /// Trial `number` of `study`.

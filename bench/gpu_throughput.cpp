@@ -1,0 +1,352 @@
+// Our side of the GPU training-step benchmark (bench/gpu_throughput.py is HF transformers + PEFT;
+// bench/run_gpu_throughput.sh runs both and prints the ratios).
+//
+// BERT-base shapes with random weights, batch 32 x 128 tokens, bf16 autocast, 2-label sequence
+// classification, AdamW over the trainable parameters. Methods: LoRA r=8 on query and value
+// (lora_alpha 16); Pfeiffer serial adapter, bottleneck 48; prefix tuning, 32 virtual tokens
+// without projection (HF PEFT's default); (IA)^3 with HF's BERT defaults; one AutoPEFT
+// configuration (SA 48, PA 48, PT 24 on every layer, the reference's module options); full
+// fine-tuning. The reference is the frozen backbone's forward and backward: no PEFT, every
+// weight frozen, the gradient flowing through the activations only (the embeddings' output
+// requires grad), which is the least any method that trains inside the network must do.
+//
+//   gpu_throughput [--batch 32] [--warmup 10] [--steps 50] [--setup-trials 20]
+//                  [--methods frozen,lora,sa,prefix,ia3,autopeft,full,setup,setup-diag]
+//
+// Prints one JSON object per line on stdout: per method tokens_per_s (batch * seq / median
+// step), step_ms, peak_mib (the caching allocator's peak of allocated bytes over warm-up and
+// timed steps, model and optimiser state included), trainable parameters, a gradient check and a
+// forward / backward / optimiser breakdown; then the trial set-up time of the AutoPEFT
+// configuration on the resident backbone (reset_peft + mark_trainable + AdamW).
+#include <autopeft/model/sequence_classifier.hpp>
+#include <autopeft/peft/ia3.hpp>
+#include <autopeft/peft/lora.hpp>
+#include <autopeft/peft/plan.hpp>
+#include <autopeft/peft/prefix_tuning.hpp>
+#include <autopeft/peft/serial_adapter.hpp>
+#include <autopeft/peft/trainable.hpp>
+#include <autopeft/space/spaces/autopeft_space.hpp>
+#include <autopeft/train/autocast.hpp>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#if defined(AUTOPEFT_HAVE_C10_CUDA)
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace {
+
+using namespace autopeft;
+using json = nlohmann::json;
+using clock_type = std::chrono::steady_clock;
+
+constexpr std::int64_t seq = 128;
+
+struct options {
+  std::int64_t batch = 32;
+  int warmup = 10;
+  int steps = 50;
+  int setup_trials = 20;
+  std::set<std::string> methods{"frozen", "lora", "sa", "prefix", "ia3", "autopeft", "full", "setup"};
+};
+
+void sync() {
+  if (torch::cuda::is_available()) torch::cuda::synchronize();
+}
+
+// The caching allocator's peak of allocated bytes: zero where LibTorch was built without CUDA.
+void reset_peak() {
+#if defined(AUTOPEFT_HAVE_C10_CUDA)
+  if (torch::cuda::is_available()) c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(0));
+#endif
+}
+double peak_mib() {
+#if defined(AUTOPEFT_HAVE_C10_CUDA)
+  if (torch::cuda::is_available()) {
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(0));
+    return static_cast<double>(stats.allocated_bytes[0].peak) / (1 << 20);  // [0]: StatType::AGGREGATE
+  }
+#endif
+  return 0;
+}
+
+double seconds_since(clock_type::time_point t) {
+  return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const auto n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+struct batch_data {
+  torch::Tensor ids, labels;
+};
+
+std::vector<torch::Tensor> trainable_of(torch::nn::Module& m) {
+  std::vector<torch::Tensor> out;
+  for (auto& p : m.parameters())
+    if (p.requires_grad()) out.push_back(p);
+  return out;
+}
+
+// One phase of a step, timed on its own (synchronised before and after), for the breakdown.
+struct phases {
+  std::function<torch::Tensor()> forward;  // returns the scalar loss
+  std::function<void()> optimiser;         // empty for the frozen reference
+};
+
+json time_method(const std::string& name, torch::nn::Module& model, const phases& p, const options& o) {
+  const auto params = trainable_of(model);
+  std::int64_t trainable = 0;
+  for (const auto& t : params) trainable += t.numel();
+  auto step = [&] {
+    auto loss = p.forward();
+    loss.backward();
+    if (p.optimiser) p.optimiser();
+  };
+  sync();
+  reset_peak();
+  // A first step, checked: every trainable tensor must receive a gradient (at initialisation some
+  // are zero: LoRA's A while B is zero, an adapter's down projection while up is zero).
+  const auto t_first = clock_type::now();
+  auto loss = p.forward();
+  loss.backward();
+  int without_grad = 0;
+  for (const auto& t : params)
+    if (!t.grad().defined()) ++without_grad;
+  if (p.optimiser) p.optimiser();
+  sync();
+  const double first_s = seconds_since(t_first);
+  for (int i = 0; i < o.warmup; ++i) step();
+  // issue: the host's time to enqueue a step (the forward's input check synchronises once); a
+  // step whose issue time is close to its total is bound by the host, not by the GPU.
+  std::vector<double> times, issue;
+  for (int i = 0; i < o.steps; ++i) {
+    sync();
+    const auto t = clock_type::now();
+    step();
+    issue.push_back(seconds_since(t));
+    sync();
+    times.push_back(seconds_since(t));
+  }
+  const double peak = peak_mib();
+  // Breakdown (not part of the figures above): each phase synchronised on its own.
+  std::vector<double> f, b, u;
+  for (int i = 0; i < 10; ++i) {
+    sync();
+    auto t = clock_type::now();
+    auto l = p.forward();
+    sync();
+    f.push_back(seconds_since(t));
+    t = clock_type::now();
+    l.backward();
+    sync();
+    b.push_back(seconds_since(t));
+    t = clock_type::now();
+    if (p.optimiser) p.optimiser();
+    sync();
+    u.push_back(seconds_since(t));
+  }
+  const double med = median(times);
+  return {{"side", "ours"},
+          {"method", name},
+          {"batch", o.batch},
+          {"tokens_per_s", static_cast<double>(o.batch * seq) / med},
+          {"step_ms", med * 1e3},
+          {"issue_ms", median(issue) * 1e3},
+          {"peak_mib", peak},
+          {"trainable", trainable},
+          {"trainable_tensors", params.size()},
+          {"tensors_without_grad", without_grad},
+          {"first_step_s", first_s},
+          {"forward_ms", median(f) * 1e3},
+          {"backward_ms", median(b) * 1e3},
+          {"optimiser_ms", median(u) * 1e3}};
+}
+
+// With model::no_peft this is full fine-tuning: every weight trains.
+template <class Plan>
+json bench_peft(const std::string& name, const model::EncoderConfig& config, Plan plan, const batch_data& d,
+                const options& o) {
+  torch::manual_seed(0);
+  model::SequenceClassifier<Plan> m(config, std::move(plan));
+  m->to(torch::kCUDA);
+  if constexpr (std::is_same_v<Plan, model::no_peft>) {
+    for (auto& p : m->parameters()) p.set_requires_grad(true);
+  } else {
+    peft::mark_trainable(m);
+  }
+  m->train();
+  torch::optim::AdamW opt(trainable_of(*m), torch::optim::AdamWOptions(1e-4));
+  phases p{[&] {
+             train::autocast_guard ac;
+             return m->loss(m->forward(d.ids), d.labels);
+           },
+           [&] {
+             opt.step();
+             opt.zero_grad();
+           }};
+  return time_method(name, *m, p, o);
+}
+
+// The reference: forward of the plain backbone (and its frozen head) with every weight frozen;
+// backward from the loss through the activations only.
+json bench_frozen(const model::EncoderConfig& config, const batch_data& d, const options& o) {
+  torch::manual_seed(0);
+  model::SequenceClassifier<> m(config);
+  m->to(torch::kCUDA);
+  for (auto& p : m->parameters()) p.set_requires_grad(false);
+  m->train();
+  auto& bb = *m->backbone;
+  phases p{[&] {
+             train::autocast_guard ac;
+             auto emb = bb.embeddings->forward(d.ids);
+             auto x = emb.embeddings.requires_grad_(true);
+             auto mask = model::additive_mask(emb.attention_mask, x.scalar_type());
+             for (auto& layer : bb.layers) x = layer->forward(x, mask);
+             auto pooled = torch::tanh(bb.pooler_dense->forward(x.select(1, 0)));
+             auto logits = m->classifier->forward(torch::dropout(pooled, config.head_dropout(), true));
+             return m->loss(logits, d.labels);
+           },
+           {}};
+  return time_method("frozen", *m, p, o);
+}
+
+// AutoPEFT's SA + PA + PT family with the reference's module options; one configuration.
+using autopeft_space = space::autopeft_space<12>;
+using autopeft_family = space::family_t<autopeft_space>;
+
+autopeft_family autopeft_plan() {
+  const auto c = autopeft_space::from_json(
+      {{"sa", 48}, {"pa", 48}, {"pt", 24}, {"layers", std::vector<bool>(12, true)}});
+  return space::to_plan(autopeft_space{}, c, space::autopeft_base_plan<12>());
+}
+
+// Setting up a new trial on the resident backbone: new PEFT modules, freezing, a new optimiser.
+json bench_setup(const std::string& name, const model::EncoderConfig& config, const autopeft_family& plan,
+                 const options& o) {
+  torch::manual_seed(0);
+  model::SequenceClassifier<autopeft_family> m(config, plan);
+  m->to(torch::kCUDA);
+  std::vector<double> total, reset, mark, optim;
+  for (int i = 0; i < o.setup_trials; ++i) {
+    sync();
+    const auto t0 = clock_type::now();
+    m->reset_peft(plan);
+    sync();
+    const auto t1 = clock_type::now();
+    peft::mark_trainable(m);
+    const auto t2 = clock_type::now();
+    torch::optim::AdamW opt(trainable_of(*m), torch::optim::AdamWOptions(1e-4));
+    sync();
+    const auto t3 = clock_type::now();
+    total.push_back(std::chrono::duration<double>(t3 - t0).count());
+    reset.push_back(std::chrono::duration<double>(t1 - t0).count());
+    mark.push_back(std::chrono::duration<double>(t2 - t1).count());
+    optim.push_back(std::chrono::duration<double>(t3 - t2).count());
+  }
+  return {{"side", "ours"},
+          {"method", name},
+          {"trial_setup_ms", median(total) * 1e3},
+          {"reset_peft_ms", median(reset) * 1e3},
+          {"mark_trainable_ms", median(mark) * 1e3},
+          {"optimiser_ms", median(optim) * 1e3},
+          {"trials", o.setup_trials}};
+}
+
+options parse(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (i + 1 >= argc) throw std::invalid_argument("flag " + flag + " needs a value");
+    const std::string v = argv[++i];
+    if (flag == "--batch") o.batch = std::stoll(v);
+    else if (flag == "--warmup") o.warmup = std::stoi(v);
+    else if (flag == "--steps") o.steps = std::stoi(v);
+    else if (flag == "--setup-trials") o.setup_trials = std::stoi(v);
+    else if (flag == "--methods") {
+      o.methods.clear();
+      std::stringstream ss(v);
+      for (std::string m; std::getline(ss, m, ',');) o.methods.insert(m);
+    } else {
+      throw std::invalid_argument("unknown flag " + flag +
+                                  " (use --batch N, --warmup N, --steps N, --setup-trials N, --methods a,b,...)");
+    }
+  }
+  if (o.steps < 1) throw std::invalid_argument("--steps must be at least 1");
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const auto o = parse(argc, argv);
+  if (!torch::cuda::is_available()) {
+    std::cerr << "gpu_throughput: no CUDA device is visible; this benchmark times training steps on a GPU\n";
+    return 2;
+  }
+  json versions{{"torch", std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." +
+                              std::to_string(TORCH_VERSION_PATCH)}};
+  std::cout << json{{"side", "ours"}, {"versions", versions}}.dump() << std::endl;
+  const auto config = model::EncoderConfig::bert_base();  // 2 labels, dropout 0.1 as HF's BertConfig
+  auto gen_ids = torch::randint(0, config.vocab_size, {o.batch, seq}, torch::kLong);
+  const batch_data d{gen_ids.to(torch::kCUDA), torch::randint(0, 2, {o.batch}, torch::kLong).to(torch::kCUDA)};
+
+  auto emit = [&](const std::string& method, const std::function<json()>& f) {
+    if (!o.methods.contains(method)) return;
+    try {
+      std::cout << f().dump() << std::endl;
+    } catch (const std::exception& e) {
+      std::cout << json{{"side", "ours"}, {"method", method}, {"error", e.what()}}.dump() << std::endl;
+    }
+  };
+  emit("frozen", [&] { return bench_frozen(config, d, o); });
+  emit("lora", [&] {
+    return bench_peft("lora", config,
+                      peft::plan<peft::lora>{peft::lora{}.r(8).lora_alpha(16).target_modules({"query", "value"})}, d, o);
+  });
+  emit("sa", [&] {
+    return bench_peft("sa", config,
+                      peft::plan<peft::serial_adapter>{
+                          peft::serial_adapter{}.bottleneck_size(48).placement(peft::serial_adapter::pfeiffer)},
+                      d, o);
+  });
+  emit("prefix", [&] {
+    return bench_peft("prefix", config,
+                      peft::plan<peft::prefix_tuning>{
+                          peft::prefix_tuning{}.num_virtual_tokens(32).prefix_projection(false)},
+                      d, o);
+  });
+  emit("ia3", [&] { return bench_peft("ia3", config, peft::plan<peft::ia3>{peft::ia3{}}, d, o); });
+  emit("autopeft", [&] { return bench_peft("autopeft", config, autopeft_plan(), d, o); });
+  emit("full", [&] { return bench_peft("full", config, model::no_peft{}, d, o); });
+  emit("setup", [&] { return bench_setup("setup", config, autopeft_plan(), o); });
+  // Where reset_peft's time goes: the same configuration without the prefix's MLP, and without PT.
+  emit("setup-diag", [&] {
+    auto no_mlp = autopeft_plan();
+    no_mlp.get<peft::prefix_tuning>().prefix_projection(false);
+    auto no_pt = autopeft_plan();
+    no_pt.enable<peft::prefix_tuning>(false);
+    auto a = bench_setup("setup, prefix without projection", config, no_mlp, o);
+    auto b = bench_setup("setup, SA + PA only", config, no_pt, o);
+    return json{{"side", "ours"}, {"method", "setup-diag"}, {"variants", {a, b}}};
+  });
+  return 0;
+} catch (const std::exception& e) {
+  std::cerr << "gpu_throughput: " << e.what() << "\n";
+  return 1;
+}

@@ -1,0 +1,170 @@
+// autopeft-mpi: `autopeft search` and `autopeft resume` spread over MPI ranks. Rank 0 proposes
+// and owns the study store; every other rank keeps the backbone in memory and evaluates the
+// trials it is sent (one rank per GPU: --device cuda picks GPU rank-1 modulo the GPUs seen).
+//
+//   mpirun -np 3 --enable-recovery autopeft-mpi search --task wn_pos --trials 40 --store s.db
+//   mpirun -np 3 --enable-recovery autopeft-mpi resume --store s.db
+//
+// The settings are those of `autopeft search` (docs/cli.md), plus --worker-timeout; the guide is
+// docs/distributed.md. The single-process `autopeft` program does not link MPI.
+#include "passive_omp_wait.hpp"
+#include "search_commands.hpp"
+
+#include <autopeft/search/mpi_study.hpp>
+
+#include <CLI/CLI.hpp>
+#include <mpi.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <unistd.h>
+
+using namespace autopeft;
+
+namespace {
+
+struct mpi_args {
+  cli::study_settings s;
+  std::string config;
+  double worker_timeout = 300;
+  bool resume = false;
+  std::string resume_study;
+};
+
+// Rank 0 resolves the settings (flags, config file, or the stored study's) and the study; the
+// others receive them.
+nlohmann::json broadcast(nlohmann::json j, int rank) {
+  std::string text = rank == 0 ? j.dump() : std::string();
+  int n = static_cast<int>(text.size());
+  MPI_Bcast(&n, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  text.resize(static_cast<std::size_t>(n));
+  MPI_Bcast(text.data(), n, MPI_CHAR, 0, MPI_COMM_WORLD);
+  return nlohmann::json::parse(text);
+}
+
+// Returns the number of workers lost (then MPI_Finalize must be skipped).
+std::int64_t run(const mpi_args& a, const CLI::App& cmd, int rank, int size) {
+  const auto t0 = std::chrono::steady_clock::now();
+  // 1. Settings and the study, decided on rank 0.
+  nlohmann::json plan;
+  std::optional<search::study_store> store;
+  if (rank == 0) {
+    try {
+      auto s = a.s;
+      if (a.resume) {
+        if (!std::filesystem::exists(s.store)) throw error(s.store + ": no such study store (check --store)");
+        store.emplace(search::study_store::open(s.store));
+        const auto study = cli::pick_study(*store, a.resume_study);
+        const auto store_path = s.store;
+        cli::settings_from_json(s, study.config, s.store + ", study \"" + study.name + "\"");
+        s.store = store_path;
+        plan = {{"settings", cli::settings_to_json(s)}, {"study", study.name}, {"create", false}};
+      } else {
+        cli::resolve_settings(cmd, s, a.config);
+        if (auto parent = std::filesystem::path(s.store).parent_path(); !parent.empty()) std::filesystem::create_directories(parent);
+        store.emplace(search::study_store::open(s.store));
+        for (const auto& existing : store->list_studies())
+          if (existing.name == s.study_name())
+            throw error("the store " + s.store + " already holds a study named \"" + s.study_name() +
+                        "\": continue it with `autopeft-mpi resume --store " + s.store + " --study " + s.study_name() + "`");
+        plan = {{"settings", cli::settings_to_json(s)}, {"study", s.study_name()}, {"create", true}};
+      }
+    } catch (const std::exception& e) {
+      plan = {{"error", e.what()}};
+    }
+  }
+  plan = broadcast(plan, rank);
+  if (plan.contains("error")) throw error(plan["error"].get<std::string>());
+  cli::study_settings s;
+  cli::settings_from_json(s, plan["settings"], "the settings rank 0 sent");
+  if (s.device == "cuda" && rank > 0 && torch::cuda::device_count() > 0)
+    s.device = "cuda:" + std::to_string((rank - 1) % static_cast<int>(torch::cuda::device_count()));
+
+  // 2. Every rank loads the backbone and the task (the default backbone's cache is locked, so
+  // one rank builds it and the others wait).
+  const auto in = cli::load_session_inputs(s);
+  std::int64_t lost = 0;
+  cli::with_space(in.backbone.config().num_hidden_layers, [&]<class Space>() {
+    const auto base = space::autopeft_base_plan<Space::num_components - 3>();
+    search::peft_evaluator<Space> evaluator(in.backbone, in.task, cli::trial_options(s, false), base);
+    const std::vector<search::study_objective> objectives{cli::metric_objective(s), {.name = "params_pct", .minimize = true}};
+    if (rank > 0) {
+      search::mpi::heartbeat beat(MPI_COMM_WORLD);
+      evaluator.set_progress([&beat](const train::progress&) { beat(); });
+      lost = search::mpi::work<Space>(evaluator, MPI_COMM_WORLD, objectives, &beat);
+      return;
+    }
+    const auto study = plan["create"].get<bool>()
+                           ? store->create_study(s.study_name(), plan["settings"], objectives, s.seed)
+                           : store->load_study(plan["study"].get<std::string>());
+    std::fprintf(stderr, "study \"%s\" in %s: task %s, %d worker rank(s), budget %lld trials\n", study.name.c_str(),
+                 s.store.c_str(), in.task.info.name.c_str(), size - 1, static_cast<long long>(s.trials));
+    auto options = cli::study_options_of(s);
+    options.infeasible = [&evaluator](const space::configuration& c) { return evaluator.infeasible(c); };
+    const search::study_driver<Space> driver(options);
+    const auto summary = search::mpi::coordinate(driver, *store, study, MPI_COMM_WORLD,
+                                                 {.worker_timeout_seconds = a.worker_timeout}, cli::study_printer(*store, study));
+    lost = summary.lost_workers;
+    const auto hv = driver.hypervolume_of(study, store->trials(study));
+    std::fprintf(stderr, "search: %lld complete, %lld failed, %lld interrupted and re-run, %lld of %lld workers lost; %.0f s\n",
+                 static_cast<long long>(summary.complete), static_cast<long long>(summary.failed),
+                 static_cast<long long>(summary.interrupted), static_cast<long long>(summary.lost_workers),
+                 static_cast<long long>(summary.workers), summary.seconds);
+    cli::finish_study<Space>(*store, study, s, in, evaluator, hv, t0);
+  });
+  return lost;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cli::ensure_passive_omp_wait(argv);
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+
+  CLI::App app{"autopeft-mpi: an AutoPEFT search over MPI ranks (rank 0 proposes, the others evaluate)", "autopeft-mpi"};
+  app.require_subcommand(1);
+  mpi_args a;
+  auto* search_cmd = app.add_subcommand("search", "Run a study over the ranks; the settings of `autopeft search`.");
+  cli::add_settings_options(*search_cmd, a.s, a.config);
+  search_cmd->add_option("--worker-timeout", a.worker_timeout, "seconds of silence after which a worker is given up on")
+      ->capture_default_str();
+  auto* resume_cmd = app.add_subcommand("resume", "Continue a study over the ranks with its stored settings.");
+  resume_cmd->add_option("--store", a.s.store, "the study store")->capture_default_str();
+  resume_cmd->add_option("--study", a.resume_study, "the study (default: the store's only search study)");
+  resume_cmd->add_option("--worker-timeout", a.worker_timeout, "seconds of silence after which a worker is given up on")
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = rank == 0 ? app.exit(e) : (e.get_exit_code() == 0 ? 0 : 1);
+    MPI_Finalize();
+    return code;
+  }
+  a.resume = resume_cmd->parsed();
+  if (size < 2) {
+    if (rank == 0) std::cerr << "autopeft-mpi: run it under mpirun with at least 2 ranks (rank 0 proposes, the others evaluate); "
+                                "for one process use `autopeft`\n";
+    MPI_Finalize();
+    return 1;
+  }
+  std::int64_t lost = 0;
+  try {
+    lost = run(a, a.resume ? *resume_cmd : *search_cmd, rank, size);
+  } catch (const std::exception& e) {
+    std::cerr << "autopeft-mpi " << (a.resume ? "resume" : "search") << " (rank " << rank << "): " << e.what() << "\n";
+    std::cerr.flush();
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  std::fflush(stdout);
+  std::fflush(stderr);
+  // A lost rank never reaches MPI_Finalize, which would then wait for it forever.
+  if (lost > 0) ::_exit(0);
+  MPI_Finalize();
+  return 0;
+}
