@@ -10,6 +10,7 @@
 #include <autopeft/train/mlm_masking.hpp>
 #include <autopeft/train/mlm_pretrainer.hpp>
 #include <autopeft/train/mlm_pretrainer_options.hpp>
+#include <autopeft/train/multi_tensor_adamw.hpp>
 #include <autopeft/train/non_finite_loss.hpp>
 #include <autopeft/train/pack_documents.hpp>
 #include <autopeft/train/pretrain_backbone.hpp>

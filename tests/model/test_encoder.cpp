@@ -1,5 +1,10 @@
 #include <autopeft/io/hf_checkpoint.hpp>
 #include <autopeft/model.hpp>
+#include <autopeft/peft/intrinsic_said.hpp>
+#include <autopeft/peft/lora.hpp>
+#include <autopeft/peft/parallel_adapter.hpp>
+#include <autopeft/peft/plan.hpp>
+#include <autopeft/peft/trainable.hpp>
 #include <autopeft/train/autocast.hpp>
 
 #include "../support/scratch_dir.hpp"
@@ -302,4 +307,51 @@ TEST_CASE("CUDA: fp32 matches CPU, bf16 autocast runs close", "[model][cuda]") {
   auto low = m->forward(ids, mask, types);
   CHECK(low.scalar_type() == torch::kBFloat16);
   CHECK(max_diff(low.to(torch::kFloat).cpu(), want) < 5e-2);
+}
+
+namespace {
+
+// A model moved to double, then given new PEFT modules: they must follow the backbone's dtype,
+// while integer buffers (intrinsic SAID's permutation Π) stay integers and the backbone's
+// tensors are neither copied nor moved.
+template <class Plan>
+void check_reset_peft_in_double(const Plan& first, const Plan& second) {
+  torch::manual_seed(2);
+  const auto c = tiny();
+  model::EncoderModel<Plan> m(c, first);
+  m->to(torch::kDouble);
+  const auto* query = m->layers[0]->query->weight.template data_ptr<double>();
+  m->reset_peft(second);
+  CHECK(m->layers[0]->query->weight.template data_ptr<double>() == query);
+  std::int64_t peft_numel = 0;
+  for (const auto& p : m->named_parameters()) {
+    INFO(p.key());
+    CHECK(p.value().scalar_type() == torch::kDouble);
+    if (peft::is_peft_parameter(p.key())) peft_numel += p.value().numel();
+  }
+  CHECK(peft_numel > 0);
+  for (const auto& b : m->named_buffers()) {
+    INFO(b.key());
+    if (b.value().is_floating_point()) CHECK(b.value().scalar_type() == torch::kDouble);
+    else CHECK(b.value().scalar_type() == torch::kLong);
+  }
+  m->eval();
+  torch::NoGradGuard ng;
+  const auto out = m->forward(torch::randint(1, c.vocab_size, {2, 5}, torch::kLong)).last_hidden_state;
+  CHECK(out.scalar_type() == torch::kDouble);
+  CHECK(torch::isfinite(out).all().template item<bool>());
+}
+
+}  // namespace
+
+TEST_CASE("reset_peft builds PEFT modules in the backbone's dtype and leaves integer buffers and the backbone alone", "[model][peft]") {
+  using adapters = peft::plan<peft::lora, peft::parallel_adapter>;
+  check_reset_peft_in_double(adapters{peft::lora{}.r(2), peft::parallel_adapter{}.bottleneck_size(2)},
+                             adapters{peft::lora{}.r(3).target_modules({"key"}), peft::parallel_adapter{}.bottleneck_size(4)});
+  using said = peft::plan<peft::intrinsic_said>;
+  check_reset_peft_in_double(said{peft::intrinsic_said{}.intrinsic_dim(8)}, said{peft::intrinsic_said{}.intrinsic_dim(12)});
+  // The integer buffers are there to be kept: Π is an index.
+  model::EncoderModel<said> m(tiny(), said{peft::intrinsic_said{}.intrinsic_dim(8)});
+  const auto buffers = m->named_buffers();
+  CHECK(std::any_of(buffers.begin(), buffers.end(), [](const auto& b) { return b.value().scalar_type() == torch::kLong; }));
 }

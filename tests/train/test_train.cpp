@@ -411,3 +411,136 @@ TEST_CASE("A NaN loss raises non_finite_loss naming the step", "[train][trainer]
     CHECK(std::string(base.what()).size() > 0);
   }
 }
+
+namespace {
+
+// Four tensors in two param groups (one with weight decay, one without) and gradients that
+// depend on the parameters, so that any difference between two optimizers grows step by step.
+struct adamw_problem {
+  static constexpr std::int64_t steps = 20;
+  std::vector<torch::Tensor> params;
+
+  explicit adamw_problem(torch::Dtype dtype) {
+    torch::manual_seed(11);
+    for (const auto& shape : std::vector<std::vector<std::int64_t>>{{4, 3}, {5}, {2, 2, 2}, {3}})
+      params.push_back(torch::randn(shape, torch::TensorOptions(dtype)).requires_grad_());
+  }
+
+  template <class Optimizer>
+  Optimizer optimizer() const {
+    const auto options = torch::optim::AdamWOptions(1e-2).betas({0.8, 0.95}).eps(1e-6).weight_decay(0.1);
+    auto no_decay = std::make_unique<torch::optim::AdamWOptions>(options);
+    no_decay->weight_decay(0);
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(std::vector<torch::Tensor>{params[0], params[1]}, std::make_unique<torch::optim::AdamWOptions>(options));
+    groups.emplace_back(std::vector<torch::Tensor>{params[2], params[3]}, std::move(no_decay));
+    return Optimizer(std::move(groups), options);
+  }
+
+  // Steps [from, to): the schedule sets every group's lr, then the second group gets half of it.
+  // At step 7 the second tensor has no gradient, so it falls one step behind its group.
+  void run(torch::optim::Optimizer& opt, std::int64_t from, std::int64_t to) {
+    const train::linear_schedule schedule{1e-2, 3, steps};
+    for (std::int64_t s = from; s < to; ++s) {
+      schedule.apply(opt, s);
+      opt.param_groups()[1].options().set_lr(schedule.lr(s) / 2);
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        const auto& p = params[i];
+        params[i].mutable_grad() =
+            s == 7 && i == 1 ? torch::Tensor() : (torch::sin(3 * p) + 0.05 * static_cast<double>(i + 1) * p * p).detach();
+      }
+      opt.step();
+    }
+  }
+};
+
+double relative_difference(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).abs().max().item<double>() / b.abs().max().item<double>();
+}
+
+}  // namespace
+
+TEST_CASE("multi_tensor_adamw takes torch::optim::AdamW's steps: groups, lr schedule, skipped gradients", "[train][optim]") {
+  for (const auto& [dtype, tolerance] : {std::pair{torch::kFloat, 1e-6}, std::pair{torch::kDouble, 1e-12}}) {
+    INFO(c10::toString(dtype));
+    adamw_problem reference(dtype), multi(dtype);
+    const auto start = reference.params[0].detach().clone();
+    auto a = reference.optimizer<torch::optim::AdamW>();
+    auto b = multi.optimizer<train::multi_tensor_adamw>();
+    reference.run(a, 0, adamw_problem::steps);
+    multi.run(b, 0, adamw_problem::steps);
+    CHECK(relative_difference(reference.params[0], start) > 0.05);  // the run went somewhere
+    for (std::size_t i = 0; i < reference.params.size(); ++i) {
+      INFO("tensor " << i);
+      CHECK(relative_difference(multi.params[i], reference.params[i]) <= tolerance);
+    }
+  }
+}
+
+TEST_CASE("multi_tensor_adamw saves torch::optim::AdamW's state format and refuses amsgrad", "[train][optim]") {
+  // Ten steps with AdamW, its state saved and loaded into multi_tensor_adamw over a copy of the
+  // parameters, ten more steps with each: the two end equal, as if nothing had been swapped.
+  adamw_problem reference(torch::kDouble);
+  auto a = reference.optimizer<torch::optim::AdamW>();
+  reference.run(a, 0, 10);
+  std::stringstream saved;
+  torch::save(a, saved);
+  adamw_problem swapped(torch::kDouble);
+  for (std::size_t i = 0; i < swapped.params.size(); ++i) {
+    torch::NoGradGuard no_grad;
+    swapped.params[i].copy_(reference.params[i]);
+  }
+  auto b = swapped.optimizer<train::multi_tensor_adamw>();
+  torch::load(b, saved);
+  reference.run(a, 10, adamw_problem::steps);
+  swapped.run(b, 10, adamw_problem::steps);
+  for (std::size_t i = 0; i < reference.params.size(); ++i) {
+    INFO("tensor " << i);
+    CHECK(relative_difference(swapped.params[i], reference.params[i]) <= 1e-12);
+  }
+  // And back: multi_tensor_adamw's state, saved and loaded into an AdamW over the reference's
+  // parameters, is the reference's own state.
+  std::stringstream again;
+  torch::save(b, again);
+  auto c = reference.optimizer<torch::optim::AdamW>();
+  torch::load(c, again);
+  REQUIRE(c.state().size() == reference.params.size());
+  for (const auto& [key, state] : a.state()) {
+    const auto& want = static_cast<const torch::optim::AdamWParamState&>(*state);
+    const auto& got = static_cast<const torch::optim::AdamWParamState&>(*c.state().at(key));
+    CHECK(got.step() == want.step());
+    CHECK(relative_difference(got.exp_avg(), want.exp_avg()) <= 1e-12);
+    CHECK(relative_difference(got.exp_avg_sq(), want.exp_avg_sq()) <= 1e-12);
+  }
+
+  auto p = torch::zeros({2}, torch::requires_grad());
+  CHECK_THROWS_WITH(train::multi_tensor_adamw({p}, torch::optim::AdamWOptions(1e-3).amsgrad(true)),
+                    Catch::Contains("amsgrad is not implemented"));
+  CHECK_THROWS_WITH(train::multi_tensor_adamw({p}, torch::optim::AdamWOptions(1e-3).betas({0.9, 1.0})),
+                    Catch::Contains("beta2 must lie in [0, 1)"));
+}
+
+TEST_CASE("The trainer checks token ids against the model's vocabulary on the host", "[train][trainer]") {
+  // The model checks ids only on the CPU (on a GPU the check would block the host every step),
+  // so the trainer checks the tokenised examples before any batch leaves the host.
+  word_tokenizer tok;
+  const auto task = marker_task(tok, 32, 16);
+  const auto vocab = static_cast<std::int64_t>(tok.vocab_size());  // "blue", the last word, has id vocab - 1
+  model::SequenceClassifier<> m(small_config(vocab - 1));
+  const train::trainer t(train::trainer_options{});
+  CHECK_THROWS_WITH(t.fit(m, task, tok), Catch::Contains("trainer: train example") &&
+                                             Catch::Contains("token id " + std::to_string(vocab - 1)) &&
+                                             Catch::Contains("vocab_size=" + std::to_string(vocab - 1)) &&
+                                             Catch::Contains("use the tokenizer the backbone was trained with"));
+  CHECK_THROWS_WITH(t.evaluate(m, task.info, task.dev, tok), Catch::Contains("trainer: evaluation example"));
+  // CPU inputs keep the model's own check.
+  const auto ids = torch::tensor(std::vector<std::int64_t>{2, vocab - 1, 3}).unsqueeze(0);
+  CHECK_THROWS_WITH(m->forward(ids), Catch::Contains("outside [0, vocab_size="));
+
+  // The pretrainer checks its packed blocks the same way.
+  const auto o = small_pretraining(1);
+  const train::packed_sequences blocks{torch::full({o.train_batch_size, o.max_seq_length}, 7, torch::kLong),
+                                       torch::zeros({o.train_batch_size, o.max_seq_length}, torch::kLong)};
+  CHECK_THROWS_WITH(train::mlm_pretrainer(o).train(blocks, tok.special_ids(), 7),
+                    Catch::Contains("mlm_pretrainer: the blocks hold token id 7") && Catch::Contains("vocab_size=7"));
+}

@@ -101,7 +101,11 @@ class EmbeddingsImpl : public torch::nn::Module {
   void check_ids(const torch::Tensor& ids, const torch::Tensor& types) const {
     if (ids.dim() != 2) throw error("input_ids must be [batch, seq], got " + std::to_string(ids.dim()) + " dims");
     if (ids.scalar_type() != torch::kLong) throw error("input_ids must be int64");
-    if (ids.numel() > 0) {
+    // The range checks read values back, so they run on CPU tensors only: on a GPU, .item()
+    // would block the host until the device catches up, on every forward pass. Batches are
+    // built on the CPU, so train::trainer and train::mlm_pretrainer check their ids there; a
+    // bad id on a GPU still stops the embedding kernel, with a device-side assert.
+    if (ids.device().is_cpu() && ids.numel() > 0) {
       auto [lo, hi] = torch::aminmax(ids);
       if (lo.item<std::int64_t>() < 0 || hi.item<std::int64_t>() >= config_.vocab_size)
         throw error("input_ids hold a token id outside [0, vocab_size=" +
@@ -109,8 +113,8 @@ class EmbeddingsImpl : public torch::nn::Module {
     }
     if (types.defined()) {
       if (types.sizes() != ids.sizes()) throw error("token_type_ids must have the shape of input_ids");
-      if (types.numel() > 0 && (types.min().item<std::int64_t>() < 0 ||
-                                types.max().item<std::int64_t>() >= config_.type_vocab_size))
+      if (types.device().is_cpu() && types.numel() > 0 &&
+          (types.min().item<std::int64_t>() < 0 || types.max().item<std::int64_t>() >= config_.type_vocab_size))
         throw error("token_type_ids hold a value outside [0, type_vocab_size=" +
                     std::to_string(config_.type_vocab_size) + ")");
     }

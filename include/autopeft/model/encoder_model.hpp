@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include <string>
 #include <vector>
 
 namespace autopeft::model {
@@ -90,20 +91,28 @@ class EncoderModelImpl : public torch::nn::Module {
   [[nodiscard]] const Peft& peft() const { return peft_; }
 
   /// Rebuilds every PEFT module for a new plan of the same family, on the resident backbone:
-  /// no backbone weight is copied, moved or reloaded. New modules are created on the device
-  /// and in the dtype of the word embeddings. Modules that derive from base weights (DoRA's
-  /// magnitude) read the weights the backbone holds now, so call this after loading them.
+  /// no backbone weight is copied, moved or reloaded. New modules end on the device and in the
+  /// floating dtype of the word embeddings (integer buffers keep their type). Modules that
+  /// derive from base weights (DoRA's magnitude) read the weights the backbone holds now, so
+  /// call this after loading them.
   void reset_peft(Peft peft) {
     peft_ = std::move(peft);
     embeddings->reset_peft(peft_);
     for (auto& layer : layers) layer->reset_peft(peft_, embeddings.ptr().get());
+    // LibTorch's factories have no default device, so policies build on the CPU; then only the
+    // PEFT tensors (keys with a `.peft.` component) move, one by one: the backbone is already in
+    // place, and Module::to(device, dtype) would also cast integer buffers (a Fastfood
+    // permutation) to the floating dtype.
     const auto& w = embeddings->word_embeddings->weight;
+    auto place = [&](torch::Tensor t) {
+      const auto dtype = t.is_floating_point() ? w.scalar_type() : t.scalar_type();
+      if (t.device() != w.device() || t.scalar_type() != dtype) t.set_data(t.to(w.device(), dtype));
+    };
+    auto is_peft = [](const std::string& key) { return ("." + key).find(".peft.") != std::string::npos; };
     for (auto& p : named_parameters(true))
-      if (("." + p.key()).find(".peft.") != std::string::npos &&
-          (p.value().device() != w.device() || p.value().scalar_type() != w.scalar_type())) {
-        to(w.device(), w.scalar_type());
-        break;
-      }
+      if (is_peft(p.key())) place(p.value());
+    for (auto& b : named_buffers(true))
+      if (is_peft(b.key())) place(b.value());
   }
   [[nodiscard]] bool has_pooler() const { return static_cast<bool>(pooler_dense); }
 

@@ -1,10 +1,10 @@
 #pragma once
 // Masked-LM pretraining of model::MaskedLM from scratch on a tokenised corpus, as HF's
 // run_mlm.py with Trainer: packed blocks (pack_documents), dynamic masking (mlm_masking), AdamW
-// with HF's weight-decay groups, linear warm-up and decay, gradient clipping, and resumable
-// checkpoints. Unlike run_mlm.py, word embeddings may start from count-based vectors of the same
-// blocks (word_embedding_init "ppmi", ppmi_embeddings.hpp), and the vocabulary projection is
-// computed for the masked positions only.
+// (multi_tensor_adamw) with HF's weight-decay groups, linear warm-up and decay, gradient
+// clipping, and resumable checkpoints. Unlike run_mlm.py, word embeddings may start from
+// count-based vectors of the same blocks (word_embedding_init "ppmi", ppmi_embeddings.hpp), and
+// the vocabulary projection is computed for the masked positions only.
 //
 // Determinism and resumption: the model's initialisation comes from `seed`; the batch of step s
 // (epoch s / batches_per_epoch, shuffled per epoch), its masking and its dropout draw from
@@ -22,6 +22,7 @@
 #include <autopeft/train/detail/seeds.hpp>
 #include <autopeft/train/linear_schedule.hpp>
 #include <autopeft/train/mlm_pretrainer_options.hpp>
+#include <autopeft/train/multi_tensor_adamw.hpp>
 #include <autopeft/train/non_finite_loss.hpp>
 #include <autopeft/train/pack_documents.hpp>
 #include <autopeft/train/ppmi_embeddings.hpp>
@@ -100,6 +101,15 @@ class mlm_pretrainer {
       throw error("mlm_pretrainer: blocks have " + std::to_string(data.input_ids.size(1)) +
                   " tokens but max_seq_length is " + std::to_string(o_.max_seq_length));
     if (ids.mask < 0) throw error("mlm_pretrainer: the tokenizer has no [MASK] token");
+    if (data.input_ids.numel() > 0) {
+      // Checked here, on the CPU, once: the model checks only CPU inputs (model/embeddings.hpp).
+      const auto [lo, hi] = torch::aminmax(data.input_ids.cpu());
+      const auto bad = lo.item<std::int64_t>() < 0 ? lo.item<std::int64_t>() : hi.item<std::int64_t>();
+      if (bad < 0 || bad >= vocab_size)
+        throw error("mlm_pretrainer: the blocks hold token id " + std::to_string(bad) +
+                    ", outside the vocabulary [0, vocab_size=" + std::to_string(vocab_size) +
+                    "): pass the vocab_size of the tokenizer that encoded the corpus");
+    }
 
     pretrain_result r;
     r.config = o_.model;
@@ -135,7 +145,7 @@ class mlm_pretrainer {
                      .betas({o_.adam_beta1, o_.adam_beta2})
                      .eps(o_.adam_epsilon)
                      .weight_decay(o_.weight_decay);
-    torch::optim::AdamW optimizer(adamw_param_groups(*r.model, adamw), adamw);
+    multi_tensor_adamw optimizer(adamw_param_groups(*r.model, adamw), adamw);
     std::vector<torch::Tensor> params;
     for (auto& p : r.model->parameters())
       if (p.requires_grad()) params.push_back(p);

@@ -1,8 +1,8 @@
 #pragma once
 // Fine-tuning of a model::SequenceClassifier on a data::task, as HF's run_glue.py with Trainer:
-// AdamW over the parameters that require grad (HF's weight-decay groups), linear warm-up and
-// decay, gradient clipping, evaluation on dev with the task's metric, the best and the final
-// metric kept.
+// AdamW (multi_tensor_adamw) over the parameters that require grad (HF's weight-decay groups),
+// linear warm-up and decay, gradient clipping, evaluation on dev with the task's metric, the
+// best and the final metric kept.
 //
 // Which parameters train is the caller's choice, made before fit(): a fresh model trains every
 // parameter (full fine-tuning); peft::mark_trainable(model) freezes the backbone and leaves the
@@ -21,6 +21,7 @@
 #include <autopeft/train/autocast.hpp>
 #include <autopeft/train/detail/seeds.hpp>
 #include <autopeft/train/linear_schedule.hpp>
+#include <autopeft/train/multi_tensor_adamw.hpp>
 #include <autopeft/train/non_finite_loss.hpp>
 #include <autopeft/train/progress.hpp>
 #include <autopeft/train/trainer_options.hpp>
@@ -85,6 +86,33 @@ encoded_examples encode_examples(const Tokenizer& tok, std::span<const data::exa
   return out;
 }
 
+/// Checks every token id (and the padding id) against the model's vocabulary and every token
+/// type against its type vocabulary, once, on the host. The model checks its inputs only when
+/// they are CPU tensors (model/embeddings.hpp): on a GPU that check would block the host on every
+/// step, and an id out of range would surface as a CUDA device-side assert.
+inline void check_token_ids(const encoded_examples& x, std::int64_t pad, const model::EncoderConfig& c,
+                            const std::string& task, const char* split) {
+  auto where = [&](std::size_t i) {
+    return "trainer: " + std::string(split) + " example " + std::to_string(i) + " of task '" + task + "'";
+  };
+  if (pad < 0 || pad >= c.vocab_size)
+    throw error("trainer: the tokenizer's padding id " + std::to_string(pad) +
+                " lies outside the model's vocabulary [0, vocab_size=" + std::to_string(c.vocab_size) +
+                "): the tokenizer is not the model's; use the tokenizer the backbone was trained with");
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    for (const auto id : x.ids[i])
+      if (id < 0 || id >= c.vocab_size)
+        throw error(where(i) + " has token id " + std::to_string(id) + ", outside the model's vocabulary [0, vocab_size=" +
+                    std::to_string(c.vocab_size) + "): the tokenizer is not the model's; use the tokenizer the backbone was "
+                    "trained with, or a model whose vocab_size covers the tokenizer's vocabulary");
+    for (const auto t : x.types[i])
+      if (t < 0 || t >= c.type_vocab_size)
+        throw error(where(i) + " has token type " + std::to_string(t) + ", outside the model's [0, type_vocab_size=" +
+                    std::to_string(c.type_vocab_size) + "): a model with one token type (RoBERTa) needs a tokenizer "
+                    "whose pair template gives every token type 0");
+  }
+}
+
 /// Rows `idx` of `x`, right-padded to the longest: input_ids, attention_mask, token_type_ids.
 inline std::array<torch::Tensor, 3> collate(const encoded_examples& x, std::span<const std::int64_t> idx, std::int64_t pad) {
   std::size_t len = 0;
@@ -140,6 +168,8 @@ class trainer {
     const auto train = detail::encode_examples(tok, train_set, task.info, o_.max_seq_length, "train");
     const auto dev = detail::encode_examples(tok, dev_span, task.info, o_.max_seq_length, "dev");
     const auto pad = tok.special_ids().pad >= 0 ? tok.special_ids().pad : 0;
+    detail::check_token_ids(train, pad, model->config(), task.info.name, "train");
+    detail::check_token_ids(dev, pad, model->config(), task.info.name, "dev");
 
     model->to(o_.device);
     auto adamw = torch::optim::AdamWOptions(o_.learning_rate)
@@ -153,7 +183,7 @@ class trainer {
     if (params.empty())
       throw error("trainer: no parameter of the model requires grad: nothing would train (did a "
                   "peft::mark_trainable call freeze everything?)");
-    torch::optim::AdamW optimizer(std::move(groups), adamw);
+    multi_tensor_adamw optimizer(std::move(groups), adamw);
 
     train_result r;
     r.train_examples = static_cast<std::int64_t>(train.size());
@@ -240,8 +270,10 @@ class trainer {
     static_assert(data::check_tokenizer<Tokenizer>());
     check_task(*model, info);
     const auto x = detail::encode_examples(tok, examples, info, o_.max_seq_length, "evaluation");
+    const auto pad = tok.special_ids().pad >= 0 ? tok.special_ids().pad : 0;
+    detail::check_token_ids(x, pad, model->config(), info.name, "evaluation");
     model->to(o_.device);
-    return evaluate_encoded(model, x, info, tok.special_ids().pad >= 0 ? tok.special_ids().pad : 0);
+    return evaluate_encoded(model, x, info, pad);
   }
 
  private:
