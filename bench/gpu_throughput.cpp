@@ -11,7 +11,14 @@
 // requires grad), which is the least any method that trains inside the network must do.
 //
 //   gpu_throughput [--batch 32] [--warmup 10] [--steps 50] [--setup-trials 20]
-//                  [--methods frozen,lora,sa,prefix,ia3,autopeft,full,setup,setup-diag]
+//                  [--methods frozen,lora,sa,prefix,ia3,autopeft,full,setup,setup-diag,graph-check]
+//                  [--modes eager,graph]
+//
+// Modes: `eager` is the library's training step as train::trainer runs it on a GPU (the input
+// carries no attention mask when nothing is padded, so attention takes the fused kernel;
+// train::multi_tensor_adamw; no host synchronisation); `graph` is the same step with the forward
+// and backward replayed as a CUDA graph (train::cuda_graph_step). `graph-check` trains LoRA for a
+// few steps without dropout both ways from the same weights and prints the largest difference.
 //
 // Prints one JSON object per line on stdout: per method tokens_per_s (batch * seq / median
 // step), step_ms, peak_mib (the caching allocator's peak of allocated bytes over warm-up and
@@ -27,11 +34,13 @@
 #include <autopeft/peft/trainable.hpp>
 #include <autopeft/space/spaces/autopeft_space.hpp>
 #include <autopeft/train/autocast.hpp>
+#include <autopeft/train/cuda_graph_step.hpp>
+#include <autopeft/train/multi_tensor_adamw.hpp>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#if defined(AUTOPEFT_HAVE_C10_CUDA)
+#if defined(AUTOPEFT_WITH_CUDA)
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
 
@@ -59,7 +68,8 @@ struct options {
   int warmup = 10;
   int steps = 50;
   int setup_trials = 20;
-  std::set<std::string> methods{"frozen", "lora", "sa", "prefix", "ia3", "autopeft", "full", "setup"};
+  std::set<std::string> methods{"frozen", "lora", "sa", "prefix", "ia3", "autopeft", "full", "setup", "graph-check"};
+  std::vector<std::string> modes{"eager", "graph"};
 };
 
 void sync() {
@@ -68,12 +78,12 @@ void sync() {
 
 // The caching allocator's peak of allocated bytes: zero where LibTorch was built without CUDA.
 void reset_peak() {
-#if defined(AUTOPEFT_HAVE_C10_CUDA)
+#if defined(AUTOPEFT_WITH_CUDA)
   if (torch::cuda::is_available()) c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(0));
 #endif
 }
 double peak_mib() {
-#if defined(AUTOPEFT_HAVE_C10_CUDA)
+#if defined(AUTOPEFT_WITH_CUDA)
   if (torch::cuda::is_available()) {
     const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(0));
     return static_cast<double>(stats.allocated_bytes[0].peak) / (1 << 20);  // [0]: StatType::AGGREGATE
@@ -103,19 +113,21 @@ std::vector<torch::Tensor> trainable_of(torch::nn::Module& m) {
   return out;
 }
 
-// One phase of a step, timed on its own (synchronised before and after), for the breakdown.
+// A step's parts. In eager mode `forward` is set and the breakdown times forward and backward
+// apart (each synchronised); in graph mode only `forward_backward` (the graph replay) is.
 struct phases {
-  std::function<torch::Tensor()> forward;  // returns the scalar loss
-  std::function<void()> optimiser;         // empty for the frozen reference
+  std::function<torch::Tensor()> forward_backward;  // returns the scalar loss
+  std::function<void()> optimiser;                  // empty for the frozen reference
+  std::function<torch::Tensor()> forward;           // eager mode only
 };
 
-json time_method(const std::string& name, torch::nn::Module& model, const phases& p, const options& o) {
+json time_method(const std::string& name, const std::string& mode, torch::nn::Module& model, const phases& p,
+                 const options& o) {
   const auto params = trainable_of(model);
   std::int64_t trainable = 0;
   for (const auto& t : params) trainable += t.numel();
   auto step = [&] {
-    auto loss = p.forward();
-    loss.backward();
+    p.forward_backward();
     if (p.optimiser) p.optimiser();
   };
   sync();
@@ -123,8 +135,7 @@ json time_method(const std::string& name, torch::nn::Module& model, const phases
   // A first step, checked: every trainable tensor must receive a gradient (at initialisation some
   // are zero: LoRA's A while B is zero, an adapter's down projection while up is zero).
   const auto t_first = clock_type::now();
-  auto loss = p.forward();
-  loss.backward();
+  p.forward_backward();
   int without_grad = 0;
   for (const auto& t : params)
     if (!t.grad().defined()) ++without_grad;
@@ -149,11 +160,15 @@ json time_method(const std::string& name, torch::nn::Module& model, const phases
   for (int i = 0; i < 10; ++i) {
     sync();
     auto t = clock_type::now();
-    auto l = p.forward();
-    sync();
-    f.push_back(seconds_since(t));
-    t = clock_type::now();
-    l.backward();
+    if (p.forward) {
+      auto l = p.forward();
+      sync();
+      f.push_back(seconds_since(t));
+      t = clock_type::now();
+      l.backward();
+    } else {
+      p.forward_backward();
+    }
     sync();
     b.push_back(seconds_since(t));
     t = clock_type::now();
@@ -164,6 +179,7 @@ json time_method(const std::string& name, torch::nn::Module& model, const phases
   const double med = median(times);
   return {{"side", "ours"},
           {"method", name},
+          {"mode", mode},
           {"batch", o.batch},
           {"tokens_per_s", static_cast<double>(o.batch * seq) / med},
           {"step_ms", med * 1e3},
@@ -173,15 +189,15 @@ json time_method(const std::string& name, torch::nn::Module& model, const phases
           {"trainable_tensors", params.size()},
           {"tensors_without_grad", without_grad},
           {"first_step_s", first_s},
-          {"forward_ms", median(f) * 1e3},
-          {"backward_ms", median(b) * 1e3},
+          {"forward_ms", f.empty() ? json(nullptr) : json(median(f) * 1e3)},
+          {p.forward ? "backward_ms" : "forward_backward_ms", median(b) * 1e3},
           {"optimiser_ms", median(u) * 1e3}};
 }
 
 // With model::no_peft this is full fine-tuning: every weight trains.
 template <class Plan>
-json bench_peft(const std::string& name, const model::EncoderConfig& config, Plan plan, const batch_data& d,
-                const options& o) {
+json bench_peft(const std::string& name, const std::string& mode, const model::EncoderConfig& config, Plan plan,
+                const batch_data& d, const options& o) {
   torch::manual_seed(0);
   model::SequenceClassifier<Plan> m(config, std::move(plan));
   m->to(torch::kCUDA);
@@ -191,39 +207,112 @@ json bench_peft(const std::string& name, const model::EncoderConfig& config, Pla
     peft::mark_trainable(m);
   }
   m->train();
-  torch::optim::AdamW opt(trainable_of(*m), torch::optim::AdamWOptions(1e-4));
+  const auto params = trainable_of(*m);
+  train::multi_tensor_adamw opt(params, torch::optim::AdamWOptions(1e-4));
+  auto forward = [&] {
+    train::autocast_guard ac;
+    return m->loss(m->forward(d.ids), d.labels);
+  };
+  if (mode == "graph") {
+    train::cuda_graph_step graphed(params, forward);
+    phases p{[&] { return graphed.run(); }, [&] { opt.step(); }, {}};
+    auto r = time_method(name, mode, *m, p, o);
+    r["graphed"] = graphed.graphed();
+    return r;
+  }
   phases p{[&] {
-             train::autocast_guard ac;
-             return m->loss(m->forward(d.ids), d.labels);
+             auto loss = forward();
+             loss.backward();
+             return loss;
            },
            [&] {
              opt.step();
              opt.zero_grad();
-           }};
-  return time_method(name, *m, p, o);
+           },
+           forward};
+  return time_method(name, mode, *m, p, o);
+}
+
+// LoRA trained for a few steps without dropout, eagerly and through a CUDA graph, from the same
+// weights on the same batch: the largest difference of any trainable parameter and of the loss.
+json graph_check(model::EncoderConfig config, const batch_data& d) {
+  config.hidden_dropout_prob = 0;
+  config.attention_probs_dropout_prob = 0;
+  config.classifier_dropout = 0;
+  const auto plan = peft::plan<peft::lora>{peft::lora{}.r(8).lora_alpha(16).target_modules({"query", "value"})};
+  auto train_steps = [&](bool graph, int steps) {
+    torch::manual_seed(0);
+    model::SequenceClassifier<peft::plan<peft::lora>> m(config, plan);
+    m->to(torch::kCUDA);
+    peft::mark_trainable(m);
+    m->train();
+    const auto params = trainable_of(*m);
+    train::multi_tensor_adamw opt(params, torch::optim::AdamWOptions(1e-3));
+    auto forward = [&] {
+      train::autocast_guard ac;
+      return m->loss(m->forward(d.ids), d.labels);
+    };
+    train::cuda_graph_step graphed(params, forward, 2);
+    std::vector<double> losses;
+    for (int i = 0; i < steps; ++i) {
+      torch::Tensor loss;
+      if (graph) {
+        loss = graphed.run();
+      } else {
+        for (const auto& p : params) p.mutable_grad() = torch::Tensor();
+        loss = forward();
+        loss.backward();
+      }
+      losses.push_back(loss.item<double>());
+      opt.step();
+    }
+    std::vector<torch::Tensor> out;
+    for (const auto& p : params) out.push_back(p.detach().clone());
+    return std::make_tuple(out, losses, graphed.graphed());
+  };
+  const auto [a, la, ga] = train_steps(false, 8);
+  const auto [b, lb, gb] = train_steps(true, 8);
+  double max_param = 0, max_loss = 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    max_param = std::max(max_param, (a[i] - b[i]).abs().max().item<double>());
+  for (std::size_t i = 0; i < la.size(); ++i) max_loss = std::max(max_loss, std::abs(la[i] - lb[i]));
+  return {{"side", "ours"},       {"method", "graph-check"}, {"steps", la.size()},       {"graphed", gb},
+          {"max_abs_param_diff", max_param}, {"max_abs_loss_diff", max_loss}, {"eager_losses", la}, {"graph_losses", lb}};
 }
 
 // The reference: forward of the plain backbone (and its frozen head) with every weight frozen;
 // backward from the loss through the activations only.
-json bench_frozen(const model::EncoderConfig& config, const batch_data& d, const options& o) {
+json bench_frozen(const std::string& mode, const model::EncoderConfig& config, const batch_data& d, const options& o) {
   torch::manual_seed(0);
   model::SequenceClassifier<> m(config);
   m->to(torch::kCUDA);
   for (auto& p : m->parameters()) p.set_requires_grad(false);
   m->train();
   auto& bb = *m->backbone;
+  auto forward = [&] {
+    train::autocast_guard ac;
+    auto emb = bb.embeddings->forward(d.ids);
+    auto x = emb.embeddings.requires_grad_(true);
+    for (auto& layer : bb.layers) x = layer->forward(x);  // nothing padded: no mask, as EncoderModel
+    auto pooled = torch::tanh(bb.pooler_dense->forward(x.select(1, 0)));
+    auto logits = m->classifier->forward(torch::dropout(pooled, config.head_dropout(), true));
+    return m->loss(logits, d.labels);
+  };
+  if (mode == "graph") {
+    train::cuda_graph_step graphed({}, forward);
+    phases p{[&] { return graphed.run(); }, {}, {}};
+    auto r = time_method("frozen", mode, *m, p, o);
+    r["graphed"] = graphed.graphed();
+    return r;
+  }
   phases p{[&] {
-             train::autocast_guard ac;
-             auto emb = bb.embeddings->forward(d.ids);
-             auto x = emb.embeddings.requires_grad_(true);
-             auto mask = model::additive_mask(emb.attention_mask, x.scalar_type());
-             for (auto& layer : bb.layers) x = layer->forward(x, mask);
-             auto pooled = torch::tanh(bb.pooler_dense->forward(x.select(1, 0)));
-             auto logits = m->classifier->forward(torch::dropout(pooled, config.head_dropout(), true));
-             return m->loss(logits, d.labels);
+             auto loss = forward();
+             loss.backward();
+             return loss;
            },
-           {}};
-  return time_method("frozen", *m, p, o);
+           {},
+           forward};
+  return time_method("frozen", mode, *m, p, o);
 }
 
 // AutoPEFT's SA + PA + PT family with the reference's module options; one configuration.
@@ -251,7 +340,7 @@ json bench_setup(const std::string& name, const model::EncoderConfig& config, co
     const auto t1 = clock_type::now();
     peft::mark_trainable(m);
     const auto t2 = clock_type::now();
-    torch::optim::AdamW opt(trainable_of(*m), torch::optim::AdamWOptions(1e-4));
+    train::multi_tensor_adamw opt(trainable_of(*m), torch::optim::AdamWOptions(1e-4));
     sync();
     const auto t3 = clock_type::now();
     total.push_back(std::chrono::duration<double>(t3 - t0).count());
@@ -278,13 +367,20 @@ options parse(int argc, char** argv) {
     else if (flag == "--warmup") o.warmup = std::stoi(v);
     else if (flag == "--steps") o.steps = std::stoi(v);
     else if (flag == "--setup-trials") o.setup_trials = std::stoi(v);
-    else if (flag == "--methods") {
+    else if (flag == "--modes") {
+      o.modes.clear();
+      std::stringstream ss(v);
+      for (std::string m; std::getline(ss, m, ',');) {
+        if (m != "eager" && m != "graph") throw std::invalid_argument("--modes: unknown mode '" + m + "' (eager, graph)");
+        o.modes.push_back(m);
+      }
+    } else if (flag == "--methods") {
       o.methods.clear();
       std::stringstream ss(v);
       for (std::string m; std::getline(ss, m, ',');) o.methods.insert(m);
     } else {
       throw std::invalid_argument("unknown flag " + flag +
-                                  " (use --batch N, --warmup N, --steps N, --setup-trials N, --methods a,b,...)");
+                                  " (use --batch N, --warmup N, --steps N, --setup-trials N, --methods a,b,..., --modes eager,graph)");
     }
   }
   if (o.steps < 1) throw std::invalid_argument("--steps must be at least 1");
@@ -314,26 +410,29 @@ int main(int argc, char** argv) try {
       std::cout << json{{"side", "ours"}, {"method", method}, {"error", e.what()}}.dump() << std::endl;
     }
   };
-  emit("frozen", [&] { return bench_frozen(config, d, o); });
-  emit("lora", [&] {
-    return bench_peft("lora", config,
-                      peft::plan<peft::lora>{peft::lora{}.r(8).lora_alpha(16).target_modules({"query", "value"})}, d, o);
-  });
-  emit("sa", [&] {
-    return bench_peft("sa", config,
-                      peft::plan<peft::serial_adapter>{
-                          peft::serial_adapter{}.bottleneck_size(48).placement(peft::serial_adapter::pfeiffer)},
-                      d, o);
-  });
-  emit("prefix", [&] {
-    return bench_peft("prefix", config,
-                      peft::plan<peft::prefix_tuning>{
-                          peft::prefix_tuning{}.num_virtual_tokens(32).prefix_projection(false)},
-                      d, o);
-  });
-  emit("ia3", [&] { return bench_peft("ia3", config, peft::plan<peft::ia3>{peft::ia3{}}, d, o); });
-  emit("autopeft", [&] { return bench_peft("autopeft", config, autopeft_plan(), d, o); });
-  emit("full", [&] { return bench_peft("full", config, model::no_peft{}, d, o); });
+  for (const auto& mode : o.modes) {
+    emit("frozen", [&] { return bench_frozen(mode, config, d, o); });
+    emit("lora", [&] {
+      return bench_peft("lora", mode, config,
+                        peft::plan<peft::lora>{peft::lora{}.r(8).lora_alpha(16).target_modules({"query", "value"})}, d, o);
+    });
+    emit("sa", [&] {
+      return bench_peft("sa", mode, config,
+                        peft::plan<peft::serial_adapter>{
+                            peft::serial_adapter{}.bottleneck_size(48).placement(peft::serial_adapter::pfeiffer)},
+                        d, o);
+    });
+    emit("prefix", [&] {
+      return bench_peft("prefix", mode, config,
+                        peft::plan<peft::prefix_tuning>{
+                            peft::prefix_tuning{}.num_virtual_tokens(32).prefix_projection(false)},
+                        d, o);
+    });
+    emit("ia3", [&] { return bench_peft("ia3", mode, config, peft::plan<peft::ia3>{peft::ia3{}}, d, o); });
+    emit("autopeft", [&] { return bench_peft("autopeft", mode, config, autopeft_plan(), d, o); });
+    emit("full", [&] { return bench_peft("full", mode, config, model::no_peft{}, d, o); });
+  }
+  emit("graph-check", [&] { return graph_check(config, d); });
   emit("setup", [&] { return bench_setup("setup", config, autopeft_plan(), o); });
   // Where reset_peft's time goes: the same configuration without the prefix's MLP, and without PT.
   emit("setup-diag", [&] {

@@ -158,24 +158,24 @@ def aggregate(rows):
 
 
 def table(ours_paths, hf_paths):
-    """Markdown table of JSON-lines files (repeats allowed), with the ratios ours / HF."""
+    """Markdown table of JSON-lines files (repeats allowed), with the ratios ours / HF. Our rows
+    come in two modes: `graph` (forward + backward replayed as a CUDA graph) and `eager`."""
     ours_rows = [r for p in ours_paths for r in read_jsonl(p)]
     hf_rows = [r for p in hf_paths for r in read_jsonl(p)]
     groups = {}
     for r in ours_rows:
         if "method" in r:
-            groups.setdefault(("ours", r["method"], ""), []).append(r)
+            groups.setdefault(("ours", r["method"], r.get("mode", "eager")), []).append(r)
     for r in hf_rows:
         if "method" in r:
             groups.setdefault(("hf", r["method"], r["mode"]), []).append(r)
     agg = {k: aggregate(v) for k, v in groups.items()}
-    ours = {m: r for (side, m, _), r in agg.items() if side == "ours"}
+    ours = {(m, mode): r for (side, m, mode), r in agg.items() if side == "ours"}
     hf = {(m, mode): r for (side, m, mode), r in agg.items() if side == "hf"}
     versions = []
     for r in hf_rows + ours_rows:
         if "versions" in r and r["versions"] not in versions:
             versions.append(r["versions"])
-    frozen = ours.get("frozen", {}).get("step_ms")
 
     def num(v, fmt):
         return format(v, fmt) if isinstance(v, (int, float)) else "n/a"
@@ -185,43 +185,58 @@ def table(ours_paths, hf_paths):
             return "n/a"
         if "error" in r:
             return "failed"
-        t = f"{r['tokens_per_s']:,.0f}"
+        t = f"{r['tokens_per_s'] / 1e3:,.0f}k"
         if r.get("repeats", 1) > 1:
-            t += f" ({r['tokens_min'] / 1e3:.0f}k-{r['tokens_max'] / 1e3:.0f}k)"
+            t += f" ({r['tokens_min'] / 1e3:.0f}-{r['tokens_max'] / 1e3:.0f}k)"
         return t
 
     def ratio(a, b):
         return f"{a / b:.2f}" if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b else "n/a"
 
-    lines = ["| method | ours tok/s | HF eager tok/s | HF compile tok/s | ours/HF eager | ours/HF compile "
-             "| ours peak MiB | HF eager peak MiB | HF compile peak MiB | mem ours/HF eager "
-             "| ours step ms | ours step / frozen fwd+bwd | trainable (ours / HF) |",
-             "|" + "---|" * 13]
+    lines = ["| method | ours graph tok/s | ours eager tok/s | HF eager tok/s | HF compile tok/s "
+             "| graph / HF eager | eager / HF eager | graph / HF compile "
+             "| peak MiB ours graph / eager / HF eager | mem graph / HF eager | mem eager / HF eager "
+             "| step ms graph / eager | step / frozen, graph | step / frozen, eager | trainable (ours / HF) |",
+             "|" + "---|" * 15]
+    fg = ours.get(("frozen", "graph"), {}).get("step_ms")
+    fe = ours.get(("frozen", "eager"), {}).get("step_ms")
     for m in ["lora", "sa", "prefix", "ia3", "autopeft", "full", "frozen"]:
-        o = ours.get(m, {})
+        g, e = ours.get((m, "graph"), {}), ours.get((m, "eager"), {})
         he, hc = hf.get((m, "eager"), {}), hf.get((m, "compile"), {})
-        ot, et, ct = o.get("tokens_per_s"), he.get("tokens_per_s"), hc.get("tokens_per_s")
-        om, em, cm = o.get("peak_mib"), he.get("peak_mib"), hc.get("peak_mib")
-        lines.append(f"| {NAMES[m]} | {tok(o)} | {tok(he)} | {tok(hc)} "
-                     f"| {ratio(ot, et)} | {ratio(ot, ct)} | {num(om, ',.0f')} | {num(em, ',.0f')} | {num(cm, ',.0f')} "
-                     f"| {ratio(om, em)} | {num(o.get('step_ms'), '.2f')} "
-                     f"| {ratio(o.get('step_ms'), frozen) if m != 'frozen' else '1.00'} "
-                     f"| {o.get('trainable', 'n/a')} / {he.get('trainable', 'n/a')} |")
+        gt, ot, et, ct = g.get("tokens_per_s"), e.get("tokens_per_s"), he.get("tokens_per_s"), hc.get("tokens_per_s")
+        gm, om, em = g.get("peak_mib"), e.get("peak_mib"), he.get("peak_mib")
+        lines.append(f"| {NAMES[m]} | {tok(g)} | {tok(e)} | {tok(he)} | {tok(hc)} "
+                     f"| {ratio(gt, et)} | {ratio(ot, et)} | {ratio(gt, ct)} "
+                     f"| {num(gm, ',.0f')} / {num(om, ',.0f')} / {num(em, ',.0f')} | {ratio(gm, em)} | {ratio(om, em)} "
+                     f"| {num(g.get('step_ms'), '.2f')} / {num(e.get('step_ms'), '.2f')} "
+                     f"| {ratio(g.get('step_ms'), fg)} | {ratio(e.get('step_ms'), fe)} "
+                     f"| {(g or e).get('trainable', 'n/a')} / {he.get('trainable', 'n/a')} |")
     out = ["\n".join(lines), "",
            "tok/s: median over repeats (each the median of its timed steps), range across repeats in brackets."]
-    setups = [r for r in ours.values() if "trial_setup_ms" in r]
+    setups = [r for r in agg.values() if "trial_setup_ms" in r]
     setups += [v for r in ours_rows for v in r.get("variants", [])]
     for r in setups:
         out.append(f"trial set-up ({r['method']}; reset_peft + mark_trainable + AdamW, median of {r['trials']}"
                    f"{', median over repeats' if r.get('repeats', 1) > 1 else ''}): "
                    f"{r['trial_setup_ms']:.1f} ms (reset_peft {r['reset_peft_ms']:.1f}, mark_trainable "
                    f"{r['mark_trainable_ms']:.2f}, optimiser {r['optimiser_ms']:.2f})")
-    for m, r in sorted(ours.items()):
-        if "forward_ms" in r:
-            out.append(f"ours {m}: step {r['step_ms']:.2f} ms (host issue {r.get('issue_ms', float('nan')):.2f} ms), "
-                       f"forward {r['forward_ms']:.2f} ms, backward {r['backward_ms']:.2f} ms, "
-                       f"optimiser {r['optimiser_ms']:.2f} ms, tensors without grad {r['tensors_without_grad']}"
-                       f"/{r['trainable_tensors']}, first step {r['first_step_s']:.2f} s")
+    for r in ours_rows:
+        if r.get("method") == "graph-check" and "error" not in r:
+            out.append(f"graph check (LoRA, no dropout, {r['steps']} steps, eager vs CUDA graph from the same weights): "
+                       f"max |param diff| {r['max_abs_param_diff']:.3g}, max |loss diff| {r['max_abs_loss_diff']:.3g}, "
+                       f"graphed {r['graphed']}")
+    for (m, mode), r in sorted(ours.items()):
+        if "error" in r:
+            out.append(f"ours {m} {mode}: {r['error']}")
+        elif "step_ms" in r:
+            parts = [f"ours {m} {mode}: step {r['step_ms']:.2f} ms (host issue {r.get('issue_ms', float('nan')):.2f} ms)"]
+            if r.get("forward_ms") is not None:
+                parts.append(f"forward {r['forward_ms']:.2f} ms, backward {r['backward_ms']:.2f} ms")
+            elif "forward_backward_ms" in r:
+                parts.append(f"forward+backward {r['forward_backward_ms']:.2f} ms")
+            parts.append(f"optimiser {r['optimiser_ms']:.2f} ms, tensors without grad {r['tensors_without_grad']}"
+                         f"/{r['trainable_tensors']}, first step {r['first_step_s']:.2f} s")
+            out.append(", ".join(parts))
     for (m, mode), r in sorted(hf.items()):
         if "error" in r:
             out.append(f"HF {m} {mode}: {r['error']}")
@@ -235,9 +250,6 @@ def table(ours_paths, hf_paths):
             out.append(f"HF {r['method']} {r['mode']} profile: {p['kernel_launches_per_step']:.0f} kernel launches/step; "
                        "top CUDA time: " + "; ".join(f"{t['op']} {t['cuda_ms_per_step']:.2f} ms x{t['calls_per_step']:.0f}"
                                                     for t in p["top"][:5]))
-    for m, r in sorted(ours.items()):
-        if "error" in r:
-            out.append(f"ours {m}: {r['error']}")
     out.append("versions: " + json.dumps(versions))
     print("\n".join(out))
 

@@ -1,6 +1,7 @@
 // autopeft-mpi: `autopeft search` and `autopeft resume` spread over MPI ranks. Rank 0 proposes
 // and owns the study store; every other rank keeps the backbone in memory and evaluates the
-// trials it is sent (one rank per GPU: --device cuda picks GPU rank-1 modulo the GPUs seen).
+// trials it is sent (one rank per GPU: with --device cuda, the k-th worker rank of a host takes
+// that host's GPU k modulo the GPUs it sees, and makes it the current device of the process).
 //
 //   mpirun -np 3 --enable-recovery autopeft-mpi search --task wn_pos --trials 40 --store s.db
 //   mpirun -np 3 --enable-recovery autopeft-mpi resume --store s.db
@@ -18,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <iostream>
 #include <unistd.h>
 
@@ -42,6 +44,21 @@ nlohmann::json broadcast(nlohmann::json j, int rank) {
   text.resize(static_cast<std::size_t>(n));
   MPI_Bcast(text.data(), n, MPI_CHAR, 0, MPI_COMM_WORLD);
   return nlohmann::json::parse(text);
+}
+
+// The index of this worker among the worker ranks (all but 0) of its host, or -1 on rank 0.
+// Collective over MPI_COMM_WORLD.
+int local_worker_index(int rank) {
+  MPI_Comm workers = MPI_COMM_NULL;
+  MPI_Comm_split(MPI_COMM_WORLD, rank == 0 ? MPI_UNDEFINED : 1, rank, &workers);
+  if (workers == MPI_COMM_NULL) return -1;
+  MPI_Comm host = MPI_COMM_NULL;
+  MPI_Comm_split_type(workers, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &host);
+  int index = 0;
+  MPI_Comm_rank(host, &index);
+  MPI_Comm_free(&host);
+  MPI_Comm_free(&workers);
+  return index;
 }
 
 // Returns the number of workers lost (then MPI_Finalize must be skipped).
@@ -79,8 +96,15 @@ std::int64_t run(const mpi_args& a, const CLI::App& cmd, int rank, int size) {
   if (plan.contains("error")) throw error(plan["error"].get<std::string>());
   cli::study_settings s;
   cli::settings_from_json(s, plan["settings"], "the settings rank 0 sent");
-  if (s.device == "cuda" && rank > 0 && torch::cuda::device_count() > 0)
-    s.device = "cuda:" + std::to_string((rank - 1) % static_cast<int>(torch::cuda::device_count()));
+  const int local = local_worker_index(rank);
+  // The current device too, not only where the model goes: otherwise each worker would also
+  // create a context on GPU 0 (where CUDA puts work that names no device) and share it.
+  std::optional<c10::DeviceGuard> on_gpu;
+  if (s.device == "cuda" && local >= 0 && torch::cuda::device_count() > 0) {
+    const auto gpu = local % static_cast<int>(torch::cuda::device_count());
+    s.device = "cuda:" + std::to_string(gpu);
+    on_gpu.emplace(torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(gpu)));
+  }
 
   // 2. Every rank loads the backbone and the task (the default backbone's cache is locked, so
   // one rank builds it and the others wait).

@@ -5,6 +5,8 @@
 #include <autopeft/train/autocast.hpp>
 #include <autopeft/train/backbone_manifest.hpp>
 #include <autopeft/train/backbone_recipe.hpp>
+#include <autopeft/train/clip_grad_norm.hpp>
+#include <autopeft/train/cuda_graph_step.hpp>
 #include <autopeft/train/default_backbone.hpp>
 #include <autopeft/train/linear_schedule.hpp>
 #include <autopeft/train/mlm_masking.hpp>

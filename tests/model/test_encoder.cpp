@@ -4,6 +4,7 @@
 #include <autopeft/peft/lora.hpp>
 #include <autopeft/peft/parallel_adapter.hpp>
 #include <autopeft/peft/plan.hpp>
+#include <autopeft/peft/prefix_tuning.hpp>
 #include <autopeft/peft/trainable.hpp>
 #include <autopeft/train/autocast.hpp>
 
@@ -354,4 +355,55 @@ TEST_CASE("reset_peft builds PEFT modules in the backbone's dtype and leaves int
   model::EncoderModel<said> m(tiny(), said{peft::intrinsic_said{}.intrinsic_dim(8)});
   const auto buffers = m->named_buffers();
   CHECK(std::any_of(buffers.begin(), buffers.end(), [](const auto& b) { return b.value().scalar_type() == torch::kLong; }));
+}
+
+TEST_CASE("no attention mask equals an all-ones mask, soft prompts included", "[model][attention]") {
+  // The trainer gives no mask to a batch without padding (so LibTorch 2.x can take flash
+  // attention): that must be the very model function an all-ones mask gives.
+  auto check = [](auto& m, const EncoderConfig& c) {
+    m->eval();
+    torch::NoGradGuard ng;
+    auto ids = torch::randint(3, c.vocab_size, {3, 6}, torch::kLong);
+    auto without = m->forward(ids);
+    auto with = m->forward(ids, torch::ones({3, 6}, torch::kLong));
+    CHECK(max_diff(without.last_hidden_state, with.last_hidden_state) < 1e-6);
+    CHECK(torch::equal(without.attention_mask, with.attention_mask));
+  };
+  for (auto arch : {model::architecture::bert, model::architecture::roberta}) {
+    torch::manual_seed(5);
+    const auto c = tiny(arch);
+    model::EncoderModel<> plain(c);
+    check(plain, c);
+    using prefix = peft::plan<peft::prefix_tuning>;
+    model::EncoderModel<prefix> prefixed(c, prefix{peft::prefix_tuning{}.num_virtual_tokens(4).prefix_projection(true).encoder_hidden_size(16)});
+    check(prefixed, c);
+  }
+}
+
+TEST_CASE("the prefix MLP is made in the backbone's dtype with torch::nn::Linear's initialisation", "[model][peft]") {
+  // Made where the backbone is (no CPU initialisation then copy): the same draws as Linear's.
+  torch::manual_seed(11);
+  torch::nn::Linear reference(7, 5);
+  torch::manual_seed(11);
+  peft::detail::placed_linear placed(7, 5, torch::TensorOptions());
+  CHECK(max_diff(placed.weight, reference->weight) < 1e-7);
+  CHECK(max_diff(placed.bias, reference->bias) < 1e-7);
+  const auto x = torch::randn({2, 3, 7});
+  CHECK(max_diff(placed.forward(x), reference->forward(x)) < 1e-6);
+  // In a float64 backbone the MLP is float64 from the start; its keys are HF PEFT's.
+  using prefix = peft::plan<peft::prefix_tuning>;
+  const auto with_mlp = prefix{peft::prefix_tuning{}.num_virtual_tokens(3).prefix_projection(true).encoder_hidden_size(10)};
+  check_reset_peft_in_double(with_mlp, with_mlp);
+  model::EncoderModel<prefix> m(tiny(), with_mlp);
+  m->to(torch::kDouble);
+  m->reset_peft(with_mlp);
+  const auto params = m->named_parameters();
+  for (const auto* key : {"embeddings.peft.prefix_tuning.transform.0.weight", "embeddings.peft.prefix_tuning.transform.2.bias"}) {
+    INFO(key);
+    const auto* t = params.find(key);
+    REQUIRE(t != nullptr);
+    CHECK(t->scalar_type() == torch::kDouble);
+  }
+  const auto bound = 1.0 / std::sqrt(10.0);
+  CHECK(params["embeddings.peft.prefix_tuning.transform.2.weight"].abs().max().item<double>() <= bound);
 }

@@ -544,3 +544,83 @@ TEST_CASE("The trainer checks token ids against the model's vocabulary on the ho
   CHECK_THROWS_WITH(train::mlm_pretrainer(o).train(blocks, tok.special_ids(), 7),
                     Catch::Contains("mlm_pretrainer: the blocks hold token id 7") && Catch::Contains("vocab_size=7"));
 }
+
+TEST_CASE("clip_grad_norm equals torch::nn::utils::clip_grad_norm_, without reading the norm back", "[train][optim]") {
+  for (auto dtype : {torch::kFloat, torch::kDouble}) {
+    for (double max_norm : {0.5, 1e3}) {  // clipping, and a norm within bounds (coefficient 1)
+      INFO("dtype " << dtype << ", max_norm " << max_norm);
+      torch::manual_seed(4);
+      std::vector<torch::Tensor> a, b;
+      for (auto shape : {std::vector<std::int64_t>{3, 4}, {5}, {2, 2, 2}}) {
+        auto p = torch::randn(shape, torch::dtype(dtype)).requires_grad_(true);
+        p.mutable_grad() = torch::randn(shape, torch::dtype(dtype));
+        auto q = p.detach().clone().requires_grad_(true);
+        q.mutable_grad() = p.grad().clone();
+        a.push_back(p);
+        b.push_back(q);
+      }
+      auto no_grad = torch::zeros({2}, torch::dtype(dtype)).requires_grad_(true);  // skipped
+      a.push_back(no_grad);
+      const auto ours = train::clip_grad_norm(a, max_norm);
+      a.pop_back();
+      const double theirs = torch::nn::utils::clip_grad_norm_(b, max_norm);
+      CHECK(ours.item<double>() == Approx(theirs).epsilon(1e-6));
+      for (std::size_t i = 0; i < a.size(); ++i) CHECK(torch::allclose(a[i].grad(), b[i].grad(), 1e-6, 1e-7));
+    }
+  }
+  CHECK(!train::clip_grad_norm({torch::zeros({2}).requires_grad_(true)}, 1.0).defined());
+  CHECK_THROWS_WITH(train::clip_grad_norm({}, 0.0), Catch::Contains("max_norm must be positive"));
+}
+
+TEST_CASE("cuda_graph_step keeps its contract on the CPU: fresh gradients each run, equal to an eager step", "[train][optim]") {
+  torch::manual_seed(6);
+  auto w = torch::randn({4, 3}).requires_grad_(true);
+  auto frozen = torch::randn({3});
+  const auto x = torch::randn({5, 4});
+  auto input = torch::empty({5, 4});  // fixed storage, refilled each step
+  train::cuda_graph_step step({w}, [&] { return (input.matmul(w) + frozen).pow(2).sum(); }, 1);
+  train::multi_tensor_adamw opt({w}, torch::optim::AdamWOptions(0.1));
+  auto w_ref = w.detach().clone().requires_grad_(true);
+  train::multi_tensor_adamw opt_ref({w_ref}, torch::optim::AdamWOptions(0.1));
+  for (int i = 0; i < 4; ++i) {
+    input.copy_(x * (i + 1));
+    const auto loss = step.run();
+    opt.step();  // no zero_grad: run() replaces the gradients
+    opt_ref.zero_grad();
+    const auto ref = ((x * (i + 1)).matmul(w_ref) + frozen).pow(2).sum();
+    ref.backward();
+    opt_ref.step();
+    CHECK(loss.item<double>() == Approx(ref.item<double>()).epsilon(1e-6));
+    CHECK(torch::allclose(w.grad(), w_ref.grad(), 1e-6, 1e-6));  // not accumulated over steps
+    CHECK(torch::allclose(w, w_ref, 1e-6, 1e-6));
+  }
+  CHECK(!step.graphed());  // graphs are for CUDA tensors
+  CHECK_THROWS_WITH(train::cuda_graph_step({w}, {}), Catch::Contains("forward function is empty"));
+  CHECK_THROWS_WITH(train::cuda_graph_step({frozen}, [&] { return w.sum(); }), Catch::Contains("does not require grad"));
+}
+
+TEST_CASE("collate pads to a multiple of pad_to_multiple_of, never beyond the cap, and tells whether it padded", "[train][trainer]") {
+  train::detail::encoded_examples x;
+  x.ids = {{1, 2, 3}, {4, 5, 6, 7, 8}, {9, 10, 11, 12, 13}};
+  x.types = {{0, 0, 0}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}};
+  const std::vector<std::int64_t> all{0, 1, 2}, equal{1, 2};
+  auto b = train::detail::collate(x, all, 0);
+  CHECK(b.input_ids.size(1) == 5);
+  CHECK(b.padded);
+  CHECK(b.tokens == 13);
+  CHECK(b.model_mask().defined());
+  b = train::detail::collate(x, equal, 0);  // nothing padded: no mask for the model
+  CHECK(!b.padded);
+  CHECK(!b.model_mask().defined());
+  CHECK(b.tokens == 10);
+  b = train::detail::collate(x, equal, 0, 8, 128);  // rounded up: now padded
+  CHECK(b.input_ids.size(1) == 8);
+  CHECK(b.padded);
+  CHECK(b.attention_mask.sum().item<std::int64_t>() == 10);
+  CHECK(b.input_ids.slice(1, 5).eq(0).all().item<bool>());
+  b = train::detail::collate(x, equal, 0, 8, 6);  // the cap (max_seq_length) wins
+  CHECK(b.input_ids.size(1) == 6);
+  train::trainer_options o;
+  o.pad_to_multiple_of = 0;
+  CHECK_THROWS_WITH(o.validate(), Catch::Contains("pad_to_multiple_of"));
+}

@@ -48,12 +48,15 @@ class EncoderModelImpl : public torch::nn::Module {
       : EncoderModelImpl(std::move(config), true, std::move(peft)) {}
 
   /// input_ids [B, S] int64; attention_mask [B, S] (1 = token, 0 = padding) and
-  /// token_type_ids [B, S] are optional.
+  /// token_type_ids [B, S] are optional. Without a mask (nothing padded) attention runs
+  /// unmasked, which lets LibTorch 2.x pick its flash-attention kernel.
   EncoderOutput forward(const torch::Tensor& input_ids, const torch::Tensor& attention_mask = {},
                         const torch::Tensor& token_type_ids = {}) {
     auto emb = embeddings->forward(input_ids, attention_mask, token_type_ids);
     auto x = emb.embeddings;
-    auto mask = additive_mask(emb.attention_mask, x.scalar_type());
+    // With no mask given, every position (soft prompts included) is attended: an all-zero
+    // additive mask would change nothing but the kernel.
+    const auto mask = attention_mask.defined() ? additive_mask(emb.attention_mask, x.scalar_type()) : torch::Tensor();
     for (auto& layer : layers) x = layer->forward(x, mask);
     EncoderOutput out{x, {}, emb.attention_mask};
     if (pooler_dense) out.pooler_output = torch::tanh(pooler_dense->forward(x.select(1, 0)));

@@ -49,7 +49,7 @@ class lora_site : public torch::nn::Module {
     if (merged_) return y;
     auto xd = dropout_ > 0 && is_training() ? torch::dropout(x, dropout_, true) : x;
     auto low = lora_B->forward(lora_A->forward(xd));
-    if (!magnitude.defined()) return y + low * scaling_;
+    if (!magnitude.defined()) return torch::add(y, low, scaling_);  // one kernel for y + s·low
     auto norm = weight_norm(base.weight.to(low.scalar_type()) + delta_weight().detach().to(low.scalar_type())).detach();
     auto scale = magnitude / norm;
     auto base_out = base.bias.defined() ? y - base.bias : y;

@@ -17,19 +17,55 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+#include <ostream>
+
 namespace autopeft::peft {
+
+namespace detail {
+
+/// y = x Wᵀ + b, with W [out, in] and b [out] made directly with `options` (the backbone's device
+/// and dtype) and initialised as torch::nn::Linear is (both ~ U(-1/√in, 1/√in), drawn in the
+/// same order, so on the CPU the values are Linear's own). torch::nn::Linear always builds and
+/// initialises on the CPU: for AutoPEFT's prefix MLP (800 → 2·L·H, 14.7 M weights at BERT-base)
+/// that, plus the copy to the GPU, was 68 of the 85 ms a new trial took to set up
+/// (docs/results/gpu_throughput.md).
+class placed_linear : public torch::nn::Module {
+ public:
+  placed_linear(std::int64_t in, std::int64_t out, const torch::TensorOptions& options) : in_(in), out_(out) {
+    torch::NoGradGuard no_grad;
+    const double bound = 1.0 / std::sqrt(static_cast<double>(in));
+    weight = register_parameter("weight", torch::empty({out, in}, options).uniform_(-bound, bound));
+    bias = register_parameter("bias", torch::empty({out}, options).uniform_(-bound, bound));
+  }
+  /// x [..., in] -> [..., out]
+  torch::Tensor forward(const torch::Tensor& x) { return torch::linear(x, weight, bias); }
+  void pretty_print(std::ostream& os) const override {
+    os << "autopeft::peft::detail::placed_linear(in_features=" << in_ << ", out_features=" << out_ << ")";
+  }
+
+  torch::Tensor weight, bias;
+
+ private:
+  std::int64_t in_, out_;
+};
+
+}  // namespace detail
 
 class prefix_encoder : public torch::nn::Module {
  public:
+  /// `options`: where the reparametrisation MLP is made (the backbone's device and dtype).
   prefix_encoder(std::int64_t virtual_tokens, std::int64_t hidden, std::int64_t layers,
-                 std::int64_t heads, bool projection, std::int64_t projection_hidden)
+                 std::int64_t heads, bool projection, std::int64_t projection_hidden,
+                 const torch::TensorOptions& options = {})
       : p_(virtual_tokens), layers_(layers), heads_(heads), head_dim_(hidden / heads) {
     const auto width = 2 * layers * hidden;
     if (projection) {
       embedding = register_module("embedding", torch::nn::Embedding(virtual_tokens, hidden));
       transform = register_module(
-          "transform", torch::nn::Sequential(torch::nn::Linear(hidden, projection_hidden), torch::nn::Tanh(),
-                                             torch::nn::Linear(projection_hidden, width)));
+          "transform", torch::nn::Sequential(std::make_shared<detail::placed_linear>(hidden, projection_hidden, options),
+                                             torch::nn::Tanh(),
+                                             std::make_shared<detail::placed_linear>(projection_hidden, width, options)));
     } else {
       embedding = register_module("embedding", torch::nn::Embedding(virtual_tokens, width));
     }
@@ -98,9 +134,12 @@ struct prefix_tuning {
     if (num_virtual_tokens_ <= 0) throw error("prefix_tuning: option 'num_virtual_tokens' must be positive");
     const auto l = selected_layers(ctx.config);
     if (l == 0) return nullptr;
+    torch::TensorOptions where;
+    const auto params = ctx.embeddings.named_parameters(true);
+    if (const auto* w = params.find("word_embeddings.weight")) where = where.device(w->device()).dtype(w->scalar_type());
     return std::make_shared<prefix_encoder>(num_virtual_tokens_, ctx.config.hidden_size, l,
                                             ctx.config.num_attention_heads, prefix_projection_,
-                                            projection_width(ctx.config));
+                                            projection_width(ctx.config), where);
   }
 
   std::shared_ptr<prefix_layer> build_layer(const model::layer_context& ctx) const {

@@ -11,6 +11,10 @@
 // For speed on a CPU the examples are tokenised once, batches group examples of similar length
 // (group_by_length) and are padded only to their longest row, and dev runs sorted by length.
 // Batch order and dropout of step s are drawn from (seed, s), as in mlm_pretrainer.
+//
+// On a GPU the loop never waits for the device: a batch with no padding goes in without an
+// attention mask (flash attention), gradients are clipped on the device (clip_grad_norm), and
+// losses are read back and checked for NaN every 16 steps rather than at each.
 #include <autopeft/data/concepts.hpp>
 #include <autopeft/data/encode_batch.hpp>
 #include <autopeft/data/evaluate.hpp>
@@ -19,6 +23,7 @@
 #include <autopeft/model/sequence_classifier.hpp>
 #include <autopeft/train/adamw_param_groups.hpp>
 #include <autopeft/train/autocast.hpp>
+#include <autopeft/train/clip_grad_norm.hpp>
 #include <autopeft/train/detail/seeds.hpp>
 #include <autopeft/train/linear_schedule.hpp>
 #include <autopeft/train/multi_tensor_adamw.hpp>
@@ -113,10 +118,25 @@ inline void check_token_ids(const encoded_examples& x, std::int64_t pad, const m
   }
 }
 
-/// Rows `idx` of `x`, right-padded to the longest: input_ids, attention_mask, token_type_ids.
-inline std::array<torch::Tensor, 3> collate(const encoded_examples& x, std::span<const std::int64_t> idx, std::int64_t pad) {
+/// Rows `idx` of `x`, right-padded to the longest.
+struct collated {
+  torch::Tensor input_ids, attention_mask, token_type_ids;  ///< [B, L] each, on the CPU
+  std::int64_t tokens = 0;                                  ///< real (unpadded) tokens
+  bool padded = false;                                      ///< whether any row is shorter than L
+  /// The mask to give the model: none when nothing is padded, so that attention runs unmasked
+  /// (LibTorch 2.x then picks flash attention).
+  [[nodiscard]] torch::Tensor model_mask() const { return padded ? attention_mask : torch::Tensor(); }
+};
+
+/// `multiple`: the padded length is rounded up to a multiple of it, but not beyond `cap`.
+inline collated collate(const encoded_examples& x, std::span<const std::int64_t> idx, std::int64_t pad,
+                        std::size_t multiple = 1, std::size_t cap = 0) {
   std::size_t len = 0;
   for (auto i : idx) len = std::max(len, x.ids[static_cast<std::size_t>(i)].size());
+  if (multiple > 1) {
+    const auto rounded = (len + multiple - 1) / multiple * multiple;
+    len = std::max(len, std::min(rounded, cap));
+  }
   const auto b = static_cast<std::int64_t>(idx.size());
   const auto l = static_cast<std::int64_t>(len);
   auto ids = torch::full({b, l}, pad, torch::kLong);
@@ -125,14 +145,17 @@ inline std::array<torch::Tensor, 3> collate(const encoded_examples& x, std::span
   auto* pi = ids.data_ptr<std::int64_t>();
   auto* pm = mask.data_ptr<std::int64_t>();
   auto* pt = types.data_ptr<std::int64_t>();
+  collated out{ids, mask, types};
   for (std::int64_t r = 0; r < b; ++r) {
     const auto& row = x.ids[static_cast<std::size_t>(idx[static_cast<std::size_t>(r)])];
     const auto& trow = x.types[static_cast<std::size_t>(idx[static_cast<std::size_t>(r)])];
     std::copy(row.begin(), row.end(), pi + r * l);
     std::fill(pm + r * l, pm + r * l + static_cast<std::int64_t>(row.size()), 1);
     std::copy(trow.begin(), trow.end(), pt + r * l);
+    out.tokens += static_cast<std::int64_t>(row.size());
+    out.padded = out.padded || row.size() < len;
   }
-  return {ids, mask, types};
+  return out;
 }
 
 }  // namespace detail
@@ -214,6 +237,27 @@ class trainer {
                   .metric = m, .epoch = epoch});
     };
 
+    // Losses stay on the device until read back in a batch: on a GPU, reading each step's loss
+    // (to check it is finite) would make the host wait for the GPU at every step. On the CPU
+    // there is nothing to wait for, and every step is checked at once.
+    const std::int64_t read_every = o_.device.is_cuda() ? 16 : 1;
+    std::vector<torch::Tensor> unread;
+    std::int64_t first_unread = 0;
+    double last_loss = 0;
+    auto read_losses = [&] {
+      if (unread.empty()) return;
+      const auto values = torch::stack(unread).to(torch::kCPU, torch::kDouble).contiguous();
+      const auto* v = values.data_ptr<double>();
+      for (std::size_t i = 0; i < unread.size(); ++i) {
+        if (!std::isfinite(v[i]))
+          throw non_finite_loss(first_unread + static_cast<std::int64_t>(i), v[i], "trainer (task '" + task.info.name + "')");
+        r.loss_history.push_back(v[i]);
+      }
+      last_loss = r.loss_history.back();
+      first_unread += static_cast<std::int64_t>(unread.size());
+      unread.clear();
+    };
+
     std::int64_t step = 0;
     for (std::int64_t epoch = 0; step < total; ++epoch) {
       const auto order = batch_order(train, epoch);
@@ -222,7 +266,7 @@ class trainer {
         const auto ts = clock::now();
         const auto count = std::min<std::size_t>(static_cast<std::size_t>(o_.train_batch_size), order.size() - start);
         const std::span<const std::int64_t> idx(order.data() + start, count);
-        auto [ids, mask, types] = detail::collate(train, idx, pad);
+        const auto batch = detail::collate(train, idx, pad, pad_multiple(), o_.max_seq_length);
         const auto labels = targets(train, idx, task.info.regression);
         torch::manual_seed(detail::derive_seed(o_.seed, detail::stream::dropout, static_cast<std::uint64_t>(step)));
         schedule.apply(optimizer, step);
@@ -230,31 +274,39 @@ class trainer {
         torch::Tensor loss;
         {
           autocast_guard autocast(o_.bf16 && o_.device.is_cuda());
-          auto logits = model->forward(ids.to(o_.device), mask.to(o_.device), types.to(o_.device));
+          const auto mask = batch.model_mask();
+          auto logits = model->forward(batch.input_ids.to(o_.device), mask.defined() ? mask.to(o_.device) : mask,
+                                       batch.token_type_ids.to(o_.device));
           loss = model->loss(logits, labels.to(o_.device));
         }
-        const double value = loss.item<double>();
-        if (!std::isfinite(value)) throw non_finite_loss(step, value, "trainer (task '" + task.info.name + "')");
+        // Read before the step's update: on the CPU a NaN loss stops the trainer before it
+        // reaches the weights; on a GPU up to read_every - 1 earlier steps may have updated them.
+        unread.push_back(loss.detach());
+        if (static_cast<std::int64_t>(unread.size()) >= read_every) read_losses();
         loss.backward();
-        torch::nn::utils::clip_grad_norm_(params, o_.max_grad_norm);
+        clip_grad_norm(params, o_.max_grad_norm);
         optimizer.step();
-        r.loss_history.push_back(value);
-        tokens += mask.sum().template item<std::int64_t>();
+        tokens += batch.tokens;
         ++step;
         train_seconds += std::chrono::duration<double>(clock::now() - ts).count();
         if (progress)
-          progress({.phase = "train", .step = step, .total_steps = total, .loss = value, .learning_rate = schedule.lr(step - 1),
+          progress({.phase = "train", .step = step, .total_steps = total, .loss = last_loss, .learning_rate = schedule.lr(step - 1),
                     .tokens_per_second = static_cast<double>(tokens) / std::max(train_seconds, 1e-9),
                     .elapsed_seconds = std::chrono::duration<double>(clock::now() - t0).count(),
                     .eta_seconds = train_seconds / static_cast<double>(step) * static_cast<double>(total - step),
                     .metric = std::nullopt, .epoch = epoch});
         if (o_.eval_steps > 0 && step % o_.eval_steps == 0 && step < total) {
+          read_losses();
           evaluate_now(step, epoch);
           model->train();
         }
       }
-      if (o_.eval_steps == 0 && step < total) evaluate_now(step, epoch);
+      if (o_.eval_steps == 0 && step < total) {
+        read_losses();
+        evaluate_now(step, epoch);
+      }
     }
+    read_losses();
     evaluate_now(step, (step - 1) / std::max<std::int64_t>(1, per_epoch));
     model->eval();
     r.steps = step;
@@ -277,6 +329,11 @@ class trainer {
   }
 
  private:
+  [[nodiscard]] std::size_t pad_multiple() const {
+    if (o_.pad_to_multiple_of > 0) return static_cast<std::size_t>(o_.pad_to_multiple_of);
+    return o_.device.is_cuda() ? 8 : 1;
+  }
+
   template <class Impl>
   static void check_task(const Impl& m, const data::task_info& info) {
     const auto& c = m.config();
@@ -349,11 +406,14 @@ class trainer {
     for (std::size_t s = 0; s < order.size(); s += static_cast<std::size_t>(o_.eval_batch_size)) {
       const auto count = std::min<std::size_t>(static_cast<std::size_t>(o_.eval_batch_size), order.size() - s);
       const std::span<const std::int64_t> idx(order.data() + s, count);
-      auto [ids, mask, types] = detail::collate(x, idx, pad);
+      const auto batch = detail::collate(x, idx, pad, pad_multiple(), o_.max_seq_length);
       torch::Tensor logits;
       {
         autocast_guard autocast(o_.bf16 && o_.device.is_cuda());
-        logits = model->forward(ids.to(o_.device), mask.to(o_.device), types.to(o_.device)).to(torch::kCPU, torch::kFloat);
+        const auto mask = batch.model_mask();
+        logits = model->forward(batch.input_ids.to(o_.device), mask.defined() ? mask.to(o_.device) : mask,
+                                batch.token_type_ids.to(o_.device))
+                     .to(torch::kCPU, torch::kFloat);
       }
       if (info.regression) {
         auto v = logits.squeeze(-1).to(torch::kDouble).contiguous();

@@ -38,6 +38,11 @@ struct trainer_options {
   std::int64_t eval_steps = 0;
   /// Batches of similar lengths (HF's LengthGroupedSampler): less padding, faster on a CPU.
   bool group_by_length = true;
+  /// Pad each batch to a multiple of this many tokens (HF's DataCollatorWithPadding option),
+  /// never beyond max_seq_length. -1: 8 on CUDA, none on the CPU. On a GPU every new batch shape
+  /// makes the attention kernels prepare afresh (a cost per process, per shape), and a search
+  /// meets many shapes; multiples of 8 also suit bf16 tensor cores.
+  std::int64_t pad_to_multiple_of = -1;
   std::uint64_t seed = 42;
   torch::Device device = torch::kCPU;
   bool bf16 = false;                      ///< bf16 autocast (CUDA only)
@@ -56,6 +61,8 @@ struct trainer_options {
     if (!(max_grad_norm > 0)) fail("max_grad_norm", "must be positive");
     if (max_seq_length < 3) fail("max_seq_length", "must be at least 3 ([CLS], a token, [SEP])");
     if (eval_steps < 0) fail("eval_steps", "must not be negative");
+    if (pad_to_multiple_of < -1 || pad_to_multiple_of == 0)
+      fail("pad_to_multiple_of", "must be positive (1: no rounding), or -1 for the device's default");
   }
 };
 
