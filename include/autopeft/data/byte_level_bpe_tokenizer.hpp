@@ -144,7 +144,9 @@ class byte_level_bpe_tokenizer {
 
     s.merges.reserve(merges.size());
     for (std::size_t rank = 0; rank < merges.size(); ++rank) {
-      const auto& [a, b] = merges[rank];
+      // Named references, not a structured binding: clang before 16 cannot capture bindings.
+      const std::string& a = merges[rank].first;
+      const std::string& b = merges[rank].second;
       auto where = [&] {
         return source + ": merge " + std::to_string(rank + 1) +
                (rank < lines.size() ? " (line " + std::to_string(lines[rank]) + ")" : std::string{}) +
