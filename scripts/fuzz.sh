@@ -28,6 +28,7 @@ for t in "${TARGETS[@]}"; do
 done
 [ -z "${NO_BUILD:-}" ] && cmake --build "$BUILD_DIR" -j "$JOBS" --target "${build_targets[@]}"
 
+bin="$(cd "$BUILD_DIR" && pwd)/tests/fuzz"
 failed=()
 for target in "${build_targets[@]}"; do
   name=${target#fuzz_}
@@ -37,7 +38,7 @@ for target in "${build_targets[@]}"; do
   cp tests/fuzz/corpus/"$name"/* "$work/corpus/"
   echo "== $target: ${SECONDS_PER_TARGET} s"
   # Limits: a reader must not need more than 512 MB for any input of a few kB, nor 10 s.
-  if ! (cd "$work" && "$OLDPWD/$BUILD_DIR/tests/fuzz/$target" -max_total_time="$SECONDS_PER_TARGET" \
+  if ! (cd "$work" && "$bin/$target" -max_total_time="$SECONDS_PER_TARGET" \
         -rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10 -print_final_stats=1 ${FUZZ_ARGS:-} corpus \
         > log.txt 2>&1); then
     tail -n 60 "$work/log.txt"
