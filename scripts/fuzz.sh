@@ -2,37 +2,37 @@
 # Builds the libFuzzer targets of tests/fuzz with clang and runs each for a while on a copy of
 # its seed corpus (tests/fuzz/corpus/<name>); fails if any target crashes. CI runs it briefly.
 #   bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default 20 s, every target)
-# BUILD_DIR (default build-fuzz) and JOBS (default 2) may be set; FUZZ_ARGS adds libFuzzer flags;
+# FUZZ_BUILD_DIR (default build-fuzz) and JOBS (default 2) may be set; FUZZ_ARGS adds libFuzzer flags;
 # NO_BUILD=1 runs the targets already built.
-# A crash leaves its input as $BUILD_DIR/fuzz-runs/<name>/crash-* (reproduce: the target binary
+# A crash leaves its input as $FUZZ_BUILD_DIR/fuzz-runs/<name>/crash-* (reproduce: the target binary
 # with that file as argument); commit it to the corpus once the library is fixed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-20}
 shift || true
-BUILD_DIR=${BUILD_DIR:-build-fuzz}
+FUZZ_BUILD_DIR=${FUZZ_BUILD_DIR:-build-fuzz}
 JOBS=${JOBS:-2}
 ALL=(safetensors hf_config study_config glue_tsv jsonl wordpiece bpe sentencepiece adapter)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=("${ALL[@]}")
 
-[ -z "${NO_BUILD:-}" ] && CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+[ -z "${NO_BUILD:-}" ] && CC=clang CXX=clang++ cmake -S . -B "$FUZZ_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DAUTOPEFT_FUZZ=ON -DAUTOPEFT_BUILD_TESTS=OFF -DAUTOPEFT_BUILD_EXAMPLES=OFF ${CMAKE_ARGS:-}
 build_targets=()
 for t in "${TARGETS[@]}"; do
-  if [ "$t" = sentencepiece ] && ! grep -q '^fuzz_sentencepiece:' <(ninja -C "$BUILD_DIR" -t targets all 2>/dev/null); then
+  if [ "$t" = sentencepiece ] && ! grep -q '^fuzz_sentencepiece:' <(ninja -C "$FUZZ_BUILD_DIR" -t targets all 2>/dev/null); then
     echo "fuzz.sh: fuzz_sentencepiece is not configured (no libsentencepiece-dev): skipped"
     continue
   fi
   build_targets+=("fuzz_$t")
 done
-[ -z "${NO_BUILD:-}" ] && cmake --build "$BUILD_DIR" -j "$JOBS" --target "${build_targets[@]}"
+[ -z "${NO_BUILD:-}" ] && cmake --build "$FUZZ_BUILD_DIR" -j "$JOBS" --target "${build_targets[@]}"
 
-bin="$(cd "$BUILD_DIR" && pwd)/tests/fuzz"
+bin="$(cd "$FUZZ_BUILD_DIR" && pwd)/tests/fuzz"
 failed=()
 for target in "${build_targets[@]}"; do
   name=${target#fuzz_}
-  work="$BUILD_DIR/fuzz-runs/$name"
+  work="$FUZZ_BUILD_DIR/fuzz-runs/$name"
   rm -rf "$work"
   mkdir -p "$work/corpus"
   cp tests/fuzz/corpus/"$name"/* "$work/corpus/"
@@ -48,7 +48,7 @@ for target in "${build_targets[@]}"; do
   fi
 done
 if [ ${#failed[@]} -gt 0 ]; then
-  echo "fuzz.sh: crashed: ${failed[*]} (inputs in $BUILD_DIR/fuzz-runs/<name>/)"
+  echo "fuzz.sh: crashed: ${failed[*]} (inputs in $FUZZ_BUILD_DIR/fuzz-runs/<name>/)"
   exit 1
 fi
 echo "fuzz.sh: every target ran ${SECONDS_PER_TARGET} s without a crash"
