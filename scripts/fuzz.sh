@@ -36,9 +36,11 @@ for target in "${build_targets[@]}"; do
   rm -rf "$work"
   mkdir -p "$work/corpus"
   cp tests/fuzz/corpus/"$name"/* "$work/corpus/"
+  scratch="$(cd "$work" && pwd)/scratch"
+  [ -d /dev/shm ] && scratch="/dev/shm/autopeft-fuzz-$name-$$"
   echo "== $target: ${SECONDS_PER_TARGET} s"
   # Limits: a reader must not need more than 512 MB for any input of a few kB, nor 10 s.
-  if ! (cd "$work" && "$bin/$target" -max_total_time="$SECONDS_PER_TARGET" \
+  if ! (cd "$work" && AUTOPEFT_FUZZ_SCRATCH="$scratch" "$bin/$target" -max_total_time="$SECONDS_PER_TARGET" \
         -rss_limit_mb=2048 -malloc_limit_mb=512 -timeout=10 -print_final_stats=1 ${FUZZ_ARGS:-} corpus \
         > log.txt 2>&1); then
     tail -n 60 "$work/log.txt"
@@ -46,6 +48,7 @@ for target in "${build_targets[@]}"; do
   else
     grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' "$work/log.txt" || true
   fi
+  rm -rf "$scratch"
 done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz.sh: crashed: ${failed[*]} (inputs in $FUZZ_BUILD_DIR/fuzz-runs/<name>/)"

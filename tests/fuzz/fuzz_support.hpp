@@ -22,9 +22,15 @@
 
 namespace autopeft::fuzz {
 
-/// A directory of this process's own, in /dev/shm where it exists (no disk writes per input).
+/// A directory of this process's own: $AUTOPEFT_FUZZ_SCRATCH (scripts/fuzz.sh sets it and removes
+/// it afterwards), else one in /dev/shm where it exists (no disk writes per input). libFuzzer
+/// leaves by _Exit after a crash, which skips the atexit clean-up.
 inline const std::filesystem::path& scratch_dir() {
   static const std::filesystem::path dir = [] {
+    if (const char* given = std::getenv("AUTOPEFT_FUZZ_SCRATCH"); given != nullptr && *given != '\0') {
+      std::filesystem::create_directories(given);
+      return std::filesystem::path(given);
+    }
     std::error_code ec;
     const std::filesystem::path shm = "/dev/shm";
     const auto base = std::filesystem::is_directory(shm, ec) ? shm : std::filesystem::temp_directory_path();
