@@ -4,6 +4,8 @@
 // default; a flag given on the command line wins over the config file, which wins over the
 // default. The resolved settings are stored with the study, so `autopeft resume` needs only the
 // store and the study's name.
+#include <autopeft/detail/json_value.hpp>
+#include <autopeft/detail/parse_json.hpp>
 #include <autopeft/error.hpp>
 
 #include <CLI/CLI.hpp>
@@ -81,7 +83,7 @@ settings_field field_of(const std::string& name, T& member, const std::string& h
             const auto flags = dashed == name ? "--" + name : "--" + dashed + ",--" + name;
             return app.add_option(flags, member, help)->capture_default_str();
           },
-          [&member](const nlohmann::json& j) { member = j.get<T>(); },
+          [&member](const nlohmann::json& j) { member = autopeft::detail::json_value<T>(j); },
           [&member, name](nlohmann::json& j) { j[name] = member; }};
 }
 }  // namespace detail
@@ -175,8 +177,8 @@ inline void resolve_settings(const CLI::App& cmd, study_settings& s, const std::
     if (!in) throw error(config_file + ": cannot open the config file (check the path)");
     nlohmann::json j;
     try {
-      j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
+      j = autopeft::detail::parse_json(in);
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for 1e999
       throw error(config_file + ": not valid JSON (" + std::string(e.what()) + ")");
     }
     settings_from_json(s, j, config_file, given_flags(cmd, s));

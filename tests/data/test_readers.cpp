@@ -613,6 +613,16 @@ TEST_CASE("read_superglue: bad rows name the file, line and key", "[data][superg
     const auto what = row_error_of([&] { (void)read_superglue(superglue_task::rte, p); });
     CHECK_THAT(what, StartsWith(located(p, 2)) && Contains("invalid JSON"));
   }
+  SECTION("a number out of double's range, or nesting too deep (found by fuzzing: they escaped as nlohmann's out_of_range and overflowed the stack)") {
+    const auto p = write_file(d, "val.jsonl", good + R"({"premise": "A.", "hypothesis": "B.", "label": 1e999})" + "\n" +
+                                                  R"({"premise": "A.", "hypothesis": "B.", "label": )" +
+                                                  std::string(100000, '[') + std::string(100000, ']') + "}\n");
+    const auto what = row_error_of([&] { (void)read_superglue(superglue_task::rte, p); });
+    CHECK_THAT(what, StartsWith(located(p, 2)) && Contains("invalid JSON"));
+    read_report report;
+    CHECK(read_superglue(superglue_task::rte, p, {.bad_rows = on_bad_row::skip}, &report).size() == 1);
+    CHECK(report.skipped == 2);
+  }
   SECTION("not an object") {
     const auto p = write_file(d, "val.jsonl", "[1, 2]\n");
     CHECK_THAT(row_error_of([&] { (void)read_superglue(superglue_task::rte, p); }),

@@ -330,6 +330,18 @@ TEST_CASE("the tokenizers take any bytes", "[data][tokenizer]") {
   }
 }
 
+TEST_CASE("byte-level BPE refuses a deeply nested vocab.json with an error, not a stack overflow", "[data][tokenizer]") {
+  // Found by fuzzing: the error message dumped the nested id, recursing once per level.
+  autopeft::testing::scratch_dir dir{"bpe-deep"};
+  {
+    std::ofstream v(dir / "vocab.json");
+    v << R"({"a": )" << std::string(200000, '[') << std::string(200000, ']') << "}";
+    std::ofstream m(dir / "merges.txt");
+  }
+  CHECK_THROWS_WITH(byte_level_bpe_tokenizer::from_files(dir / "vocab.json", dir / "merges.txt"),
+                    Catch::Contains("vocab.json") && Catch::Contains("nest deeper than 64 levels"));
+}
+
 TEST_CASE("byte-level BPE reads vocab.json and merges.txt and names a bad merge line", "[data][tokenizer]") {
   autopeft::testing::scratch_dir dir{"bpe"};
   {

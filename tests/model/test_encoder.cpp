@@ -250,6 +250,22 @@ TEST_CASE("bad inputs get clear errors", "[model][errors]") {
   REQUIRE_THROWS_WITH(model::EncoderModel<>(bad), Catch::Contains("'hidden_act'"));
 }
 
+TEST_CASE("config.json fields must have their type, and numbers fit", "[model][errors]") {
+  // Found by fuzzing: 1e300 in an integer field was cast to int64 (undefined behaviour).
+  using nlohmann::json;
+  CHECK_THROWS_WITH(EncoderConfig::from_json(json::parse(R"({"vocab_size": 1e300})")),
+                    Catch::Contains("field 'vocab_size' has the wrong type"));
+  CHECK_THROWS_WITH(EncoderConfig::from_json(json::parse(R"({"num_hidden_layers": 2.5})")),
+                    Catch::Contains("field 'num_hidden_layers'"));
+  CHECK_THROWS_WITH(EncoderConfig::from_json(json::parse(R"({"pad_token_id": 18446744073709551615})")),
+                    Catch::Contains("field 'pad_token_id'"));
+  CHECK(EncoderConfig::from_json(json::parse(R"({"layer_norm_eps": 1, "hidden_dropout_prob": 0})")).layer_norm_eps == 1.0);
+  // Found by fuzzing: a model_type that is not a string escaped as nlohmann's type_error.
+  CHECK_THROWS_AS(EncoderConfig::from_json(json::parse(R"({"model_type": 5})")), autopeft::error);
+  CHECK_THROWS_WITH(EncoderConfig::from_json(json::parse(R"({"position_embedding_type": []})")),
+                    Catch::Contains("field 'position_embedding_type'"));
+}
+
 TEST_CASE("sites: every linear and LayerNorm site resolves to its HF-named module", "[model][sites]") {
   model::EncoderModel<> m(tiny());
   auto named = m->named_modules();

@@ -189,6 +189,19 @@ TEST_CASE("adapter io: a config that disagrees with the model is refused, naming
   CHECK_THROWS_WITH(peft::load_adapter(roberta, dir), Catch::Contains("has no place in the model"));
 }
 
+TEST_CASE("adapter io: a number that does not fit its field is refused, naming the field", "[peft][adapter_io]") {
+  // Found by fuzzing: 1e300 in "r" or "layers_to_transform" was cast to int64 (undefined behaviour).
+  using nlohmann::json;
+  CHECK_THROWS_AS(peft::lora_from_config(json::parse(R"({"peft_type": "LORA", "r": 1e300})")), file_error);
+  CHECK_THROWS_WITH(peft::lora_from_config(json::parse(R"({"peft_type": "LORA", "r": 4.5})")),
+                    Catch::Contains("field 'r' has the wrong type"));
+  CHECK_THROWS_WITH(peft::lora_from_config(json::parse(R"({"peft_type": "LORA", "layers_to_transform": [0, 1e300]})")),
+                    Catch::Contains("field 'layers_to_transform'"));
+  CHECK_THROWS_WITH(peft::lora_from_config(json::parse(R"({"peft_type": "LORA", "layers_to_transform": 18446744073709551615})")),
+                    Catch::Contains("field 'layers_to_transform'"));
+  CHECK(peft::lora_from_config(json::parse(R"({"peft_type": "LORA", "r": 4, "lora_alpha": 16})")).r() == 4);
+}
+
 TEST_CASE("adapter io: prompt tuning saves HF's prompt_embeddings and a head without '.model'", "[peft][adapter_io]") {
   auto m = base_with("bert", peft::prompt_tuning{}.num_virtual_tokens(4));
   const auto out = scratch("prompt");

@@ -19,6 +19,7 @@
 #include <autopeft/data/detail/special_token_splitter.hpp>
 #include <autopeft/data/detail/string_map.hpp>
 #include <autopeft/data/sequence_template.hpp>
+#include <autopeft/detail/parse_json.hpp>
 #include <autopeft/data/special_token_ids.hpp>
 #include <autopeft/error.hpp>
 
@@ -77,7 +78,7 @@ class byte_level_bpe_tokenizer {
     if (!vin) throw file_error(vocab_json, "cannot open the BPE vocabulary (vocab.json): check the path");
     nlohmann::json j;
     try {
-      vin >> j;
+      j = autopeft::detail::parse_json(vin);
     } catch (const nlohmann::json::exception& e) {
       throw file_error(vocab_json, std::string("is not valid JSON (") + e.what() +
                                        "): expected an object of token -> id");
@@ -87,7 +88,7 @@ class byte_level_bpe_tokenizer {
     vocab.reserve(j.size());
     for (auto it = j.begin(); it != j.end(); ++it) {
       if (!it.value().is_number_integer() || it.value().get<std::int64_t>() < 0)
-        throw file_error(vocab_json, "token '" + it.key() + "' has id " + it.value().dump() +
+        throw file_error(vocab_json, "token '" + it.key() + "' has id " + it.value().dump().substr(0, 80) +
                                          ": ids must be non-negative integers");
       vocab.emplace_back(it.key(), it.value().get<std::int64_t>());
     }
@@ -144,7 +145,9 @@ class byte_level_bpe_tokenizer {
 
     s.merges.reserve(merges.size());
     for (std::size_t rank = 0; rank < merges.size(); ++rank) {
-      const auto& [a, b] = merges[rank];
+      // Named references, not a structured binding: clang before 16 cannot capture bindings.
+      const std::string& a = merges[rank].first;
+      const std::string& b = merges[rank].second;
       auto where = [&] {
         return source + ": merge " + std::to_string(rank + 1) +
                (rank < lines.size() ? " (line " + std::to_string(lines[rank]) + ")" : std::string{}) +

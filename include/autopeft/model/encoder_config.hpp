@@ -1,6 +1,8 @@
 #pragma once
 // The shape of a BERT- or RoBERTa-style encoder, read from and written to HuggingFace's
 // `config.json` with the same field names.
+#include <autopeft/detail/json_value.hpp>
+#include <autopeft/detail/parse_json.hpp>
 #include <autopeft/error.hpp>
 
 #include <nlohmann/json.hpp>
@@ -141,8 +143,17 @@ struct EncoderConfig {
   /// Reads HF's config.json fields; `where` names the source in error messages.
   static EncoderConfig from_json(const nlohmann::json& j, const std::string& where = "config") {
     if (!j.is_object()) throw error(where + ": expected a JSON object");
+    auto get = [&](const char* field, auto& out) {
+      if (!j.contains(field) || j[field].is_null()) return;
+      try {
+        out = autopeft::detail::json_value<std::decay_t<decltype(out)>>(j[field]);
+      } catch (const nlohmann::json::exception& e) {
+        throw error(where + ": field '" + field + "' has the wrong type (" + e.what() + ")");
+      }
+    };
+    std::string type = "bert";
+    get("model_type", type);
     EncoderConfig c;
-    const std::string type = j.value("model_type", std::string("bert"));
     if (type == "bert") {
       c = bert_base();
     } else if (type == "roberta" || type == "xlm-roberta" || type == "camembert") {
@@ -151,14 +162,6 @@ struct EncoderConfig {
       throw error(where + ": field 'model_type' is '" + type +
                   "'; autopeft's encoder reads 'bert' and 'roberta' checkpoints");
     }
-    auto get = [&](const char* field, auto& out) {
-      if (!j.contains(field) || j[field].is_null()) return;
-      try {
-        out = j[field].get<std::decay_t<decltype(out)>>();
-      } catch (const nlohmann::json::exception& e) {
-        throw error(where + ": field '" + field + "' has the wrong type (" + e.what() + ")");
-      }
-    };
     get("vocab_size", c.vocab_size);
     get("hidden_size", c.hidden_size);
     get("num_hidden_layers", c.num_hidden_layers);
@@ -180,7 +183,8 @@ struct EncoderConfig {
     } else if (j.contains("id2label") && j["id2label"].is_object()) {
       c.num_labels = static_cast<std::int64_t>(j["id2label"].size());
     }
-    const std::string pos = j.value("position_embedding_type", std::string("absolute"));
+    std::string pos = "absolute";
+    get("position_embedding_type", pos);
     if (pos != "absolute")
       throw error(where + ": field 'position_embedding_type' is '" + pos +
                   "'; only 'absolute' positions are supported");
@@ -193,7 +197,7 @@ struct EncoderConfig {
     if (!in) throw file_error(file, "cannot open the config file");
     nlohmann::json j;
     try {
-      in >> j;
+      j = autopeft::detail::parse_json(in);
     } catch (const nlohmann::json::exception& e) {
       throw file_error(file, std::string("is not valid JSON: ") + e.what());
     }

@@ -9,6 +9,8 @@
 //   auto p = peft::lora_from_config(cfg);                          // r, lora_alpha, target_modules, ...
 //   auto m = io::from_pretrained<model::SequenceClassifier<peft::plan<peft::lora>>>(base, nullptr,
 //                                                                 peft::plan<peft::lora>{p});
+#include <autopeft/detail/json_value.hpp>
+#include <autopeft/detail/parse_json.hpp>
 #include <autopeft/error.hpp>
 #include <autopeft/model/encoder_config.hpp>
 #include <autopeft/peft/ia3.hpp>
@@ -38,7 +40,7 @@ template <class T>
 T field(const json& j, const char* name, T fallback, const fs::path& file) {
   if (!j.contains(name) || j[name].is_null()) return fallback;
   try {
-    return j[name].get<T>();
+    return autopeft::detail::json_value<T>(j[name]);
   } catch (const json::exception&) {
     throw file_error(file, "field '" + std::string(name) + "' has the wrong type: " + j[name].dump());
   }
@@ -66,7 +68,7 @@ inline targets targets_field(const json& j, const char* name, targets fallback, 
 inline json layers_json(const std::vector<std::int64_t>& l) { return l.empty() ? json(nullptr) : json(l); }
 inline std::vector<std::int64_t> layers_field(const json& j, const fs::path& file) {
   if (!j.contains("layers_to_transform") || j["layers_to_transform"].is_null()) return {};
-  if (j["layers_to_transform"].is_number_integer()) return {j["layers_to_transform"].get<std::int64_t>()};
+  if (j["layers_to_transform"].is_number_integer()) return {field<std::int64_t>(j, "layers_to_transform", 0, file)};
   return field<std::vector<std::int64_t>>(j, "layers_to_transform", {}, file);
 }
 
@@ -320,7 +322,7 @@ inline nlohmann::json read_adapter_config(const std::filesystem::path& path) {
   std::ifstream in(file);
   if (!in) throw file_error(file, "cannot open the adapter config (expected HF PEFT's adapter_config.json)");
   try {
-    auto j = nlohmann::json::parse(in);
+    auto j = autopeft::detail::parse_json(in);
     if (!j.is_object()) throw file_error(file, "adapter config must be a JSON object");
     return j;
   } catch (const nlohmann::json::exception& e) {

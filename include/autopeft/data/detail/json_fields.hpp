@@ -1,6 +1,7 @@
 #pragma once
 // Typed access to the members of one JSON Lines row, with row errors that name the key.
 #include <autopeft/data/detail/fields.hpp>
+#include <autopeft/detail/parse_json.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -70,7 +71,7 @@ inline json_row parse_json_row(const std::string& line, const std::filesystem::p
                                std::size_t at) {
   json_row row{{}, &file, at};
   try {
-    row.value = nlohmann::json::parse(line);
+    row.value = autopeft::detail::parse_json(line);
   } catch (const nlohmann::json::parse_error& e) {
     // nlohmann's text reads "[json.exception.parse_error.101] parse error at line 1, column 31:
     // syntax error ..."; keep what follows the column, which the message gives itself.
@@ -82,6 +83,8 @@ inline json_row parse_json_row(const std::string& line, const std::filesystem::p
     }
     row.fail("invalid JSON at column " + std::to_string(e.byte) + ": " + why +
              "; each line must hold one JSON object");
+  } catch (const nlohmann::json::exception& e) {  // out_of_range: a number such as 1e999
+    row.fail(std::string("invalid JSON: ") + e.what() + "; each line must hold one JSON object");
   }
   if (!row.value.is_object()) {
     row.fail(std::string("the line holds a JSON ") + row.value.type_name() +
