@@ -130,7 +130,12 @@ while True:
     if attempts > 40 + 4 * min_kills:
         fail(f"no end after {attempts} attempts")
     left = budget - (logical_finished(trials) if trials else 0)
-    window = slack * per_trial * max(left, 1) / max(min_kills - kills + 2, 2)
+    window = slack * per_trial * max(left, 1) / max(min_kills + 4 - kills, 2)
+    # However long an attempt waits, it is killed once it has finished `allowed` trials: so at
+    # least min_kills kills happen before the budget is spent.
+    allowed = max(1, left // max(min_kills + 4 - kills, 1))
+    def progressed():
+        return sum(1 for l in lines(alog) if l.startswith("[trial")) >= allowed
     alog = f"{work}/attempt-{attempts}.log"
     out = open(alog, "w")
     cmd = (["resume", "--store", store, "--study", "crash"] if trials is not None else
@@ -144,7 +149,7 @@ while True:
         kind = 0  # no proposal step is left
     if kind in (0, 1):  # a random delay
         deadline = start + rng.uniform(0.05, first_trial + window)
-        while p.poll() is None and time.monotonic() < deadline:
+        while p.poll() is None and time.monotonic() < deadline and not progressed():
             time.sleep(0.005)
     else:  # 2: inside a proposal step; 3: right after a trial's result was committed
         wait_for = "proposing" if kind == 2 else "[trial"
@@ -152,6 +157,8 @@ while True:
             ls = lines(alog)
             if any(wait_for in l for l in ls[-2:]):
                 seen_at = time.monotonic()
+                break
+            if progressed():
                 break
             time.sleep(0.002)
         if seen_at is not None:
