@@ -24,6 +24,7 @@ inline search::study_store open_existing(const std::string& path) {
 inline void add_status_command(CLI::App& app) {
   struct args {
     std::string store = "autopeft-study.db", study, export_file;
+    bool check = false;
   };
   auto a = std::make_shared<args>();
   auto* cmd = app.add_subcommand("status", "Show the studies of a store: trials by state, the best metric, the hypervolume, "
@@ -32,10 +33,20 @@ inline void add_status_command(CLI::App& app) {
   cmd->add_option("--study", a->study, "only this study (default: all)");
   cmd->add_option("--export", a->export_file, "write the study's trials to FILE: .csv or .json (needs --study unless the "
                                                "store has one search study)")->type_name("FILE");
+  cmd->add_flag("--check", a->check, "check the store file itself (SQLite's integrity_check and foreign_key_check): "
+                                     "prints 'integrity: ok', or the damage found and exits with status 1 (before --export, when both are given)");
   cmd->callback([a] {
     run_command("status", [&] {
       const auto* store_path = &a->store;
       auto store = detail::open_existing(*store_path);
+      if (a->check) {
+        const auto report = store.integrity_check();
+        if (!report.ok)
+          throw error(*store_path + ": the store is damaged:\n" + report.message +
+                      "\nRestore it from a backup, or salvage its rows with `sqlite3 " + *store_path + " .recover`");
+        std::printf("integrity: ok\n");
+        if (a->export_file.empty()) return;
+      }
       if (!a->export_file.empty()) {
         const auto study = pick_study(store, a->study);
         const auto ext = std::filesystem::path(a->export_file).extension();

@@ -56,9 +56,11 @@ void run_study_session(search::study_store& store, const study_settings& s, GetS
   const auto t0 = std::chrono::steady_clock::now();
   const auto in = load_session_inputs(s);
   with_space(in.backbone.config().num_hidden_layers, [&]<class Space>() {
-    const search::study_record study = get_study();
+    // The evaluator reads the weights: a damaged model.safetensors must fail before the study
+    // is created, or it would leave an empty study behind that blocks the next `search`.
     const auto base = space::autopeft_base_plan<Space::num_components - 3>();
     search::peft_evaluator<Space> evaluator(in.backbone, in.task, trial_options(s, false), base);
+    const search::study_record study = get_study();
     evaluator.set_progress(trial_bar());
     std::fprintf(stderr, "study \"%s\" in %s: task %s (%zu train / %zu dev), backbone %s\n", study.name.c_str(),
                  store.path().string().c_str(), in.task.info.name.c_str(), in.task.train.size(), in.task.dev.size(),

@@ -391,4 +391,26 @@ TEST_CASE("peft_evaluator trains each trial on one resident frozen backbone; a N
   // One resident backbone, never reloaded, never trained.
   CHECK(word_embeddings().data_ptr<float>() == resident);
   CHECK(torch::equal(word_embeddings(), weights));
+
+  // A trial is a pure function of (configuration, seed), whatever ran before it in the process:
+  // what makes a resumed study equal an uninterrupted one. (The pooler trains with the head;
+  // it once carried its weights from one trial into the next.)
+  const auto a = S::from_json({{"sa", 3}, {"pa", 0}, {"pt", 0}, {"layers", {true, true}}});
+  const auto b = S::from_json({{"sa", 0}, {"pa", 12}, {"pt", 0}, {"layers", {false, true}}});
+  const auto first = eval.evaluate(a, 77);
+  eval.evaluate(b, 78);
+  const auto again = eval.evaluate(a, 77);
+  CHECK(again.objectives == first.objectives);
+  CHECK(again.extra["final_loss"] == first.extra["final_loss"]);
+  // ... and whatever process it runs in: LibTorch seeds its global generator at random in each
+  // process, and the pooler this backbone lacks once took its weights from there. An evaluator
+  // built after another seed stands for another process; the caller's generator is untouched.
+  torch::manual_seed(987654321);
+  const auto expected_draw = torch::rand({3}, torch::kFloat64);
+  torch::manual_seed(987654321);
+  search::peft_evaluator<S> other(backbone, task, low, autopeft::space::autopeft_base_plan<2>());
+  CHECK(torch::equal(torch::rand({3}, torch::kFloat64), expected_draw));
+  const auto elsewhere = other.evaluate(a, 77);
+  CHECK(elsewhere.objectives == first.objectives);
+  CHECK(elsewhere.extra["final_loss"] == first.extra["final_loss"]);
 }

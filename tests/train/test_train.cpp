@@ -4,6 +4,7 @@
 // fits a separable task, a zero-initialised adapter on a frozen backbone that starts at the
 // backbone's logits, and a diverged loss that raises non_finite_loss.
 #include <autopeft/data/wordpiece_trainer.hpp>
+#include <autopeft/io/crc32.hpp>
 #include <autopeft/io/hf_checkpoint.hpp>
 #include <autopeft/peft/parallel_adapter.hpp>
 #include <autopeft/peft/plan.hpp>
@@ -15,6 +16,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -286,6 +290,55 @@ TEST_CASE("A saved backbone loads back with identical outputs and its tokenizer"
   CHECK(torch::equal(classifier->backbone->embeddings->word_embeddings->weight,
                      r.model->backbone->embeddings->word_embeddings->weight));
   CHECK(classifier->config().num_labels == 3);
+}
+
+TEST_CASE("A damaged backbone file is named before anything parses it", "[train][backbone][faults]") {
+  CHECK(io::crc32(std::string_view("123456789")) == 0xcbf43926u);  // the standard check value
+  CHECK(io::crc32(std::string_view("6789"), io::crc32(std::string_view("12345"))) == 0xcbf43926u);
+  const auto corpus = grammar_corpus(300, 2);
+  const auto tok = grammar_tokenizer(corpus);
+  auto r = train::mlm_pretrainer(small_pretraining(2)).train(tok, corpus);
+  testing::scratch_dir d("damaged-backbone");
+  train::save_backbone(d / "good", r, tok, {}, 32);
+  CHECK(train::backbone_manifest::load(d / "good").files.size() == 3);
+  CHECK_NOTHROW((void)train::pretrained_backbone::load(d / "good"));
+
+  auto damaged = [&](const std::string& file, const std::function<void(const std::filesystem::path&)>& harm) {
+    testing::remove_tree(d / "bad");
+    std::filesystem::copy(d / "good", d / "bad", std::filesystem::copy_options::recursive);
+    harm(d / "bad" / file);
+    return d / "bad";
+  };
+  auto flip_byte = [](std::streamoff at) {
+    return [at](const std::filesystem::path& f) {
+      std::fstream io(f, std::ios::in | std::ios::out | std::ios::binary);
+      io.seekg(at < 0 ? static_cast<std::streamoff>(std::filesystem::file_size(f)) + at : at);
+      char c = 0;
+      io.get(c);
+      io.seekp(at < 0 ? static_cast<std::streamoff>(std::filesystem::file_size(f)) + at : at);
+      io.put(static_cast<char>(c ^ 0x10));
+    };
+  };
+  auto truncate_to_half = [](const std::filesystem::path& f) {
+    std::filesystem::resize_file(f, std::filesystem::file_size(f) / 2);
+  };
+  using Catch::Contains;
+  // A bit flipped in the tensor data: the safetensors format has no checksum, the manifest does.
+  CHECK_THROWS_WITH(train::pretrained_backbone::load(damaged("model.safetensors", flip_byte(-100))),
+                    Contains("model.safetensors: is damaged: its CRC-32 is") && Contains("pretrain it again"));
+  CHECK_THROWS_WITH(train::pretrained_backbone::load(damaged("model.safetensors", truncate_to_half)),
+                    Contains("model.safetensors: is") && Contains("truncated"));
+  CHECK_THROWS_WITH(train::pretrained_backbone::load(damaged("config.json", flip_byte(10))),
+                    Contains("config.json: is damaged"));
+  CHECK_THROWS_WITH(train::pretrained_backbone::load(damaged("vocab.txt", [](const auto& f) { std::filesystem::remove(f); })),
+                    Contains("vocab.txt: is missing"));
+  // A directory saved before manifests listed files still loads.
+  auto older = damaged("autopeft.json", [](const std::filesystem::path& f) {
+    auto j = nlohmann::json::parse(std::ifstream(f));
+    j.erase("files");
+    std::ofstream(f) << j.dump();
+  });
+  CHECK_NOTHROW((void)train::pretrained_backbone::load(older));
 }
 
 TEST_CASE("Recipes read from JSON name the offending field", "[train][backbone]") {

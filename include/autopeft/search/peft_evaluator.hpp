@@ -32,6 +32,7 @@
 #include <autopeft/train/progress.hpp>
 #include <autopeft/train/trainer.hpp>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -53,11 +54,13 @@ class peft_evaluator {
         tokenizer_(backbone.tokenizer()),
         options_(std::move(options)),
         base_(std::move(base)),
-        model_(backbone.sequence_classifier<family>(task_.info.num_labels(), all_off(base_))) {
+        model_(resident_model(backbone, task_.info.num_labels(), all_off(base_))) {
     options_.validate();
     model_->to(options_.device);
     for (const auto& p : model_->backbone->named_parameters())
       if (!peft::is_peft_parameter(p.key())) backbone_parameters_ += p.value().numel();
+    for (const auto& p : model_->named_parameters())
+      if (p.key().find("pooler.") != std::string::npos) pooler_initial_.emplace_back(p.key(), p.value().detach().clone());
   }
 
   /// The two objectives evaluate() returns, named after the task's metric.
@@ -66,8 +69,18 @@ class peft_evaluator {
   }
 
   /// Trains `c` on the resident backbone with `seed` and returns {best dev metric, % params}.
+  /// A pure function of (c, seed): every trial starts from the pretrained backbone, a fresh
+  /// head and fresh PEFT modules, whatever ran before it.
   evaluation evaluate(const space::configuration& c, std::uint64_t seed) {
     torch::manual_seed(seed);
+    // The pooler belongs to the resident backbone but trains with the head: put back its
+    // pretrained weights, or each trial would start from the previous one's, and a trial's
+    // result would depend on the trials before it (and differ after a resume).
+    {
+      torch::NoGradGuard no_grad;
+      auto live = model_->named_parameters();
+      for (const auto& [name, initial] : pooler_initial_) live[name].copy_(initial);
+    }
     model_->reset_peft(space::to_plan(Space{}, c, base_));
     model_->init_head();
     model_->to(options_.device);
@@ -131,6 +144,21 @@ class peft_evaluator {
   [[nodiscard]] model::SequenceClassifier<family>& model() noexcept { return model_; }
 
  private:
+  // The backbone with the head. What the checkpoint lacks (the head; the pooler, which masked-LM
+  // pretraining leaves out) is drawn from a fixed seed, not from torch's global generator, which
+  // LibTorch seeds at random in each process: so every process, the first run of a study and
+  // each resumed one, starts its trials from the same weights. The caller's generator state is
+  // kept.
+  static model::SequenceClassifier<family> resident_model(const train::pretrained_backbone& backbone, std::int64_t labels,
+                                                          const family& plan) {
+    auto generator = at::detail::getDefaultCPUGenerator();
+    const auto saved = generator.get_state();
+    torch::manual_seed(0x5eed);
+    auto m = backbone.sequence_classifier<family>(labels, plan);
+    generator.set_state(saved);
+    return m;
+  }
+
   static family all_off(family f) {
     for (auto& e : f.enabled) e = false;
     return f;
@@ -144,6 +172,7 @@ class peft_evaluator {
   std::int64_t backbone_parameters_ = 0;
   train::progress_callback progress_;
   bool train_pooler_ = true;
+  std::vector<std::pair<std::string, torch::Tensor>> pooler_initial_;
 };
 
 }  // namespace autopeft::search

@@ -8,11 +8,13 @@
 #include <autopeft/search/study_store.hpp>
 #include <autopeft/space/configuration.hpp>
 
+#include <c10/util/Exception.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,9 +40,16 @@ struct trial_outcome {
   double seconds = 0;
 };
 
+namespace detail {
+inline constexpr const char* oom_advice =
+    "; this configuration does not fit: lower the batch size or max_seq_length, or free memory";
+}  // namespace detail
+
 /// Evaluates trial `t` of a study with objectives `objectives` without touching any store (what
 /// a remote worker does): any exception, or objectives that are not finite or not one per
-/// objective, make a failed outcome with the reason.
+/// objective, make a failed outcome with the reason. Running out of memory (std::bad_alloc, or
+/// LibTorch's c10::OutOfMemoryError on a GPU) is a failed outcome whose reason starts with "out
+/// of memory"; the process goes on, and so does the study.
 template <class Space, class Evaluator>
 trial_outcome evaluate_trial(const std::vector<study_objective>& objectives, const trial_record& t, Evaluator& evaluator,
                              const std::string& where) {
@@ -59,6 +68,15 @@ trial_outcome evaluate_trial(const std::vector<study_objective>& objectives, con
     out.ok = true;
     out.objectives = std::move(r.objectives);
     out.extra = std::move(r.extra);
+  } catch (const c10::OutOfMemoryError& ex) {
+    out.error = std::string("out of memory: ") + ex.what_without_backtrace() + detail::oom_advice;
+  } catch (const std::bad_alloc& ex) {
+    out.error = std::string("out of memory: an allocation failed (") + ex.what() + ")" + detail::oom_advice;
+  } catch (const c10::Error& ex) {
+    // The C++ backtrace helps no one reading the study. LibTorch's CPU allocator says "not
+    // enough memory" with a plain c10::Error.
+    const std::string what = ex.what_without_backtrace();
+    out.error = what.find("not enough memory") != std::string::npos ? "out of memory: " + what + detail::oom_advice : what;
   } catch (const std::exception& ex) {
     out.error = ex.what();
   } catch (...) {

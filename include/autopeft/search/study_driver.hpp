@@ -10,6 +10,10 @@
 // run() on a store left by a killed process first fails the trials that were running (reason
 // "interrupted: ...") and enqueues a copy of each, then evaluates what waits, then proposes
 // more: no finished trial is touched, and the optimiser is rebuilt from the complete trials.
+// A resumed study with a fixed seed proposes what an uninterrupted one does: a batch is enqueued
+// in one transaction, each proposal step seeds its optimiser from (seed, trials proposed so far),
+// each trial's seed is a function of (study seed, its proposal index) and a re-run keeps it, and
+// the optimiser sees the trials in proposal order with the interrupted attempts left out.
 //
 // An evaluator that throws (a NaN loss, CUDA out of memory, any exception) makes its trial
 // failed with the exception's text; the configuration is excluded from later proposals and the
@@ -45,6 +49,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -65,10 +70,30 @@ namespace detail {
 /// The budget-wise view of a study's trials: which count as finished, which were re-run.
 struct study_census {
   std::vector<trial_record> trials;
+  std::unordered_set<std::int64_t> retried;  ///< interrupted attempts that have a copy
   std::int64_t finished = 0, complete = 0, failed = 0, interrupted = 0, proposed = 0, initial_proposed = 0;
 
+  /// The trials as an uninterrupted run would hold them: interrupted attempts left out, and each
+  /// re-run in the place of the proposal it repeats. What the optimiser sees, so that a resumed
+  /// study proposes exactly what an uninterrupted one with the same seed proposes.
+  [[nodiscard]] std::vector<const trial_record*> in_proposal_order() const {
+    std::unordered_map<std::int64_t, std::int64_t> parent;
+    for (const auto& t : trials)
+      if (t.retry_of) parent[t.number] = *t.retry_of;
+    auto root = [&](std::int64_t n) {
+      for (auto it = parent.find(n); it != parent.end(); it = parent.find(n)) n = it->second;
+      return n;
+    };
+    std::vector<std::pair<std::int64_t, const trial_record*>> keyed;
+    for (const auto& t : trials)
+      if (!retried.contains(t.number)) keyed.emplace_back(root(t.number), &t);
+    std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<const trial_record*> out;
+    for (const auto& [k, t] : keyed) out.push_back(t);
+    return out;
+  }
+
   explicit study_census(std::vector<trial_record> all) : trials(std::move(all)) {
-    std::unordered_set<std::int64_t> retried;
     for (const auto& t : trials)
       if (t.retry_of) retried.insert(*t.retry_of);
     for (const auto& t : trials) {
@@ -221,12 +246,16 @@ class study_driver {
     }
     if (proposals.empty())
       throw error("study_driver: study \"" + study.name + "\": the search space has no configuration left to propose");
+    // One transaction: a kill between two enqueues would leave half a batch, and the run that
+    // resumes would then propose from another state than an uninterrupted run does.
     auto k = census.proposed;
+    std::vector<std::pair<nlohmann::json, std::uint64_t>> batch;
     for (const auto& c : proposals) {
       auto params = Space::to_json(c);
       params["_origin"] = origin;
-      store.enqueue(study, params, trial_seed(study, k++));
+      batch.emplace_back(std::move(params), trial_seed(study, k++));
     }
+    store.enqueue_all(study, batch);
     return origin;
   }
 
@@ -292,7 +321,8 @@ class study_driver {
     const auto bounds = torch::stack({torch::zeros({d}), torch::ones({d})}).to(torch::kFloat64);
     mobo::ask_tell<Kernel> opt(bounds, m, torch::tensor(ref, torch::kFloat64), ds, ao);
     std::vector<torch::Tensor> xs, ys, failed;
-    for (const auto& t : census.trials) {
+    for (const trial_record* tp : census.in_proposal_order()) {
+      const trial_record& t = *tp;
       const auto x = torch::tensor(Space::encode(configuration_of<Space>(t, "trial " + std::to_string(t.number))), torch::kFloat64);
       if (t.state == trial_state::complete && t.objectives) {
         std::vector<double> y;

@@ -29,6 +29,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -163,6 +164,21 @@ class study_store {
     const std::int64_t n = insert_trial(op, study, text, seed, nullptr, std::nullopt);
     t.commit();
     return n;
+  }
+
+  /// Adds waiting trials, one per (params, seed) pair, in one transaction: all or none, so a
+  /// process killed in the middle leaves no half batch. Returns their numbers, in order.
+  std::vector<std::int64_t> enqueue_all(const study_record& study,
+                                        const std::vector<std::pair<nlohmann::json, std::uint64_t>>& batch) {
+    const std::string op = "study_store::enqueue_all (study \"" + study.name + "\")";
+    std::vector<std::string> texts;
+    for (const auto& [params, seed] : batch) texts.push_back(params_text(op, params));
+    detail::transaction t(db_, op);
+    std::vector<std::int64_t> numbers;
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      numbers.push_back(insert_trial(op, study, texts[i], batch[i].second, nullptr, std::nullopt));
+    t.commit();
+    return numbers;
   }
 
   /// Adds a trial that `worker` runs from now on (running, started now); returns its number.
@@ -591,6 +607,17 @@ class study_store {
     db_.exec(op, options.fsync_each_commit ? "PRAGMA synchronous = FULL"
                                            : "PRAGMA synchronous = NORMAL");
     db_.exec(op, "PRAGMA foreign_keys = ON");
+    if (options.max_file_bytes > 0) {
+      std::int64_t page = 4096;
+      {
+        detail::statement s(db_, op, "PRAGMA page_size");
+        if (s.step()) page = s.integer(0);
+      }
+      // SQLite never lowers the cap below the pages in use, so a cap under the current size
+      // still refuses any growth.
+      db_.exec(op, ("PRAGMA max_page_count = " + std::to_string(std::max<std::int64_t>(1, options.max_file_bytes / page)))
+                       .c_str());
+    }
     if (fresh) {
       detail::transaction t(db_, op);
       if (identify(op)) {  // no other process created it between the two looks

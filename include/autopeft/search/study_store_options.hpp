@@ -1,6 +1,8 @@
 #pragma once
-// How a study_store waits for other processes and how hard it pushes commits to the disk.
+// How a study_store waits for other processes, how hard it pushes commits to the disk, and how
+// large it may grow.
 #include <chrono>
+#include <cstdint>
 
 namespace autopeft::search {
 
@@ -18,6 +20,11 @@ struct study_store_options {
   /// operating system's page cache), and only the last commits may roll back on a power loss.
   /// An fsync costs milliseconds, a trial minutes, hence the default.
   bool fsync_each_commit = true;
+  /// A cap on the store's size in bytes (PRAGMA max_page_count, rounded down to whole pages);
+  /// 0: none. A change that would grow the file past it is rolled back and throws the error a
+  /// full disk gives, so a quota is honoured, and the full-disk path can be tested without
+  /// filling a disk. Applies to this connection only.
+  std::int64_t max_file_bytes = 0;
 };
 
 }  // namespace autopeft::search

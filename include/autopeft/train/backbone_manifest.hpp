@@ -10,18 +10,26 @@
 //                  "special_tokens": {"pad": 0, "unk": 1, "cls": 2, "sep": 3, "mask": 4}},
 //    "max_seq_length": 128,
 //    "recipe": {...},          // backbone_recipe::to_json() of the run, when it came from one
-//    "pretraining": {...}}     // steps, final loss, time, throughput
+//    "pretraining": {...},     // steps, final loss, time, throughput
+//    "files": {"model.safetensors": {"bytes": 218112, "crc32": "9b1f03c2"}, ...}}
+//
+// "files" (absent in older directories) lets load() find a truncated or bit-flipped file before
+// anything parses it: a search left running for days should stop at once, naming the file,
+// rather than train on damaged weights.
 #include <autopeft/data/bert_normalizer.hpp>
 #include <autopeft/data/special_token_ids.hpp>
 #include <autopeft/error.hpp>
+#include <autopeft/io/crc32.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace autopeft::train {
 
@@ -36,10 +44,11 @@ struct backbone_manifest {
   std::int64_t max_seq_length = 128;
   nlohmann::json recipe = nlohmann::json::object();
   nlohmann::json pretraining = nlohmann::json::object();
+  nlohmann::json files = nlohmann::json::object();  ///< name -> {bytes, crc32}; see record_files
 
   [[nodiscard]] nlohmann::json to_json() const {
     const auto& s = special_tokens;
-    return {{"format_version", format_version},
+    nlohmann::json j = {{"format_version", format_version},
             {"tokenizer",
              {{"type", tokenizer_type},
               {"file", tokenizer_file},
@@ -52,6 +61,35 @@ struct backbone_manifest {
             {"max_seq_length", max_seq_length},
             {"recipe", recipe},
             {"pretraining", pretraining}};
+    if (!files.empty()) j["files"] = files;
+    return j;
+  }
+
+  /// Records the size and CRC-32 of each of `names` in `dir` (call after writing them).
+  void record_files(const std::filesystem::path& dir, const std::vector<std::string>& names) {
+    for (const auto& n : names)
+      files[n] = {{"bytes", std::filesystem::file_size(dir / n)}, {"crc32", hex(io::file_crc32(dir / n))}};
+  }
+
+  /// Checks each recorded file of `dir` against its size and CRC-32; throws a file_error naming
+  /// the first file that is missing, truncated, grown or damaged.
+  void verify_files(const std::filesystem::path& dir) const {
+    const std::string advice = ". Copy the backbone directory again, or pretrain it again (`autopeft pretrain`)";
+    for (const auto& [name, rec] : files.items()) {
+      const auto file = dir / name;
+      std::error_code ec;
+      const auto bytes = std::filesystem::file_size(file, ec);
+      if (ec) throw file_error(file, "is missing or unreadable, but autopeft.json lists it (" + ec.message() + ")" + advice);
+      const auto want_bytes = rec.value("bytes", std::uintmax_t{0});
+      if (bytes != want_bytes)
+        throw file_error(file, "is " + std::to_string(bytes) + " bytes but was " + std::to_string(want_bytes) +
+                                   " when the backbone was saved (autopeft.json): it is truncated or was replaced" + advice);
+      const auto crc = hex(io::file_crc32(file));
+      if (crc != rec.value("crc32", std::string()))
+        throw file_error(file, "is damaged: its CRC-32 is " + crc + " but was " + rec.value("crc32", std::string("?")) +
+                                   " when the backbone was saved (autopeft.json); a bit flipped on the disk or in a copy" +
+                                   advice);
+    }
   }
 
   static backbone_manifest from_json(const nlohmann::json& j, const std::string& where) {
@@ -78,6 +116,12 @@ struct backbone_manifest {
       m.max_seq_length = j.at("max_seq_length").get<std::int64_t>();
       m.recipe = j.value("recipe", nlohmann::json::object());
       m.pretraining = j.value("pretraining", nlohmann::json::object());
+      m.files = j.value("files", nlohmann::json::object());
+      if (!m.files.is_object()) throw error(where + ": 'files' must be an object (file name -> {bytes, crc32})");
+      for (const auto& [name, rec] : m.files.items())
+        if (!rec.is_object() || !rec.contains("bytes") || !rec.contains("crc32") || !rec["bytes"].is_number_unsigned() ||
+            !rec["crc32"].is_string() || name.empty() || name.find('/') != std::string::npos || name.find("..") != std::string::npos)
+          throw error(where + ": files['" + name + "'] must be {\"bytes\": N, \"crc32\": \"8 hex digits\"} for a file of the directory");
     } catch (const nlohmann::json::exception& e) {
       throw error(where + ": " + e.what() + " (is this an autopeft backbone directory?)");
     }
@@ -95,6 +139,12 @@ struct backbone_manifest {
       if (!out) throw file_error(tmp, "write failed (disk full?)");
     }
     std::filesystem::rename(tmp, dir / file_name);
+  }
+
+  static std::string hex(std::uint32_t v) {
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", v);
+    return buf;
   }
 
   static backbone_manifest load(const std::filesystem::path& dir) {

@@ -21,10 +21,11 @@ namespace autopeft::train {
 ///   auto lora = backbone.sequence_classifier<peft::plan<peft::lora>>(2, plan);
 class pretrained_backbone {
  public:
-  /// Reads autopeft.json, config.json and the tokenizer; the weights are read by each
-  /// sequence_classifier() call.
+  /// Reads autopeft.json, checks the files it lists (size and CRC-32), reads config.json and the
+  /// tokenizer; the weights are read by each sequence_classifier() call.
   [[nodiscard]] static pretrained_backbone load(const std::filesystem::path& dir) {
     auto manifest = backbone_manifest::load(dir);
+    manifest.verify_files(dir);  // a truncated or bit-flipped file is named before anything parses it
     auto config = model::EncoderConfig::load(dir / "config.json");
     auto tokenizer = data::wordpiece_tokenizer::from_file(dir / manifest.tokenizer_file, {.normalizer = manifest.normalizer});
     if (static_cast<std::int64_t>(tokenizer.vocab_size()) != config.vocab_size)

@@ -6,7 +6,7 @@
 //   autopeft.json        backbone_manifest: tokenizer and normaliser, special ids, how it was made
 // HF transformers reads the first three (BertForMaskedLM / BertTokenizer.from_pretrained, with
 // do_lower_case as autopeft.json says); autopeft's pretrained_backbone reads all four.
-// autopeft.json is written last.
+// autopeft.json is written last, with the size and CRC-32 of the other three.
 #include <autopeft/data/bert_normalizer.hpp>
 #include <autopeft/data/wordpiece_tokenizer.hpp>
 #include <autopeft/data/wordpiece_trainer.hpp>
@@ -68,6 +68,7 @@ inline void save_backbone(const std::filesystem::path& dir, const pretrain_resul
   manifest.pretraining["tokens_per_epoch"] = result.tokens_per_epoch;
   manifest.pretraining["tokens_per_second"] = result.tokens_per_second;
   manifest.pretraining["resumed_from_step"] = result.resumed_from_step;
+  manifest.record_files(dir, {"config.json", "model.safetensors", manifest.tokenizer_file});
   manifest.save(dir);
 }
 
