@@ -6,7 +6,8 @@ pkgs=(build-essential cmake ninja-build git python3
       libtorch-dev libopenblas0-pthread
       libboost-dev librange-v3-dev nlohmann-json3-dev catch2 libbenchmark-dev
       libsqlite3-dev libcli11-dev libfmt-dev libspdlog-dev
-      libsentencepiece-dev wordnet-base fortunes chromium libopenmpi-dev openmpi-bin)
+      libsentencepiece-dev wordnet-base fortunes chromium libopenmpi-dev openmpi-bin
+      clang libclang-rt-14-dev)  # clang + libFuzzer for scripts/fuzz.sh
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,5 +10,7 @@ JOBS=${JOBS:-2}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DAUTOPEFT_BUILD_TESTS=ON -DAUTOPEFT_BUILD_EXAMPLES=ON ${CMAKE_ARGS:-}
 cmake --build "$BUILD_DIR" -j "$JOBS"
+# The libFuzzer targets of the file readers (clang, its own build dir), each briefly on its corpus.
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 cd "$BUILD_DIR"
 ctest --output-on-failure --timeout 1800
