@@ -4,7 +4,9 @@
 // (multi_tensor_adamw) with HF's weight-decay groups, linear warm-up and decay, gradient
 // clipping, and resumable checkpoints. Unlike run_mlm.py, word embeddings may start from
 // count-based vectors of the same blocks (word_embedding_init "ppmi", ppmi_embeddings.hpp), and
-// the vocabulary projection is computed for the masked positions only.
+// the vocabulary projection is computed for the masked positions only. On a GPU the loop never
+// waits for the device within a step: losses are read back every 16 steps, clipping stays on the
+// device (clip_grad_norm) and batches are copied from pinned memory.
 //
 // Determinism and resumption: the model's initialisation comes from `seed`; the batch of step s
 // (epoch s / batches_per_epoch, shuffled per epoch), its masking and its dropout draw from
@@ -18,6 +20,7 @@
 #include <autopeft/model/masked_lm.hpp>
 #include <autopeft/train/adamw_param_groups.hpp>
 #include <autopeft/train/autocast.hpp>
+#include <autopeft/train/clip_grad_norm.hpp>
 #include <autopeft/train/detail/mlm_head.hpp>
 #include <autopeft/train/detail/seeds.hpp>
 #include <autopeft/train/linear_schedule.hpp>
@@ -168,6 +171,27 @@ class mlm_pretrainer {
     r.tokens_per_epoch = n * o_.max_seq_length;
 
     const auto batches_per_epoch = n / batch;
+    // As in the trainer: on a GPU the losses stay on the device and are read back (and checked
+    // for NaN) every read_every steps, and gradients are clipped on the device, so the host never
+    // waits for the GPU within a step. On the CPU every loss is read and checked before its update.
+    const std::int64_t read_every = o_.device.is_cuda() ? 16 : 1;
+    std::vector<std::pair<std::int64_t, torch::Tensor>> unread;  // (step, loss on the device)
+    double last_loss = 0;
+    auto read_losses = [&] {
+      if (unread.empty()) return;
+      std::vector<torch::Tensor> ts;
+      for (const auto& [s, t] : unread) ts.push_back(t);
+      const auto values = torch::stack(ts).to(torch::kCPU, torch::kDouble).contiguous();
+      const auto* v = values.data_ptr<double>();
+      for (std::size_t i = 0; i < unread.size(); ++i) {
+        if (!std::isfinite(v[i])) throw non_finite_loss(unread[i].first, v[i], "mlm_pretrainer");
+        r.loss_history[static_cast<std::size_t>(unread[i].first)] = v[i];
+      }
+      last_loss = v[unread.size() - 1];
+      unread.clear();
+    };
+    const bool pin = o_.device.is_cuda();
+    auto to_device = [&](const torch::Tensor& t) { return (pin ? t.pin_memory() : t).to(o_.device, /*non_blocking=*/pin); };
     torch::Tensor order;
     std::int64_t order_epoch = -1;
     const auto train_start = std::chrono::steady_clock::now();
@@ -189,38 +213,39 @@ class mlm_pretrainer {
 
       const auto labels = masked.labels.reshape({-1});
       const auto picked = labels.ne(-100).nonzero().squeeze(1);
-      double value = 0;
       optimizer.zero_grad();
+      r.loss_history.push_back(0);  // a step without masked tokens trains nothing and records 0
       if (picked.numel() > 0) {
         torch::Tensor loss;
         {
           autocast_guard autocast(o_.bf16 && o_.device.is_cuda());
-          auto hidden = r.model->backbone->forward(masked.input_ids.to(o_.device), {}, types.to(o_.device)).last_hidden_state;
-          hidden = hidden.reshape({-1, hidden.size(-1)}).index_select(0, picked.to(o_.device));
+          auto hidden = r.model->backbone->forward(to_device(masked.input_ids), {}, to_device(types)).last_hidden_state;
+          hidden = hidden.reshape({-1, hidden.size(-1)}).index_select(0, to_device(picked));
           auto logits = detail::masked_lm_logits(*r.model, hidden);
-          loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat), labels.index_select(0, picked).to(o_.device));
+          loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat), to_device(labels.index_select(0, picked)));
         }
-        value = loss.item<double>();
-        if (!std::isfinite(value)) throw non_finite_loss(step, value, "mlm_pretrainer");
+        unread.emplace_back(step, loss.detach());
+        if (static_cast<std::int64_t>(unread.size()) >= read_every) read_losses();
         loss.backward();
-        torch::nn::utils::clip_grad_norm_(params, o_.max_grad_norm);
+        clip_grad_norm(params, o_.max_grad_norm);
         optimizer.step();
       }
-      r.loss_history.push_back(value);
       const auto done = step + 1;
 
-      if (!ckpt_root.empty() && o_.save_steps > 0 && done % o_.save_steps == 0 && done < o_.max_steps)
+      if (!ckpt_root.empty() && o_.save_steps > 0 && done % o_.save_steps == 0 && done < o_.max_steps) {
+        read_losses();  // a checkpoint holds no step whose loss was not checked
         training_checkpoint::save(ckpt_root, done, r.model, optimizer,
                                   {{"fingerprint", fingerprint}, {"loss_history", r.loss_history},
                                    {"epoch", done / batches_per_epoch}, {"batch_in_epoch", done % batches_per_epoch}},
                                   o_.save_total_limit);
+      }
       if (progress) {
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();
         const auto run_steps = static_cast<double>(done - start);
         progress({.phase = "pretrain",
                   .step = done,
                   .total_steps = o_.max_steps,
-                  .loss = value,
+                  .loss = last_loss,
                   .learning_rate = schedule.lr(step),
                   .tokens_per_second = run_steps * static_cast<double>(batch * o_.max_seq_length) / std::max(elapsed, 1e-9),
                   .elapsed_seconds = elapsed,
@@ -229,6 +254,7 @@ class mlm_pretrainer {
                   .epoch = epoch});
       }
     }
+    read_losses();
     r.model->eval();
     r.steps = o_.max_steps;
     const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - train_start).count();

@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""Tables, plots and the dominance check of bench/autopeft_vs_baselines.sh (standard library only).
+
+  autopeft_vs_baselines.py configs WORK --source TASK   > WORK/configs.jsonl
+      the configurations to re-train: each study's Pareto set (WORK/fronts/<task>.json, from
+      `autopeft pareto --format json`) on its own task, and SOURCE's on every other task.
+  autopeft_vs_baselines.py report WORK --out DIR [--source TASK]
+      reads WORK/runs/*.jsonl (autopeft_vs_baselines' lines), writes DIR/<task>.svg (metric
+      against % parameters: the re-trained AutoPEFT configurations and their front, the
+      baselines, the transferred configurations, the low-fidelity search trials) and prints the
+      markdown tables and, task by task, whether the AutoPEFT front dominates every baseline: a
+      found configuration with no more parameters and a mean metric no lower.
+"""
+import argparse
+import glob
+import json
+import math
+import os
+import statistics
+import sys
+
+METHOD_LABELS = {
+    "lora8": "LoRA r=8", "lora16": "LoRA r=16", "pfeiffer": "Pfeiffer adapter", "parallel": "parallel adapter",
+    "prefix": "prefix tuning", "mam": "MAM adapter", "unipelt": "UniPELT", "ia3": "(IA)3", "bitfit": "BitFit",
+    "full": "full fine-tuning",
+}
+
+
+def brief(params):
+    out = []
+    for k, v in params.items():
+        if k.startswith("_"):
+            continue
+        if isinstance(v, list):
+            v = "".join("1" if b else "0" for b in v)
+        out.append(f"{k}={v}")
+    return " ".join(out)
+
+
+def fronts(work):
+    result = {}
+    for path in sorted(glob.glob(os.path.join(work, "fronts", "*.json"))):
+        name = os.path.basename(path)[:-5]
+        if name.endswith("-trials"):
+            continue
+        with open(path) as f:
+            result[name] = json.load(f)
+    return result
+
+
+def cmd_configs(args):
+    fr = fronts(args.work)
+    if args.source not in fr:
+        sys.exit(f"{args.work}/fronts/{args.source}.json: no front for the source task {args.source}")
+    lines = []
+    for task, rows in fr.items():  # every front on its own task first ...
+        for r in rows:
+            lines.append({"label": f"{task}#{r['trial']}", "source_task": task, "task": task, "params": r["params"]})
+    for task in fr:  # ... then the source's configurations on the other tasks
+        if task == args.source:
+            continue
+        for r in fr[args.source]:
+            lines.append({"label": f"{args.source}#{r['trial']}", "source_task": args.source, "task": task,
+                          "params": r["params"]})
+    for line in lines:
+        print(json.dumps(line))
+
+
+def load_runs(work):
+    groups = {}
+    for path in sorted(glob.glob(os.path.join(work, "runs", "*.jsonl"))):
+        with open(path) as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    r = json.loads(line)
+                except json.JSONDecodeError as e:
+                    sys.exit(f"{path}:{n}: not a JSON line ({e})")
+                key = (r["task"], r["label"])
+                g = groups.setdefault(key, {"task": r["task"], "label": r["label"], "kind": r["kind"],
+                                            "source_task": r.get("source_task", ""), "params_pct": r["params_pct"],
+                                            "metric": r["metric"], "params": r.get("params"), "runs": {}})
+                g["runs"][r["seed"]] = r
+    for g in groups.values():
+        values = [r["best_metric"] for r in g["runs"].values()]
+        g["n"] = len(values)
+        g["mean"] = statistics.fmean(values)
+        g["std"] = statistics.stdev(values) if len(values) > 1 else 0.0
+        g["seconds"] = sum(r["seconds"] for r in g["runs"].values())
+    return groups
+
+
+def pareto(points):
+    """Points (pct, mean) not weakly dominated by another (fewer or equal params, higher or equal metric, one strictly)."""
+    front = []
+    for p in points:
+        if not any((q["params_pct"] <= p["params_pct"] and q["mean"] >= p["mean"]) and
+                   (q["params_pct"] < p["params_pct"] or q["mean"] > p["mean"]) for q in points):
+            front.append(p)
+    return sorted(front, key=lambda p: p["params_pct"])
+
+
+def dominator(candidates, b):
+    """The candidate with no more parameters and no lower mean metric than b, fewest parameters first."""
+    ok = [a for a in candidates if a["params_pct"] <= b["params_pct"] and a["mean"] >= b["mean"]]
+    return min(ok, key=lambda a: (a["params_pct"], -a["mean"])) if ok else None
+
+
+def fmt(g):
+    return f"{g['mean']:.4f} ± {g['std']:.4f}"
+
+
+def svg_plot(path, task, metric, own, front, baselines, transferred, search_trials):
+    W, H, L, R, T, B = 760, 460, 70, 180, 30, 50
+    pts = own + baselines + transferred + search_trials
+    xs = [max(p["params_pct"], 1e-4) for p in pts]
+    ys = [p["mean"] - p.get("std", 0) for p in pts] + [p["mean"] + p.get("std", 0) for p in pts]
+    x0, x1 = math.floor(math.log10(min(xs))), math.ceil(math.log10(max(xs)))
+    if x1 == x0:
+        x1 += 1
+    y0, y1 = min(ys), max(ys)
+    pad = (y1 - y0) * 0.05 or 0.01
+    y0, y1 = y0 - pad, y1 + pad
+
+    def X(v):
+        return L + (math.log10(max(v, 1e-4)) - x0) / (x1 - x0) * (W - L - R)
+
+    def Y(v):
+        return T + (y1 - v) / (y1 - y0) * (H - T - B)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="11">',
+           f'<rect width="{W}" height="{H}" fill="white"/>',
+           f'<text x="{L}" y="18" font-size="13">{task}: {metric} (mean ± sd over seeds) against % trainable parameters</text>',
+           f'<line x1="{L}" y1="{H - B}" x2="{W - R}" y2="{H - B}" stroke="black"/>',
+           f'<line x1="{L}" y1="{T}" x2="{L}" y2="{H - B}" stroke="black"/>']
+    for e in range(x0, x1 + 1):
+        x = X(10 ** e)
+        out.append(f'<line x1="{x:.1f}" y1="{H - B}" x2="{x:.1f}" y2="{H - B + 4}" stroke="black"/>')
+        out.append(f'<text x="{x:.1f}" y="{H - B + 16}" text-anchor="middle">{10 ** e:g}%</text>')
+    for i in range(6):
+        v = y0 + (y1 - y0) * i / 5
+        out.append(f'<line x1="{L - 4}" y1="{Y(v):.1f}" x2="{L}" y2="{Y(v):.1f}" stroke="black"/>')
+        out.append(f'<text x="{L - 6}" y="{Y(v) + 4:.1f}" text-anchor="end">{v:.3f}</text>')
+    out.append(f'<text x="{(L + W - R) / 2}" y="{H - 12}" text-anchor="middle">% trainable parameters of the backbone (log scale)</text>')
+    for p in search_trials:
+        out.append(f'<circle cx="{X(p["params_pct"]):.1f}" cy="{Y(p["mean"]):.1f}" r="2" fill="#bbbbbb"/>')
+    if front:
+        d = " ".join(f'{"M" if i == 0 else "L"}{X(p["params_pct"]):.1f},{Y(p["mean"]):.1f}' for i, p in enumerate(front))
+        out.append(f'<path d="{d}" fill="none" stroke="#1f77b4" stroke-width="1.5"/>')
+
+    def with_bar(p, color, shape):
+        x, y = X(p["params_pct"]), Y(p["mean"])
+        out.append(f'<line x1="{x:.1f}" y1="{Y(p["mean"] - p["std"]):.1f}" x2="{x:.1f}" y2="{Y(p["mean"] + p["std"]):.1f}" stroke="{color}"/>')
+        if shape == "circle":
+            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{color}"/>')
+        elif shape == "square":
+            out.append(f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{color}"/>')
+        else:
+            out.append(f'<path d="M{x:.1f},{y - 5:.1f} L{x - 5:.1f},{y + 4:.1f} L{x + 5:.1f},{y + 4:.1f} Z" fill="{color}"/>')
+        return x, y
+
+    for p in own:
+        with_bar(p, "#1f77b4", "circle")
+    for p in transferred:
+        with_bar(p, "#2ca02c", "triangle")
+    for p in baselines:
+        x, y = with_bar(p, "#d62728", "square")
+        out.append(f'<text x="{x + 7:.1f}" y="{y + 4:.1f}" fill="#d62728">{METHOD_LABELS.get(p["label"], p["label"])}</text>')
+    lx, ly = W - R + 10, T + 10
+    legend = [("#1f77b4", "AutoPEFT (re-trained)"), ("#d62728", "hand-designed"), ("#2ca02c", "transferred"),
+              ("#bbbbbb", "search trials (low fidelity)")]
+    for i, (c, name) in enumerate(legend):
+        out.append(f'<circle cx="{lx}" cy="{ly + 16 * i}" r="4" fill="{c}"/><text x="{lx + 8}" y="{ly + 16 * i + 4}">{name}</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def cmd_report(args):
+    groups = load_runs(args.work)
+    fr = fronts(args.work)
+    if not groups:
+        sys.exit(f"{args.work}/runs: no runs yet")
+    os.makedirs(args.out, exist_ok=True)
+    tasks = [t for t in dict.fromkeys(g["task"] for g in groups.values())]
+    verdicts = []
+    for task in tasks:
+        rows = [g for g in groups.values() if g["task"] == task]
+        metric = rows[0]["metric"]
+        baselines = sorted([g for g in rows if g["kind"] == "baseline"], key=lambda g: g["params_pct"])
+        own = [g for g in rows if g["kind"] == "autopeft" and g["source_task"] == task]
+        transferred = [g for g in rows if g["kind"] == "autopeft" and g["source_task"] != task]
+        front = pareto(own)
+        low = {f"{task}#{r['trial']}": r for r in fr.get(task, [])}
+        search_trials = []
+        trials_path = os.path.join(args.work, "fronts", f"{task}-trials.json")
+        if os.path.exists(trials_path):
+            with open(trials_path) as f:
+                data = json.load(f)
+            for t in data.get("trials", data if isinstance(data, list) else []):
+                obj = t.get("objectives") or t.get("values")
+                if t.get("state") == "complete" and obj:
+                    search_trials.append({"params_pct": obj[1], "mean": obj[0], "std": 0.0})
+        print(f"### {task} ({metric}, dev; mean ± sd over seeds)\n")
+        print("| configuration | kind | % params | metric | seeds | search (low fidelity) | dominated by |")
+        print("|---|---|---:|---:|---:|---:|---|")
+        for g in sorted(baselines + own, key=lambda g: g["params_pct"]):
+            if g["kind"] == "baseline":
+                d = dominator(own, g)
+                dom = f"{d['label']} ({d['params_pct']:.3f} %, {d['mean']:.4f})" if d else "**none**"
+                name, kind, lowf = METHOD_LABELS.get(g["label"], g["label"]), "hand-designed", ""
+            else:
+                on_front = any(g is p for p in front)
+                name = f"{g['label']}: {brief(g['params'] or {})}"
+                kind = "AutoPEFT" + (" (front)" if on_front else "")
+                lowf = f"{low[g['label']][metric]:.4f}" if g["label"] in low and metric in low[g["label"]] else ""
+                dom = ""
+            print(f"| {name} | {kind} | {g['params_pct']:.4f} | {fmt(g)} | {g['n']} | {lowf} | {dom} |")
+        undominated = [b for b in baselines if dominator(own, b) is None]
+        verdicts.append((task, len(baselines), undominated, front))
+        print()
+        if transferred:
+            print(f"Configurations of {transferred[0]['source_task']} on {task}:\n")
+            print("| configuration | % params | metric | seeds | baselines it dominates |")
+            print("|---|---:|---:|---:|---|")
+            for g in sorted(transferred, key=lambda g: g["params_pct"]):
+                beats = [METHOD_LABELS.get(b["label"], b["label"]) for b in baselines
+                         if g["params_pct"] <= b["params_pct"] and g["mean"] >= b["mean"]]
+                print(f"| {g['label']}: {brief(g['params'] or {})} | {g['params_pct']:.4f} | {fmt(g)} | {g['n']} | {', '.join(beats) or '-'} |")
+            t_undominated = [b for b in baselines if dominator(transferred, b) is None]
+            print(f"\nTransferred configurations dominate {len(baselines) - len(t_undominated)} of {len(baselines)} baselines"
+                  + (f"; not: {', '.join(METHOD_LABELS.get(b['label'], b['label']) for b in t_undominated)}" if t_undominated else "") + ".\n")
+        svg_plot(os.path.join(args.out, f"{task}.svg"), task, metric, own, front, baselines, transferred, search_trials)
+    print("### Does the AutoPEFT front dominate every baseline?\n")
+    print("| task | baselines | dominated | not dominated |")
+    print("|---|---:|---:|---|")
+    for task, n, undominated, front in verdicts:
+        names = ", ".join(f"{METHOD_LABELS.get(b['label'], b['label'])} ({b['params_pct']:.3f} %, {fmt(b)})" for b in undominated)
+        print(f"| {task} | {n} | {n - len(undominated)} | {names or '-'} |")
+    total = sum(g["seconds"] for g in groups.values())
+    print(f"\n{sum(g['n'] for g in groups.values())} runs, {total:.0f} s of training in all (summed over processes).")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("configs")
+    c.add_argument("work")
+    c.add_argument("--source", required=True)
+    r = sub.add_parser("report")
+    r.add_argument("work")
+    r.add_argument("--out", required=True)
+    args = ap.parse_args()
+    {"configs": cmd_configs, "report": cmd_report}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()

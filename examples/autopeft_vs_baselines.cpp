@@ -1,0 +1,326 @@
+// AutoPEFT's configurations against the hand-designed PEFT methods (peft/hand_designed.hpp), each
+// trained the same way with several seeds on the embedded benchmark's tasks: the re-training
+// step of the AutoPEFT method and its comparison with the baselines, as one resumable program.
+//
+//   autopeft_vs_baselines --backbone DIR --out runs.jsonl [--tasks wn_pos,fortune_category]
+//       [--methods lora8,...|all|none] [--configs fronts.jsonl] [--seeds 5] [--shard 0/4]
+//       [--train-samples N] [--epochs E] [--lr LR] [--full-lr LR] [--device cuda] ...
+//
+// Work: every method of --methods on every task of --tasks, and every line of --configs (an
+// AutoPEFT configuration: {"label": ..., "source_task": ..., "params": {...}, "task": ...}) on
+// its "task" (or, without one, on every task of --tasks), each with seeds 1..--seeds. A run trains
+// a fresh model (pooler and head drawn from the seed) at the given fidelity and records the best
+// dev metric and the PEFT modules' parameters in % of the backbone, as the search does.
+//
+// One JSON line per finished run is appended to --out and flushed; a run already in --out is
+// skipped, so a killed program continues where it stopped. --shard i/n takes every n-th run,
+// so n processes (one --out each) share the work. bench/autopeft_vs_baselines.sh runs the whole
+// comparison; bench/autopeft_vs_baselines.py makes the tables and plots from the lines.
+#include "autopeft/passive_omp_wait.hpp"
+
+#include <autopeft/data/embedded_benchmark.hpp>
+#include <autopeft/detail/parse_json.hpp>
+#include <autopeft/error.hpp>
+#include <autopeft/peft/hand_designed.hpp>
+#include <autopeft/peft/trainable.hpp>
+#include <autopeft/space/family.hpp>
+#include <autopeft/space/spaces/autopeft_space.hpp>
+#include <autopeft/train/pretrained_backbone.hpp>
+#include <autopeft/train/trainer.hpp>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace autopeft;
+
+namespace {
+
+struct options {
+  std::string backbone, out, configs, shard = "0/1", device = "cpu";
+  std::vector<std::string> tasks{"wn_supersense", "wn_hypernym", "wn_paraphrase", "wn_pos", "fortune_category"};
+  std::vector<std::string> methods{"all"};
+  std::int64_t seeds = 5, train_samples = 0, eval_samples = 0, epochs = 3, batch_size = 32, max_seq_length = 64;
+  double lr = 2e-3, full_lr = 1e-4;
+  int threads = 0;
+};
+
+// One run to do: a method or an AutoPEFT configuration, on a task, with a seed.
+struct unit {
+  std::string task, kind, label, source_task;  // kind: "baseline" or "autopeft"
+  nlohmann::json params;                       // autopeft: the configuration
+  std::uint64_t seed = 0;
+  [[nodiscard]] std::string key() const { return task + "|" + label + "|" + std::to_string(seed); }
+};
+
+std::vector<std::string> split_list(const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (const auto& item : items) {
+    std::stringstream in(item);
+    for (std::string s; std::getline(in, s, ',');)
+      if (!s.empty()) out.push_back(s);
+  }
+  return out;
+}
+
+// The runs already in `path`, by key. A last line without its newline (the program was killed
+// while writing it) is cut off, so that appending starts on a line of its own.
+std::set<std::string> finished_runs(const std::filesystem::path& path) {
+  std::set<std::string> done;
+  if (!std::filesystem::exists(path)) return done;
+  std::string text;
+  {
+    std::ifstream in(path, std::ios::binary);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto complete = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+  if (complete != text.size()) {
+    std::fprintf(stderr, "%s: dropping an unfinished last line (%zu bytes)\n", path.c_str(), text.size() - complete);
+    std::filesystem::resize_file(path, complete);
+  }
+  std::stringstream in(text.substr(0, complete));
+  std::size_t line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    try {
+      const auto j = nlohmann::json::parse(line);
+      done.insert(j.at("task").get<std::string>() + "|" + j.at("label").get<std::string>() + "|" +
+                  std::to_string(j.at("seed").get<std::uint64_t>()));
+    } catch (const nlohmann::json::exception& e) {
+      throw error(path.string() + ":" + std::to_string(line_no) + ": not a run record (" + e.what() +
+                  "): give --out a file this program wrote, or a new one");
+    }
+  }
+  return done;
+}
+
+std::vector<unit> configuration_units(const options& o, const std::vector<std::string>& tasks) {
+  std::vector<unit> out;
+  if (o.configs.empty()) return out;
+  std::ifstream in(o.configs);
+  if (!in) throw error(o.configs + ": cannot open the --configs file (check the path)");
+  std::size_t line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const auto where = o.configs + ":" + std::to_string(line_no);
+    nlohmann::json j;
+    try {
+      std::istringstream s(line);
+      j = autopeft::detail::parse_json(s);
+    } catch (const nlohmann::json::exception& e) {
+      throw error(where + ": not valid JSON (" + std::string(e.what()) + ")");
+    }
+    if (!j.is_object() || !j.contains("label") || !j["label"].is_string() || !j.contains("params") || !j["params"].is_object())
+      throw error(where + ": expected {\"label\": \"...\", \"params\": {...}} (optional \"source_task\", \"task\")");
+    std::vector<std::string> on = tasks;
+    if (j.contains("task")) {
+      if (!j["task"].is_string()) throw error(where + ": field 'task' must be a task name");
+      on = {j["task"].get<std::string>()};
+    }
+    for (const auto& t : on)
+      for (std::int64_t s = 1; s <= o.seeds; ++s)
+        out.push_back({.task = t,
+                       .kind = "autopeft",
+                       .label = j["label"].get<std::string>(),
+                       .source_task = j.value("source_task", std::string()),
+                       .params = j["params"],
+                       .seed = static_cast<std::uint64_t>(s)});
+  }
+  return out;
+}
+
+struct run_result {
+  train::train_result fit;
+  std::int64_t peft_parameters = 0, head_parameters = 0;
+};
+
+// Trains a fresh classifier of family F on `task`: the backbone frozen except what `plan`
+// trains (or nothing frozen, `full`), the pooler and the head trained, drawn from `seed`.
+template <class F>
+run_result train_once(const train::pretrained_backbone& backbone, const data::task& task, train::trainer_options o,
+                      const F& plan, bool full, std::uint64_t seed) {
+  torch::manual_seed(seed);
+  auto m = backbone.sequence_classifier<F>(task.info.num_labels(), plan);
+  m->to(o.device);
+  run_result r;
+  if (full) {
+    for (auto& p : m->parameters()) p.set_requires_grad(true);
+  } else {
+    peft::mark_trainable(m);
+    for (auto& p : m->named_parameters())
+      if (p.key().find("pooler.") != std::string::npos) p.value().set_requires_grad(true);
+  }
+  for (const auto& p : m->named_parameters()) {
+    if (!p.value().requires_grad()) continue;
+    // The pooler trains with the head in every method, but counts as backbone under full fine-tuning.
+    const bool in_backbone = peft::is_peft_parameter(p.key()) ||
+                             (peft::is_backbone_parameter(p.key()) && (full || p.key().find("pooler.") == std::string::npos));
+    (in_backbone ? r.peft_parameters : r.head_parameters) += p.value().numel();
+  }
+  o.seed = seed;
+  r.fit = train::trainer(o).fit(m, task, backbone.tokenizer());
+  return r;
+}
+
+// Backbone parameters as the search counts them: the encoder's, the pooler included, PEFT not.
+std::int64_t backbone_parameters(const train::pretrained_backbone& b) {
+  auto m = b.sequence_classifier(2);
+  std::int64_t n = 0;
+  for (const auto& p : m->backbone->named_parameters())
+    if (!peft::is_peft_parameter(p.key())) n += p.value().numel();
+  return n;
+}
+
+template <class F>
+decltype(auto) with_layers(std::int64_t layers, F&& f) {
+  switch (layers) {
+    case 2: return f.template operator()<2>();
+    case 4: return f.template operator()<4>();
+    case 6: return f.template operator()<6>();
+    case 12: return f.template operator()<12>();
+    case 24: return f.template operator()<24>();
+    default: throw error("the backbone has " + std::to_string(layers) + " layers; this program takes 2, 4, 6, 12 or 24");
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  cli::ensure_passive_omp_wait(argv);
+  options o;
+  CLI::App app{"Train AutoPEFT configurations and the hand-designed PEFT methods with several seeds; one JSON line per run."};
+  app.add_option("--backbone", o.backbone, "pretrained backbone folder (autopeft pretrain --out)")->required();
+  app.add_option("--out", o.out, "JSON Lines file of finished runs (appended; runs in it are skipped)")->required();
+  app.add_option("--tasks", o.tasks, "embedded tasks, comma-separated")->delimiter(',')->capture_default_str();
+  app.add_option("--methods", o.methods, "hand-designed methods (lora8, lora16, pfeiffer, parallel, prefix, mam, unipelt, ia3, bitfit, full), all or none")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--configs", o.configs, "JSON Lines of AutoPEFT configurations: {\"label\", \"params\", \"source_task\", \"task\"}");
+  app.add_option("--seeds", o.seeds, "seeds 1..N per method and configuration")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--shard", o.shard, "i/n: do every n-th run, starting at the i-th")->capture_default_str();
+  app.add_option("--train-samples", o.train_samples, "training examples (a seeded subset; 0: all)")->capture_default_str();
+  app.add_option("--eval-samples", o.eval_samples, "dev examples (0: all)")->capture_default_str();
+  app.add_option("--epochs", o.epochs, "epochs")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--lr", o.lr, "peak learning rate of the PEFT methods (AdamW, 10% warm-up, linear decay)")->capture_default_str();
+  app.add_option("--full-lr", o.full_lr, "peak learning rate of full fine-tuning")->capture_default_str();
+  app.add_option("--batch-size", o.batch_size, "examples per step")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--max-seq-length", o.max_seq_length, "tokens per example")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
+  app.add_option("--threads", o.threads, "CPU threads for LibTorch (0: all cores)")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  if (o.threads > 0) torch::set_num_threads(o.threads);
+
+  std::int64_t shard = 0, shards = 1;
+  if (std::sscanf(o.shard.c_str(), "%lld/%lld", reinterpret_cast<long long*>(&shard), reinterpret_cast<long long*>(&shards)) != 2 ||
+      shards < 1 || shard < 0 || shard >= shards)
+    throw error("--shard '" + o.shard + "': expected i/n with 0 <= i < n (e.g. 0/4)");
+  if (!(o.lr > 0) || !(o.full_lr > 0)) throw error("--lr and --full-lr must be positive");
+  if (o.device != "cpu" && !o.device.starts_with("cuda")) throw error("--device must be cpu, cuda or cuda:N, not '" + o.device + "'");
+  if (o.device.starts_with("cuda") && !torch::cuda::is_available())
+    throw error("--device " + o.device + ": no CUDA device is available to this LibTorch; use --device cpu");
+  if (!std::filesystem::is_directory(o.backbone))
+    throw error("--backbone " + o.backbone + " is not a folder: give a folder written by `autopeft pretrain --out`");
+
+  const auto backbone = train::pretrained_backbone::load(o.backbone);
+  const auto config = backbone.config();
+  const auto backbone_params = backbone_parameters(backbone);
+  const auto tasks = split_list(o.tasks);
+  auto methods = split_list(o.methods);
+  if (methods.size() == 1 && methods[0] == "all") methods = peft::hand_designed_names();
+  if (methods.size() == 1 && methods[0] == "none") methods.clear();
+  for (const auto& m : methods) (void)peft::hand_designed(m, config);  // unknown names fail here, before any work
+
+  std::vector<unit> work;
+  for (const auto& t : tasks)
+    for (const auto& m : methods)
+      for (std::int64_t s = 1; s <= o.seeds; ++s)
+        work.push_back({.task = t, .kind = "baseline", .label = m, .source_task = "", .params = {}, .seed = static_cast<std::uint64_t>(s)});
+  for (auto& u : configuration_units(o, tasks)) work.push_back(std::move(u));
+  std::vector<unit> mine;
+  for (std::size_t i = 0; i < work.size(); ++i)
+    if (static_cast<std::int64_t>(i % static_cast<std::size_t>(shards)) == shard) mine.push_back(work[i]);
+
+  const auto done = finished_runs(o.out);
+  std::erase_if(mine, [&](const unit& u) { return done.contains(u.key()); });
+  std::fprintf(stderr, "%zu runs in all, %zu in shard %s, %zu of them still to do\n", work.size(),
+               static_cast<std::size_t>((work.size() + static_cast<std::size_t>(shards - 1 - shard)) / static_cast<std::size_t>(shards)),
+               o.shard.c_str(), mine.size());
+  if (mine.empty()) return 0;
+
+  std::fprintf(stderr, "building the embedded benchmark from /usr/share/wordnet and /usr/share/games/fortunes\n");
+  const auto bench = data::embedded_benchmark::build();
+  for (const auto& t : tasks) (void)bench.at(t);  // an unknown task fails before any work
+
+  train::trainer_options base;
+  base.warmup_ratio = 0.1;
+  base.train_batch_size = o.batch_size;
+  base.max_seq_length = static_cast<std::size_t>(o.max_seq_length);
+  base.max_train_samples = static_cast<std::size_t>(o.train_samples);
+  base.max_eval_samples = static_cast<std::size_t>(o.eval_samples);
+  base.num_train_epochs = o.epochs;
+  base.device = torch::Device(o.device);
+  base.bf16 = base.device.is_cuda();
+
+  std::ofstream out(o.out, std::ios::app);
+  if (!out) throw error(o.out + ": cannot open --out for appending (check the folder and its permissions)");
+  std::size_t n = 0;
+  for (const auto& u : mine) {
+    const auto& task = bench.at(u.task);
+    auto to = base;
+    const auto t0 = std::chrono::steady_clock::now();
+    run_result r;
+    if (u.kind == "baseline") {
+      const auto m = peft::hand_designed(u.label, config);
+      to.learning_rate = m.full_finetuning ? o.full_lr : o.lr;
+      r = train_once(backbone, task, to, m.plan, m.full_finetuning, u.seed);
+    } else {
+      to.learning_rate = o.lr;
+      r = with_layers(config.num_hidden_layers, [&]<std::size_t L>() {
+        using S = space::autopeft_space<L>;
+        const auto c = S::from_json(u.params, o.configs + ": " + u.label);
+        return train_once(backbone, task, to, space::to_plan(S{}, c, space::autopeft_base_plan<L>()), false, u.seed);
+      });
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double pct = 100.0 * static_cast<double>(r.peft_parameters) / static_cast<double>(backbone_params);
+    nlohmann::json line{{"task", u.task},
+                        {"kind", u.kind},
+                        {"label", u.label},
+                        {"source_task", u.source_task},
+                        {"seed", u.seed},
+                        {"metric", data::to_string(task.info.metric)},
+                        {"best_metric", r.fit.best_metric},
+                        {"final_metric", r.fit.final_metric},
+                        {"params_pct", pct},
+                        {"peft_parameters", r.peft_parameters},
+                        {"head_parameters", r.head_parameters},
+                        {"backbone_parameters", backbone_params},
+                        {"learning_rate", to.learning_rate},
+                        {"steps", r.fit.steps},
+                        {"train_examples", r.fit.train_examples},
+                        {"eval_examples", r.fit.eval_examples},
+                        {"seconds", seconds}};
+    if (u.kind == "autopeft") line["params"] = u.params;
+    out << line.dump() << "\n";
+    out.flush();
+    if (!out) throw error(o.out + ": writing a run failed (disk full?); the runs before it are kept");
+    std::fprintf(stderr, "[%zu/%zu] %-16s %-28s seed %llu  %s %.4f  params %.4f%%  (%.1fs)\n", ++n, mine.size(),
+                 u.task.c_str(), u.label.c_str(), static_cast<unsigned long long>(u.seed),
+                 data::to_string(task.info.metric), r.fit.best_metric, pct, seconds);
+  }
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "autopeft_vs_baselines: %s\n", e.what());
+  return 1;
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The AutoPEFT-against-baselines experiment (bench/autopeft_vs_baselines.sh) end to end on the
+# CPU, at a toy budget on a micro backbone: the same programs and steps as on the GPU. Checks:
+#   - every method and configuration ran with every seed, on the right tasks (own front, and the
+#     source task's front on the other task), and nothing twice;
+#   - parameter counts: full fine-tuning is 100 %, LoRA r=8 and the Pfeiffer adapter have their
+#     closed-form counts, and a re-trained configuration has the % parameters its search trial had;
+#   - a run depends on its seed alone: runs removed from a file and done again give the same metric;
+#   - resumption: an unfinished last line is dropped, finished runs are not repeated;
+#   - the report prints the tables and the verdict, and writes one SVG per task;
+#   - bad input gets an error that names it.
+#   vs_baselines.sh AUTOPEFT_BINARY AUTOPEFT_VS_BASELINES_BINARY WORK_DIR
+set -euo pipefail
+cli=$1
+vs=$2
+work=$3
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+rm -rf "$work"
+mkdir -p "$work/bin/examples" "$work/run"
+export OMP_NUM_THREADS=1 AUTOPEFT_CACHE_DIR="$work/cache"
+ln -s "$cli" "$work/bin/examples/autopeft"
+ln -s "$vs" "$work/bin/examples/autopeft_vs_baselines"
+
+"$cli" pretrain --config "$here/micro_recipe.json" --out "$work/backbone" --threads 1 > /dev/null 2> "$work/pretrain.log"
+
+touch "$work/run/build.done"  # the binaries under test, not a build of the script's own
+settings=(BUILD_DIR="$work/bin" BACKBONE="$work/backbone" DEVICE=cpu TASKS="wn_pos fortune_category" SOURCE=wn_pos
+          TRIALS=6 INITIAL=4 BATCH=2 SEARCH_SAMPLES=200 SEARCH_EPOCHS=1 FINAL_SAMPLES=150 FINAL_EPOCHS=1 SEEDS=2 SHARDS=2
+          MAX_SEQ=32)
+env "${settings[@]}" bash "$repo/bench/autopeft_vs_baselines.sh" "$work/run" > "$work/pipeline.log" 2>&1 ||
+  { echo "the pipeline failed:"; cat "$work/pipeline.log"; tail -5 "$work"/run/logs/*; exit 1; }
+
+python3 - "$work" <<'PY'
+import glob, json, os, sys
+work = sys.argv[1]
+run = os.path.join(work, "run")
+cfg = json.load(open(os.path.join(work, "backbone", "config.json")))
+H, L = cfg["hidden_size"], cfg["num_hidden_layers"]
+lines = [json.loads(l) for p in sorted(glob.glob(f"{run}/runs/*.jsonl")) for l in open(p)]
+keys = [(r["task"], r["label"], r["seed"]) for r in lines]
+assert len(keys) == len(set(keys)), "a run was done twice"
+methods = ["lora8", "lora16", "pfeiffer", "parallel", "prefix", "mam", "unipelt", "ia3", "bitfit", "full"]
+tasks = ["wn_pos", "fortune_category"]
+for t in tasks:
+    for m in methods:
+        for s in (1, 2):
+            assert (t, m, s) in keys, f"baseline {m} seed {s} on {t} missing"
+configs = [json.loads(l) for l in open(f"{run}/configs.jsonl")]
+fronts = {t: json.load(open(f"{run}/fronts/{t}.json")) for t in tasks}
+assert len(configs) == len(fronts["wn_pos"]) * 2 + len(fronts["fortune_category"]), "configs: own fronts + wn_pos's on fortune_category"
+for c in configs:
+    for s in (1, 2):
+        assert (c["task"], c["label"], s) in keys, f"{c['label']} seed {s} on {c['task']} missing"
+by = {(r["task"], r["label"], r["seed"]): r for r in lines}
+# Counts.
+for t in tasks:
+    full = by[(t, "full", 1)]
+    assert abs(full["params_pct"] - 100.0) < 1e-9, full["params_pct"]
+    assert by[(t, "lora8", 1)]["peft_parameters"] == L * 2 * 8 * 2 * H
+    b = max(1, H // 16)
+    assert by[(t, "pfeiffer", 1)]["peft_parameters"] == L * (H * b + b + b * H + H)
+# A re-trained configuration costs what its search trial cost.
+for t in tasks:
+    for row in fronts[t]:
+        r = by[(t, f"{t}#{row['trial']}", 1)]
+        assert abs(r["params_pct"] - row["params_pct"]) < 1e-9, (r["params_pct"], row["params_pct"])
+print(f"{len(lines)} runs, counts and coverage ok")
+PY
+
+# Determinism and resumption: drop the last three runs of a file, leave half a line behind,
+# run that shard again.
+f=$work/run/runs/baselines-1.jsonl
+head -n -3 "$f" > "$work/kept.jsonl"
+tail -n 3 "$f" > "$work/dropped.jsonl"
+cp "$work/kept.jsonl" "$f"
+printf '{"task": "wn_pos", "label": "lora' >> "$f"
+"$vs" --backbone "$work/backbone" --device cpu --threads 1 --max-seq-length 32 --seeds 2 --train-samples 150 --epochs 1 \
+  --tasks wn_pos,fortune_category --methods all --shard 1/2 --out "$f" 2> "$work/redo.log"
+grep -q "dropping an unfinished last line" "$work/redo.log" || { cat "$work/redo.log"; exit 1; }
+grep -q "3 of them still to do" "$work/redo.log" || { cat "$work/redo.log"; exit 1; }
+python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+now = [json.loads(l) for l in open(f"{work}/run/runs/baselines-1.jsonl")]
+kept = [json.loads(l) for l in open(f"{work}/kept.jsonl")]
+dropped = [json.loads(l) for l in open(f"{work}/dropped.jsonl")]
+assert now[:len(kept)] == kept, "finished runs changed"
+redone = now[len(kept):]
+assert len(redone) == 3, len(redone)
+for a, b in zip(dropped, redone):
+    assert (a["task"], a["label"], a["seed"]) == (b["task"], b["label"], b["seed"])
+    assert a["best_metric"] == b["best_metric"] and a["params_pct"] == b["params_pct"], (a, b)
+print("resumed: 3 runs redone with the same results")
+PY
+
+python3 "$repo/bench/autopeft_vs_baselines.py" report "$work/run" --out "$work/plots" > "$work/report.md"
+grep -q "Does the AutoPEFT front dominate every baseline" "$work/report.md"
+grep -q "^| wn_pos | 10 |" "$work/report.md"
+grep -q "^| fortune_category | 10 |" "$work/report.md"
+grep -q "Configurations of wn_pos on fortune_category" "$work/report.md"
+python3 -c "import sys, xml.dom.minidom as m; [m.parse(p) for p in sys.argv[1:]]" "$work/plots/wn_pos.svg" "$work/plots/fortune_category.svg"
+
+# Bad input.
+expect_error() {  # expect_error PATTERN ARGS...: exit status 1 and PATTERN on stderr
+  local pattern=$1; shift
+  if "$vs" --backbone "$work/backbone" --out "$work/bad.jsonl" "$@" 2> "$work/err.log"; then
+    echo "no error for: $*"; exit 1
+  fi
+  grep -q -- "$pattern" "$work/err.log" || { echo "expected '$pattern' for: $*"; cat "$work/err.log"; exit 1; }
+}
+expect_error "unknown hand-designed method 'houlsby'" --methods houlsby
+expect_error "shard '3/2'" --shard 3/2
+printf '{"label": "x", "params": {"sa": 3}}\nnot json\n' > "$work/bad-configs.jsonl"
+expect_error "bad-configs.jsonl:2: not valid JSON" --methods none --configs "$work/bad-configs.jsonl"
+echo '{"params": {}}' > "$work/bad-configs.jsonl"
+expect_error 'bad-configs.jsonl:1: expected {"label"' --methods none --configs "$work/bad-configs.jsonl"
+echo "oops" > "$work/bad.jsonl"
+expect_error "bad.jsonl:1: not a run record" --methods lora8 --tasks wn_pos
+echo "vs_baselines: ok"
