@@ -107,6 +107,31 @@ def dominator(candidates, b):
     return min(ok, key=lambda a: (a["params_pct"], -a["mean"])) if ok else None
 
 
+def spearman(pairs):
+    """Spearman's rank correlation of (x, y) pairs (average ranks for ties); nan below 3 pairs."""
+    if len(pairs) < 3:
+        return float("nan")
+
+    def ranks(v):
+        order = sorted(range(len(v)), key=lambda i: v[i])
+        r = [0.0] * len(v)
+        i = 0
+        while i < len(v):
+            j = i
+            while j + 1 < len(v) and v[order[j + 1]] == v[order[i]]:
+                j += 1
+            for k in range(i, j + 1):
+                r[order[k]] = (i + j) / 2
+            i = j + 1
+        return r
+
+    rx, ry = ranks([p[0] for p in pairs]), ranks([p[1] for p in pairs])
+    mx, my = statistics.fmean(rx), statistics.fmean(ry)
+    num = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    den = math.sqrt(sum((a - mx) ** 2 for a in rx) * sum((b - my) ** 2 for b in ry))
+    return num / den if den else float("nan")
+
+
 def fmt(g):
     return f"{g['mean']:.4f} ± {g['std']:.4f}"
 
@@ -218,7 +243,8 @@ def cmd_report(args):
                 dom = ""
             print(f"| {name} | {kind} | {g['params_pct']:.4f} | {fmt(g)} | {g['n']} | {lowf} | {dom} |")
         undominated = [b for b in baselines if dominator(own, b) is None]
-        verdicts.append((task, len(baselines), undominated, front))
+        retrained_low = [(low[g["label"]][metric], g["mean"]) for g in own if g["label"] in low and metric in low[g["label"]]]
+        verdicts.append((task, len(baselines), undominated, front, own, retrained_low, search_trials))
         print()
         if transferred:
             print(f"Configurations of {transferred[0]['source_task']} on {task}:\n")
@@ -235,9 +261,27 @@ def cmd_report(args):
     print("### Does the AutoPEFT front dominate every baseline?\n")
     print("| task | baselines | dominated | not dominated |")
     print("|---|---:|---:|---|")
-    for task, n, undominated, front in verdicts:
-        names = ", ".join(f"{METHOD_LABELS.get(b['label'], b['label'])} ({b['params_pct']:.3f} %, {fmt(b)})" for b in undominated)
-        print(f"| {task} | {n} | {n - len(undominated)} | {names or '-'} |")
+    for task, n, undominated, front, own, _, _ in verdicts:
+        names = []
+        for b in undominated:
+            # The best found configuration within the baseline's budget, and how far below it is
+            # in standard errors of the difference of the two means.
+            within = [a for a in own if a["params_pct"] <= b["params_pct"]]
+            best = max(within, key=lambda a: a["mean"]) if within else None
+            gap = ""
+            if best:
+                se = math.sqrt(best["std"] ** 2 / max(best["n"], 1) + b["std"] ** 2 / max(b["n"], 1))
+                gap = f"; best within budget {best['label']} {best['mean']:.4f}, {best['mean'] - b['mean']:+.4f}" + \
+                      (f" = {(best['mean'] - b['mean']) / se:+.1f} se" if se > 0 else "")
+            names.append(f"{METHOD_LABELS.get(b['label'], b['label'])} ({b['params_pct']:.3f} %, {fmt(b)}{gap})")
+        print(f"| {task} | {n} | {n - len(undominated)} | {'; '.join(names) or '-'} |")
+    print("\n### Low fidelity against re-training\n")
+    print("| task | re-trained configurations | Spearman (search metric, re-trained mean) | search trials in 0.1-2 % params | best search metric there |")
+    print("|---|---:|---:|---:|---:|")
+    for task, n, undominated, front, own, pairs, trials in verdicts:
+        mid = [t for t in trials if 0.1 <= t["params_pct"] <= 2.0]
+        best_mid = f"{max(t['mean'] for t in mid):.4f}" if mid else "-"
+        print(f"| {task} | {len(pairs)} | {spearman(pairs):+.2f} | {len(mid)} of {len(trials)} | {best_mid} |")
     total = sum(g["seconds"] for g in groups.values())
     print(f"\n{sum(g['n'] for g in groups.values())} runs, {total:.0f} s of training in all (summed over processes).")
 

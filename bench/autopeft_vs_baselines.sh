@@ -5,8 +5,9 @@
 # Each step leaves a marker in WORK_DIR and is skipped when run again, and every trained run is
 # a line in WORK_DIR/runs/*.jsonl the moment it finishes, so the command continues a killed run.
 #   1. build: autopeft and autopeft_vs_baselines against the machine's LibTorch (CUDA), with the
-#      Debian dependencies that ../shared/tools/gpu-deps.sh unpacked into .gpu-deps/ (add the
-#      fortunes-min package there too, or the fortunes corpus lacks three files);
+#      Debian dependencies that ../shared/tools/gpu-deps.sh unpacked into .gpu-deps/. Add the
+#      fortunes-min package there too, or the fortunes corpus lacks three files:
+#        (cd /tmp && apt-get download fortunes-min) && dpkg -x /tmp/fortunes-min_*.deb .gpu-deps
 #   2. pretrain: the `gpu` backbone recipe (BACKBONE=DIR uses a finished backbone instead);
 #   3. search, one AutoPEFT study per task, all tasks at once, beside the hand-designed baselines
 #      (autopeft_vs_baselines --methods all, SEEDS seeds, SHARDS processes);

@@ -17,6 +17,7 @@
 // so n processes (one --out each) share the work. bench/autopeft_vs_baselines.sh runs the whole
 // comparison; bench/autopeft_vs_baselines.py makes the tables and plots from the lines.
 #include "autopeft/passive_omp_wait.hpp"
+#include "autopeft/study_session.hpp"
 
 #include <autopeft/data/embedded_benchmark.hpp>
 #include <autopeft/detail/parse_json.hpp>
@@ -182,18 +183,6 @@ std::int64_t backbone_parameters(const train::pretrained_backbone& b) {
   return n;
 }
 
-template <class F>
-decltype(auto) with_layers(std::int64_t layers, F&& f) {
-  switch (layers) {
-    case 2: return f.template operator()<2>();
-    case 4: return f.template operator()<4>();
-    case 6: return f.template operator()<6>();
-    case 12: return f.template operator()<12>();
-    case 24: return f.template operator()<24>();
-    default: throw error("the backbone has " + std::to_string(layers) + " layers; this program takes 2, 4, 6, 12 or 24");
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -286,10 +275,10 @@ int main(int argc, char** argv) try {
       r = train_once(backbone, task, to, m.plan, m.full_finetuning, u.seed);
     } else {
       to.learning_rate = o.lr;
-      r = with_layers(config.num_hidden_layers, [&]<std::size_t L>() {
-        using S = space::autopeft_space<L>;
+      r = cli::with_space(config.num_hidden_layers, [&]<class S>() {
         const auto c = S::from_json(u.params, o.configs + ": " + u.label);
-        return train_once(backbone, task, to, space::to_plan(S{}, c, space::autopeft_base_plan<L>()), false, u.seed);
+        const auto base = space::autopeft_base_plan<S::num_components - 3>();
+        return train_once(backbone, task, to, space::to_plan(S{}, c, base), false, u.seed);
       });
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -5,22 +5,14 @@
 #include <autopeft/peft/hand_designed.hpp>
 #include <autopeft/peft/trainable.hpp>
 
+#include "../support/small_encoder.hpp"
+
 using namespace autopeft;
 using model::EncoderConfig;
 
 namespace {
 
-EncoderConfig small() {
-  auto c = EncoderConfig::bert_base();
-  c.vocab_size = 50;
-  c.hidden_size = 48;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 4;
-  c.intermediate_size = 96;
-  c.max_position_embeddings = 64;
-  c.hidden_dropout_prob = c.attention_probs_dropout_prob = 0;
-  return c;
-}
+EncoderConfig small() { return testing::small_encoder({.hidden = 48, .heads = 4, .ffn = 96, .positions = 64}); }
 
 using family = peft::hand_designed_family;
 

@@ -12,22 +12,14 @@
 #include <autopeft/peft/trainable.hpp>
 #include <autopeft/peft/vera.hpp>
 
+#include "../support/small_encoder.hpp"
+
 using namespace autopeft;
 using model::EncoderConfig;
 
 namespace {
 
-EncoderConfig small() {
-  auto c = EncoderConfig::bert_base();
-  c.vocab_size = 50;
-  c.hidden_size = 16;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 2;
-  c.intermediate_size = 24;
-  c.max_position_embeddings = 20;
-  c.hidden_dropout_prob = c.attention_probs_dropout_prob = 0;
-  return c;
-}
+EncoderConfig small() { return testing::small_encoder(); }
 
 /// Other shapes (40 = 5 · 8 exercises LoKr's factorisation away from a square).
 EncoderConfig wide() {

@@ -3,21 +3,13 @@
 #include <autopeft/peft/plan.hpp>
 #include <autopeft/peft/trainable.hpp>
 
+#include "../support/small_encoder.hpp"
+
 using namespace autopeft;
 using model::EncoderConfig;
 
 namespace {
-EncoderConfig small() {
-  auto c = EncoderConfig::bert_base();
-  c.vocab_size = 50;
-  c.hidden_size = 16;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 2;
-  c.intermediate_size = 24;
-  c.max_position_embeddings = 20;
-  c.hidden_dropout_prob = c.attention_probs_dropout_prob = 0;
-  return c;
-}
+EncoderConfig small() { return testing::small_encoder(); }
 }  // namespace
 
 TEST_CASE("LoRA r=8 on query/value of bert-base: HF's documented count", "[peft][lora]") {

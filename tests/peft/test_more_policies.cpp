@@ -10,6 +10,8 @@
 #include <autopeft/peft/trainable.hpp>
 #include <autopeft/peft/unipelt.hpp>
 
+#include "../support/small_encoder.hpp"
+
 #include <cmath>
 #include <limits>
 #include <set>
@@ -19,17 +21,7 @@ using model::EncoderConfig;
 
 namespace {
 
-EncoderConfig small() {
-  auto c = EncoderConfig::bert_base();
-  c.vocab_size = 50;
-  c.hidden_size = 16;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 2;
-  c.intermediate_size = 24;
-  c.max_position_embeddings = 40;
-  c.hidden_dropout_prob = c.attention_probs_dropout_prob = 0;
-  return c;
-}
+EncoderConfig small() { return testing::small_encoder({.positions = 40}); }
 
 EncoderConfig wide() {
   auto c = small();

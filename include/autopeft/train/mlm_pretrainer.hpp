@@ -225,7 +225,8 @@ class mlm_pretrainer {
           loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat), to_device(labels.index_select(0, picked)));
         }
         unread.emplace_back(step, loss.detach());
-        if (static_cast<std::int64_t>(unread.size()) >= read_every) read_losses();
+        // The first step is read at once, so that progress shows a loss from the start.
+        if (static_cast<std::int64_t>(unread.size()) >= read_every || step == start) read_losses();
         loss.backward();
         clip_grad_norm(params, o_.max_grad_norm);
         optimizer.step();
