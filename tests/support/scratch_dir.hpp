@@ -1,9 +1,7 @@
 #pragma once
 // A unique temporary directory, removed with its contents on destruction.
-//
-// Removal walks the tree with directory_iterator and fs::remove instead of fs::remove_all:
-// LibTorch 2.x wheels export an older std::filesystem::remove_all that crashes when it binds
-// ahead of libstdc++'s (seen with torch 2.11 on the GPU machine).
+#include <autopeft/io/remove_tree.hpp>
+
 #include <atomic>
 #include <filesystem>
 #include <string>
@@ -12,15 +10,8 @@
 
 namespace autopeft::testing {
 
-inline void remove_tree(const std::filesystem::path& p) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(std::filesystem::symlink_status(p, ec))) {
-    std::vector<std::filesystem::path> children;
-    for (const auto& e : std::filesystem::directory_iterator(p, ec)) children.push_back(e.path());
-    for (const auto& c : children) remove_tree(c);
-  }
-  std::filesystem::remove(p, ec);
-}
+// The library's own walk (it avoids std::filesystem::remove_all, see io/remove_tree.hpp).
+using io::remove_tree;
 
 struct scratch_dir {
   std::filesystem::path path;
