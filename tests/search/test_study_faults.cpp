@@ -11,6 +11,7 @@
 #include <c10/util/Exception.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -65,13 +66,22 @@ search::study_options small_study(std::int64_t trials) {
 struct killed {};
 
 // The finished trials as an uninterrupted run holds them: interrupted attempts dropped, each
-// re-run in its original's place; params, seed and objectives only.
+// re-run in its original's place; params, seed and objectives only. A promotion's source
+// ("_promoted_from", a trial number, which interrupted attempts shift) is given as the source's
+// place in that order.
 using logical_trial = std::tuple<std::string, std::uint64_t, std::vector<double>>;
 std::vector<logical_trial> in_proposal_order(const std::vector<search::trial_record>& trials) {
   std::vector<logical_trial> out;
   const search::detail::study_census census(trials);
-  for (const auto* t : census.in_proposal_order())
-    if (t->state == search::trial_state::complete) out.emplace_back(t->params.dump(), t->seed, *t->objectives);
+  std::map<std::int64_t, std::size_t> place;
+  const auto order = census.in_proposal_order();
+  for (std::size_t i = 0; i < order.size(); ++i) place[order[i]->number] = i;
+  for (const auto* t : order)
+    if (t->state == search::trial_state::complete) {
+      auto params = t->params;
+      if (params.contains("_promoted_from")) params["_promoted_from"] = place.at(params["_promoted_from"].get<std::int64_t>());
+      out.emplace_back(params.dump(), t->seed, *t->objectives);
+    }
   return out;
 }
 
@@ -225,4 +235,199 @@ TEST_CASE("a full disk under the store stops the study with a clear error; with 
   CHECK(summary.complete == 12);
   CHECK(summary.interrupted == (failed_writing_a_result ? 1 : 0));
   CHECK(store.integrity_check().ok);
+}
+
+namespace {
+
+// The analytic landscape seen through a fidelity: at a fraction s of the training budget the
+// metric is shrunk towards 0 by a configuration-dependent factor (prefixes learn slowest), so
+// low rungs misrank as short training does.
+struct multi_fidelity_evaluator : analytic_evaluator {
+  std::vector<std::int64_t> levels;
+  search::evaluation evaluate(const autopeft::space::configuration& c, std::uint64_t seed) {
+    return analytic_evaluator::evaluate(c, seed);
+  }
+  search::evaluation evaluate(const autopeft::space::configuration& c, std::uint64_t seed, const search::trial_fidelity& f) {
+    levels.push_back(f.level);
+    auto e = analytic_evaluator::evaluate(c, seed);
+    const double s = f.resources.at("fraction").get<double>();
+    const double slow = S::to_json(c)["pt"].get<double>() > 0 ? 0.5 : 0.1;
+    e.objectives[0] *= 1 - slow * (1 - s);
+    return e;
+  }
+};
+
+search::study_options multi_fidelity_study(std::int64_t trials) {
+  auto o = small_study(trials);
+  o.initial_trials = 6;
+  o.fidelities = {{.resources = {{"fraction", 1.0 / 9}}, .cost = 1.0 / 9},
+                  {.resources = {{"fraction", 1.0 / 3}}, .cost = 1.0 / 3},
+                  {.resources = {{"fraction", 1.0}}, .cost = 1.0}};
+  return o;
+}
+
+// A complete trial of configuration `params` at rung `level` with objectives `y`.
+std::int64_t record(search::study_store& store, const search::study_record& study, nlohmann::json params, std::int64_t level,
+                    std::vector<double> y) {
+  params["_origin"] = "initial";
+  const auto n = store.enqueue(study, params, 1, search::trial_fidelity{.level = level});
+  REQUIRE(store.claim(study)->number == n);
+  store.complete(study, n, y);
+  return n;
+}
+
+nlohmann::json config(int sa, int pa, int pt, bool l0 = true, bool l1 = true) {
+  return {{"sa", sa}, {"pa", pa}, {"pt", pt}, {"layers", {l0, l1}}};
+}
+
+}  // namespace
+
+TEST_CASE("multi-fidelity: of every eta configurations complete at a rung the best go up, ranked by front then hypervolume contribution",
+          "[search][study][fidelity]") {
+  autopeft::testing::scratch_dir dir("promotions");
+  auto store = search::study_store::open(dir / "p.db");
+  const auto study = store.create_study("s", {}, peft_objectives(), 3);
+  // Front {B, C, A}: exclusive hypervolume contributions (reference [0, 100]) B 6.4 > C 3.5 >
+  // A 2.0; D, E, F are dominated.
+  const auto A = record(store, study, config(3, 0, 0), 0, {0.90, 10});
+  const auto B = record(store, study, config(1, 0, 0), 0, {0.80, 2});
+  const auto C = record(store, study, config(6, 0, 0), 0, {0.95, 30});
+  record(store, study, config(0, 1, 0), 0, {0.70, 5});
+  record(store, study, config(0, 3, 0), 0, {0.60, 20});
+  record(store, study, config(0, 6, 0), 0, {0.50, 40});
+  auto o = multi_fidelity_study(100);
+  const search::study_driver<S> driver(o);
+
+  // Six complete at rung 0 and eta = 3: two promotions, B then C; A waits.
+  CHECK(driver.enqueue_proposals(store, study, 5) == 2);
+  auto trials = store.trials(study);
+  REQUIRE(trials.size() == 8);
+  CHECK(trials[6].params["_promoted_from"] == B);
+  CHECK(trials[7].params["_promoted_from"] == C);
+  for (int i : {6, 7}) {
+    CHECK(trials[static_cast<std::size_t>(i)].params["_origin"] == "promotion");
+    CHECK(trials[static_cast<std::size_t>(i)].fidelity == o.rung(1));
+    CHECK(search::configuration_key(trials[static_cast<std::size_t>(i)].params) ==
+          search::configuration_key(trials[static_cast<std::size_t>(i == 6 ? B : C)].params));
+  }
+  // Nothing more to promote: the next proposals are new configurations at rung 0.
+  CHECK(driver.enqueue_proposals(store, study, 1) == 1);
+  trials = store.trials(study);
+  CHECK(trials.back().fidelity == o.rung(0));
+  CHECK_FALSE(trials.back().params.contains("_promoted_from"));
+  (void)A;
+}
+
+TEST_CASE("multi-fidelity: the Pareto set and the hypervolume take each configuration at the highest rung it reached",
+          "[search][study][fidelity]") {
+  autopeft::testing::scratch_dir dir("highest-rung");
+  auto store = search::study_store::open(dir / "h.db");
+  const auto study = store.create_study("s", {}, peft_objectives());
+  // X looks best at rung 0 and is worse at rung 1; Y was only seen at rung 0.
+  record(store, study, config(3, 0, 0), 0, {0.95, 10});
+  const auto y = record(store, study, config(0, 3, 0), 0, {0.80, 10});
+  const auto x1 = record(store, study, config(3, 0, 0), 1, {0.60, 10});
+  const auto front = search::pareto_trials(study, store.trials(study));
+  REQUIRE(front.size() == 1);
+  CHECK(front[0].number == y);
+  const auto stands = search::highest_fidelity(store.trials(study));
+  REQUIRE(stands.size() == 2);
+  CHECK(stands[0].number == y);
+  CHECK(stands[1].number == x1);
+  // Hypervolume of {Y (0.8, 10)} against [0, 100]: the rung-0 0.95 of X no longer counts.
+  CHECK(search::study_hypervolume(study, store.trials(study), {0.0, 100.0}) == Approx(0.80 * 90));
+}
+
+TEST_CASE("multi-fidelity: a study promotes as successive halving, each trial at its rung; killed and resumed it equals an uninterrupted one",
+          "[search][study][fidelity][resume][faults]") {
+  autopeft::testing::scratch_dir dir("mf-kills");
+  const auto o = multi_fidelity_study(20);
+  std::vector<logical_trial> reference;
+  std::vector<search::trial_record> reference_trials;
+  {
+    auto store = search::study_store::open(dir / "reference.db");
+    const auto study = store.create_study("s", {}, peft_objectives(), 21);
+    multi_fidelity_evaluator f;
+    search::study_driver<S>(o).run(store, study, f);
+    reference_trials = store.trials(study);
+    reference = in_proposal_order(reference_trials);
+    REQUIRE(reference.size() == 20);
+    // The evaluator saw each trial's rung, and promotions reached the top rung.
+    std::vector<std::int64_t> recorded;
+    for (const auto& t : reference_trials) recorded.push_back(t.fidelity.value().level);
+    CHECK(f.levels == recorded);
+    CHECK(std::count(recorded.begin(), recorded.end(), 2) >= 1);
+  }
+  // Successive halving: at most floor(complete / eta) configurations of a rung went up, each
+  // from a complete trial of the same configuration one rung below.
+  for (std::int64_t r = 0; r < 2; ++r) {
+    std::int64_t complete = 0, promoted = 0;
+    for (const auto& t : reference_trials) {
+      if (t.fidelity->level == r && t.state == search::trial_state::complete) ++complete;
+      if (t.fidelity->level == r + 1) {
+        ++promoted;
+        const auto& from = reference_trials.at(t.params["_promoted_from"].get<std::size_t>());
+        CHECK(from.fidelity->level == r);
+        CHECK(from.state == search::trial_state::complete);
+        CHECK(search::configuration_key(from.params) == search::configuration_key(t.params));
+      }
+    }
+    CHECK(promoted >= 1);
+    CHECK(promoted <= complete / o.eta);
+  }
+  for (const auto every : {2, 3}) {
+    DYNAMIC_SECTION("killed at every " << every << " trial starts") {
+      const auto path = dir / ("killed-" + std::to_string(every) + ".db");
+      int kills = 0;
+      for (int attempt = 0; attempt < 200; ++attempt) {
+        auto store = search::study_store::open(path);
+        const auto studies = store.list_studies();
+        const auto study = studies.empty() ? store.create_study("s", {}, peft_objectives(), 21) : studies.front();
+        multi_fidelity_evaluator f;
+        int seen = 0;
+        try {
+          search::study_driver<S>(o).run(store, study, f, [&](const search::study_event& e) {
+            if (e.what == search::study_event::kind::trial_started && ++seen == every) throw killed{};
+          });
+          break;
+        } catch (const killed&) {
+          ++kills;
+        }
+      }
+      CHECK(kills >= 5);
+      auto store = search::study_store::open(path);
+      CHECK((in_proposal_order(store.trials(store.load_study("s"))) == reference));
+    }
+  }
+}
+
+TEST_CASE("multi-fidelity: max_cost stops the study once the summed rung costs reach it", "[search][study][fidelity]") {
+  autopeft::testing::scratch_dir dir("mf-cost");
+  auto o = multi_fidelity_study(1000);
+  o.max_cost = 2.0;
+  auto store = search::study_store::open(dir / "c.db");
+  const auto study = store.create_study("s", {}, peft_objectives(), 4);
+  multi_fidelity_evaluator f;
+  const auto summary = search::study_driver<S>(o).run(store, study, f);
+  CHECK(summary.budget_exhausted);
+  double spent = 0, last = 0;
+  for (const auto& t : store.trials(study))
+    if (search::is_finished(t.state)) {
+      spent += t.fidelity->cost;
+      last = t.fidelity->cost;
+    }
+  CHECK(spent >= 2.0);
+  CHECK(spent - last < 2.0);  // it stopped at the first trial that reached the budget
+}
+
+TEST_CASE("multi-fidelity: an evaluator without a fidelity overload fails the trial with what to do", "[search][study][fidelity]") {
+  autopeft::testing::scratch_dir dir("mf-plain");
+  auto store = search::study_store::open(dir / "m.db");
+  const auto study = store.create_study("s", {}, peft_objectives());
+  store.enqueue(study, config(1, 0, 0), 1, search::trial_fidelity{.level = 1});
+  const auto t = store.claim(study);
+  analytic_evaluator plain;
+  const auto e = search::run_trial<S>(store, study, *t, plain);
+  CHECK(e.state == search::trial_state::failed);
+  CHECK_THAT(e.error, Catch::Contains("takes no fidelity") && Catch::Contains("multi_fidelity_evaluator"));
 }

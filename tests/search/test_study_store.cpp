@@ -29,6 +29,7 @@
 namespace {
 
 namespace fs = std::filesystem;
+namespace search = autopeft::search;
 using autopeft::search::study_objective;
 using autopeft::search::study_record;
 using autopeft::search::study_store;
@@ -537,7 +538,7 @@ TEST_CASE("study_store: CSV and JSON exports hold every trial, quoted per RFC 41
       "number",  "state",      "param.layers",       "param.lr",     "param.name",
       "param.note", "param.r", "objective.accuracy", "objective.params_pct", "extra.epochs",
       "seed",    "duration_s", "worker",             "error",        "created",
-      "started", "finished",   "heartbeat",          "retry_of"};
+      "started", "finished",   "heartbeat",          "retry_of",     "fidelity"};
   CHECK(rows[0] == header);
   std::vector<std::map<std::string, std::string>> r;
   for (std::size_t i = 1; i < rows.size(); ++i) {
@@ -620,7 +621,7 @@ TEST_CASE("study_store: files it cannot use are refused with what to do", "[sear
     raw_sql(file, "PRAGMA user_version = 99");
     CHECK_THROWS_WITH(study_store::open(file),
                       Contains("newer autopeft") && Contains("schema version 99") &&
-                          Contains("reads version 1"));
+                          Contains("reads version " + std::to_string(study_store::schema_version)));
   }
   SECTION("a directory that does not exist") {
     CHECK_THROWS_WITH(study_store::open(d / "no" / "such" / "dir.db"),
@@ -675,4 +676,50 @@ TEST_CASE("study_store: integrity_check finds damage and reports it without thro
   CHECK_FALSE(report.ok);
   CHECK_FALSE(report.message.empty());
   CHECK(report.message != "ok");
+}
+
+TEST_CASE("study_store: a trial's fidelity is recorded, survives a re-queue and is exported", "[search][store][fidelity]") {
+  autopeft::testing::scratch_dir d{"store-fidelity"};
+  auto store = study_store::open(d / "s.db");
+  const auto study = store.create_study("s", json::object(), two_objectives);
+  const search::trial_fidelity rung1{.level = 1, .resources = {{"train_samples", 900}, {"epochs", 2}}, .cost = 3.0};
+  const auto a = store.enqueue(study, {{"x", 1}}, 5, rung1);
+  const auto b = store.enqueue(study, {{"x", 2}}, 6);
+  CHECK(store.trial(study, a).fidelity == rung1);
+  CHECK_FALSE(store.trial(study, b).fidelity.has_value());
+  // A trial left running by a killed process is re-run at its own fidelity.
+  REQUIRE(store.claim(study)->number == a);
+  const auto requeued = store.requeue_running(study);
+  REQUIRE(requeued.size() == 1);
+  CHECK(store.trial(study, requeued[0].requeued).fidelity == rung1);
+  store.export_json(study, d / "s.json");
+  std::ifstream in(d / "s.json");
+  const auto doc = json::parse(in);
+  CHECK(doc["trials"][0]["fidelity"]["level"] == 1);
+  CHECK(doc["trials"][0]["fidelity"]["resources"]["train_samples"] == 900);
+  CHECK(doc["trials"][1]["fidelity"].is_null());
+  // Bad fidelities are refused before anything is written.
+  CHECK_THROWS_WITH(store.enqueue(study, {{"x", 3}}, 7, search::trial_fidelity{.level = -1}), Contains("fidelity.level"));
+  CHECK_THROWS_WITH(store.enqueue(study, {{"x", 3}}, 7, search::trial_fidelity{.cost = 0}), Contains("fidelity.cost"));
+  CHECK(store.trials(study).size() == 3);
+}
+
+TEST_CASE("study_store: a store of schema version 1 is brought up to date on open, its trials kept", "[search][store][fidelity]") {
+  autopeft::testing::scratch_dir d{"store-v1"};
+  const fs::path file = d / "v1.db";
+  {
+    auto store = study_store::open(file);
+    const auto study = store.create_study("old", json::object(), two_objectives);
+    store.enqueue(study, {{"x", 1}}, 5);
+  }
+  // What version 1 wrote: no fidelity column.
+  raw_sql(file, "ALTER TABLE trials DROP COLUMN fidelity; PRAGMA user_version = 1");
+  auto store = study_store::open(file);
+  CHECK(raw_pragma(file, "user_version") == std::to_string(study_store::schema_version));
+  const auto study = store.load_study("old");
+  REQUIRE(store.trials(study).size() == 1);
+  CHECK(store.trials(study)[0].params == json{{"x", 1}});
+  store.enqueue(study, {{"x", 2}}, 6, search::trial_fidelity{.level = 2});
+  CHECK(store.trial(study, 1).fidelity->level == 2);
+  CHECK(store.integrity_check().ok);
 }

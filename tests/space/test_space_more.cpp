@@ -5,6 +5,7 @@
 #include <autopeft/space/integer_range.hpp>
 #include <autopeft/space/one_hot.hpp>
 #include <autopeft/space/per_layer.hpp>
+#include <autopeft/space/sample_cost_stratified.hpp>
 #include <autopeft/space/sample_sobol.hpp>
 #include <autopeft/space/sobol.hpp>
 #include <autopeft/space/spaces/autopeft_space.hpp>
@@ -12,6 +13,8 @@
 #include <autopeft/space/spaces/mam_space.hpp>
 #include <autopeft/space/spaces/unipelt_space.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <random>
 #include <set>
@@ -302,4 +305,64 @@ TEST_CASE("the UniPELT space: LoRA r, prefix length and adapter bottleneck", "[s
     CHECK(plan.trainable_parameters(config) == expected);
     CHECK(peft_parameters(m) == expected);
   }
+}
+
+namespace {
+// The stored parameters of an AutoPEFT configuration on bert-base (hidden 768): per layer on,
+// 2·H·(sa + pa + pt) (the reference's closed form) plus the adapters' biases (b + H each).
+double autopeft_stored(const configuration& c) {
+  using S = autopeft_space<12>;
+  const double h = 768;
+  const auto sa = static_cast<double>(S::get<"sa">(c)), pa = static_cast<double>(S::get<"pa">(c)),
+             pt = static_cast<double>(S::get<"pt">(c));
+  double layers = 0;
+  for (bool on : S::get<"layers">(c)) layers += on;
+  return layers * (2 * h * (sa + pa + pt) + (sa > 0 ? sa + h : 0) + (pa > 0 ? pa + h : 0));
+}
+
+// Which log-cost deciles of [cheapest, dearest] the design leaves empty.
+std::vector<int> empty_deciles(const std::vector<configuration>& design, double lo, double hi) {
+  std::vector<int> count(10, 0);
+  for (const auto& c : design) {
+    const double u = (std::log(autopeft_stored(c)) - std::log(lo)) / (std::log(hi) - std::log(lo));
+    ++count[static_cast<std::size_t>(std::clamp(static_cast<int>(u * 10), 0, 9))];
+  }
+  std::vector<int> out;
+  for (int i = 0; i < 10; ++i)
+    if (count[static_cast<std::size_t>(i)] == 0) out.push_back(i);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("the cost-stratified design puts a point in every log-cost decile of AutoPEFT's 12-layer space", "[space][design]") {
+  using S = autopeft_space<12>;
+  // The cheapest valid configuration: one layer, prefix length 1 (2·768); the dearest: every
+  // layer with SA, PA and PT at 768.
+  const double lo = 2 * 768.0, hi = 12 * (2 * 768.0 * 3 * 768 + 2 * (768 + 768));
+  for (std::uint64_t seed : {0u, 1u, 7u}) {
+    const auto design = sample_cost_stratified<S>(16, seed, autopeft_stored);
+    REQUIRE(design.size() == 16);
+    std::set<std::uint64_t> distinct;
+    for (const auto& c : design) {
+      CHECK(S::valid(c));
+      distinct.insert(S::hash(c));
+      CHECK(autopeft_stored(c) >= lo);
+      CHECK(autopeft_stored(c) <= hi);
+    }
+    CHECK(distinct.size() == 16);
+    INFO("seed " << seed);
+    CHECK(empty_deciles(design, lo, hi).empty());
+    // The same seed gives the same design.
+    CHECK((sample_cost_stratified<S>(16, seed, autopeft_stored) == design));
+  }
+  // Plain Sobol points of the same size leave the cheap end empty: what the stratification is for.
+  CHECK_FALSE(empty_deciles(sample_sobol<S>(16, 0), lo, hi).empty());
+  // The first half of the design already spans the range (van der Corput order of the strata).
+  const auto design = sample_cost_stratified<S>(16, 0, autopeft_stored);
+  const std::vector<configuration> half(design.begin(), design.begin() + 8);
+  CHECK(empty_deciles(half, lo, hi).size() <= 2);
+  // A feasibility filter is honoured.
+  const auto no_prefix =
+      sample_cost_stratified<S>(16, 0, autopeft_stored, [](const configuration& c) { return S::get<"pt">(c) == 0; });
+  for (const auto& c : no_prefix) CHECK(S::get<"pt">(c) == 0);
 }

@@ -15,7 +15,15 @@
 //   };
 //
 // search::peft_evaluator is the ready-made one (train::trainer on a pretrained backbone).
+//
+// A multi-fidelity study (study_options::fidelities) needs a multi_fidelity_evaluator: one that
+// also takes the trial's fidelity and trains with the resources it grants, e.g.
+//     search::evaluation evaluate(const space::configuration& c, std::uint64_t seed,
+//                                 const search::trial_fidelity& f) {
+//       auto o = options;  o.max_train_samples = f.resources.value("train_samples", 0);  ...
+//     }
 #include <autopeft/search/evaluation.hpp>
+#include <autopeft/search/trial_fidelity.hpp>
 #include <autopeft/space/configuration.hpp>
 
 #include <concepts>
@@ -27,6 +35,13 @@ template <class E>
 concept trial_evaluator = requires(E& e, const space::configuration& c, std::uint64_t seed) {
   { e.evaluate(c, seed) } -> std::convertible_to<evaluation>;
 };
+
+/// A trial_evaluator that also evaluates at a given fidelity.
+template <class E>
+concept multi_fidelity_evaluator =
+    trial_evaluator<E> && requires(E& e, const space::configuration& c, std::uint64_t seed, const trial_fidelity& f) {
+      { e.evaluate(c, seed, f) } -> std::convertible_to<evaluation>;
+    };
 
 namespace detail {
 template <class>

@@ -177,7 +177,9 @@ coordinator_summary coordinate(const study_driver<Space, Kernel>& driver, study_
       auto next = store.claim(study, detail::rank_name(r));
       if (!next && driver.enqueue_proposals(store, study, 1) > 0) next = store.claim(study, detail::rank_name(r));
       if (!next) break;
-      detail::send_json({{"number", next->number}, {"params", next->params}, {"seed", next->seed}}, r, tag::task, comm);
+      nlohmann::json task{{"number", next->number}, {"params", next->params}, {"seed", next->seed}};
+      if (next->fidelity) task["fidelity"] = next->fidelity->to_json();
+      detail::send_json(task, r, tag::task, comm);
       emit({.what = study_event::kind::trial_started, .trial = next->number, .origin = detail::rank_name(r),
             .finished = driver.finished(store, study)});
       w.ready = false;
@@ -220,6 +222,7 @@ std::int64_t work(Evaluator& evaluator, MPI_Comm comm, const std::vector<study_o
     t.number = msg.at("number").get<std::int64_t>();
     t.params = msg.at("params");
     t.seed = msg.at("seed").get<std::uint64_t>();
+    if (msg.contains("fidelity")) t.fidelity = trial_fidelity::from_json(msg.at("fidelity"), detail::rank_name(rank));
     hb.set_trial(t.number);
     hb(true);
     const auto out = evaluate_trial<Space>(objectives, t, evaluator, detail::rank_name(rank));

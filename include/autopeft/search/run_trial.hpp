@@ -58,7 +58,17 @@ trial_outcome evaluate_trial(const std::vector<study_objective>& objectives, con
   trial_outcome out;
   try {
     const auto c = configuration_of<Space>(t, "trial " + std::to_string(t.number) + " of " + where);
-    evaluation r = evaluator.evaluate(c, t.seed);
+    evaluation r = [&] {
+      if constexpr (multi_fidelity_evaluator<Evaluator>) {
+        if (t.fidelity) return evaluation(evaluator.evaluate(c, t.seed, *t.fidelity));
+      } else {
+        if (t.fidelity)
+          throw error("the trial runs at fidelity level " + std::to_string(t.fidelity->level) +
+                      " but the evaluator takes no fidelity: give it a member evaluate(configuration, seed, "
+                      "trial_fidelity) (search::multi_fidelity_evaluator), or run the study without fidelities");
+      }
+      return evaluation(evaluator.evaluate(c, t.seed));
+    }();
     if (r.objectives.size() != objectives.size())
       throw error("the evaluator returned " + std::to_string(r.objectives.size()) + " objectives; the study has " +
                   std::to_string(objectives.size()));

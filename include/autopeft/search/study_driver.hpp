@@ -19,6 +19,12 @@
 // failed with the exception's text; the configuration is excluded from later proposals and the
 // study goes on.
 //
+// Multi-fidelity (study_options::fidelities): new configurations run at rung 0; before new
+// proposals, promotions (asynchronous successive halving, see study_options) are enqueued, each
+// a trial of the same configuration at the next rung with "_origin": "promotion" and
+// "_promoted_from": the trial it promotes. Promotion is a pure function of the complete trials,
+// so a resumed study promotes what an uninterrupted one does.
+//
 // Example:
 //   using S = space::autopeft_space<2>;
 //   auto store = search::study_store::open("study.db");
@@ -36,6 +42,7 @@
 #include <autopeft/search/study_event.hpp>
 #include <autopeft/search/study_options.hpp>
 #include <autopeft/search/study_store.hpp>
+#include <autopeft/space/sample_cost_stratified.hpp>
 #include <autopeft/space/sample_sobol.hpp>
 
 #include <nlohmann/json.hpp>
@@ -46,6 +53,7 @@
 #include <cmath>
 #include <cstdint>
 #include <exception>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -72,6 +80,7 @@ struct study_census {
   std::vector<trial_record> trials;
   std::unordered_set<std::int64_t> retried;  ///< interrupted attempts that have a copy
   std::int64_t finished = 0, complete = 0, failed = 0, interrupted = 0, proposed = 0, initial_proposed = 0;
+  double spent = 0;  ///< summed fidelity cost of the finished trials (1 for one without fidelity)
 
   /// The trials as an uninterrupted run would hold them: interrupted attempts left out, and each
   /// re-run in the place of the proposal it repeats. What the optimiser sees, so that a resumed
@@ -107,6 +116,7 @@ struct study_census {
       }
       if (t.state == trial_state::complete) ++complete, ++finished;
       if (t.state == trial_state::failed || t.state == trial_state::pruned) ++failed, ++finished;
+      if (is_finished(t.state)) spent += t.fidelity ? t.fidelity->cost : 1.0;
     }
   }
 };
@@ -148,7 +158,7 @@ class study_driver {
     double trial_seconds_this_run = 0;
     for (;;) {
       detail::study_census census(store.trials(study));
-      if (census.finished >= o_.max_trials) {
+      if (census.finished >= o_.max_trials || (o_.max_cost > 0 && census.spent >= o_.max_cost)) {
         summary.budget_exhausted = true;
         break;
       }
@@ -233,10 +243,27 @@ class study_driver {
   }
 
  private:
-  // Enqueues up to n proposals (initial design first, then MOBO with `pending`); returns their
-  // origin, "initial" or "mobo".
+  // Enqueues up to n proposals (promotions first in a multi-fidelity study, then the initial
+  // design, then MOBO with `pending`); returns their origin, "promotion", "initial" or "mobo".
   std::string enqueue_next(study_store& store, const study_record& study, const detail::study_census& census, std::int64_t n,
                            const std::vector<space::configuration>& pending) const {
+    if (!o_.fidelities.empty()) {
+      auto promoted = promotions(study, census, n);
+      if (!promoted.empty()) {
+        auto k = census.proposed;
+        for (auto& p : promoted) p.seed = trial_seed(study, k++);
+        store.enqueue_all(study, promoted);
+        return "promotion";
+      }
+      // New configurations cost rung 0 each: no more than the cost budget leaves.
+      if (o_.max_cost > 0) {
+        double open_cost = 0;
+        for (const auto& t : census.trials)
+          if (t.state == trial_state::waiting || t.state == trial_state::running) open_cost += t.fidelity ? t.fidelity->cost : 1.0;
+        const double left = o_.max_cost - census.spent - open_cost;
+        n = std::min<std::int64_t>(n, std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(left / o_.fidelities[0].cost))));
+      }
+    }
     std::vector<space::configuration> proposals;
     std::string origin = "initial";
     if (census.initial_proposed < o_.initial_trials) proposals = initial_design(census, n);
@@ -249,14 +276,108 @@ class study_driver {
     // One transaction: a kill between two enqueues would leave half a batch, and the run that
     // resumes would then propose from another state than an uninterrupted run does.
     auto k = census.proposed;
-    std::vector<std::pair<nlohmann::json, std::uint64_t>> batch;
+    std::vector<study_store::new_trial> batch;
     for (const auto& c : proposals) {
       auto params = Space::to_json(c);
       params["_origin"] = origin;
-      batch.emplace_back(std::move(params), trial_seed(study, k++));
+      std::optional<trial_fidelity> fidelity;
+      if (!o_.fidelities.empty()) fidelity = o_.rung(0);
+      batch.push_back({std::move(params), trial_seed(study, k++), std::move(fidelity)});
     }
     store.enqueue_all(study, batch);
     return origin;
+  }
+
+  // Up to n promotions, top rung first: at rung r, of the configurations complete there, the
+  // best floor(complete / eta) go up (minus those already above r). Best: the lowest
+  // non-dominated rank, then the largest exclusive hypervolume contribution within that front
+  // (reference point of the options), then the lowest trial number.
+  std::vector<study_store::new_trial> promotions(const study_record& study, const detail::study_census& census,
+                                                 std::int64_t n) const {
+    std::vector<study_store::new_trial> out;
+    const auto rungs = static_cast<std::int64_t>(o_.fidelities.size());
+    std::map<std::string, std::int64_t> highest;  // configuration -> highest rung with any trial
+    for (const auto& t : census.trials)
+      if (t.fidelity && !census.retried.contains(t.number)) {
+        auto [it, fresh] = highest.emplace(configuration_key(t.params), t.fidelity->level);
+        if (!fresh) it->second = std::max(it->second, t.fidelity->level);
+      }
+    for (auto r = rungs - 2; r >= 0 && static_cast<std::int64_t>(out.size()) < n; --r) {
+      std::vector<const trial_record*> done;  // complete at rung r, one per configuration, by number
+      std::set<std::string> seen;
+      for (const auto& t : census.trials)
+        if (t.state == trial_state::complete && t.objectives && t.fidelity && t.fidelity->level == r &&
+            seen.insert(configuration_key(t.params)).second)
+          done.push_back(&t);
+      std::int64_t promoted = 0;
+      for (const auto* t : done) promoted += highest.at(configuration_key(t->params)) > r;
+      auto allowed = static_cast<std::int64_t>(done.size()) / o_.eta - promoted;
+      if (allowed <= 0) continue;
+      for (const auto* t : ranked(study, done)) {
+        if (allowed <= 0 || static_cast<std::int64_t>(out.size()) >= n) break;
+        if (highest.at(configuration_key(t->params)) > r) continue;
+        nlohmann::json params = nlohmann::json::object();
+        for (const auto& [k, v] : t->params.items())
+          if (k.empty() || k[0] != '_') params[k] = v;
+        params["_origin"] = "promotion";
+        params["_promoted_from"] = t->number;
+        out.push_back({std::move(params), 0, o_.rung(static_cast<std::size_t>(r + 1))});
+        highest[configuration_key(t->params)] = r + 1;
+        --allowed;
+      }
+    }
+    return out;
+  }
+
+  // `trials` (complete) best first: non-dominated rank, then exclusive hypervolume contribution
+  // within the front, then trial number.
+  std::vector<const trial_record*> ranked(const study_record& study, const std::vector<const trial_record*>& trials) const {
+    const auto m = static_cast<std::int64_t>(study.objectives.size());
+    auto y_of = [&](const trial_record& t) {
+      std::vector<double> y;
+      for (std::size_t i = 0; i < study.objectives.size(); ++i)
+        y.push_back(study.objectives[i].minimize ? -(*t.objectives)[i] : (*t.objectives)[i]);
+      return y;
+    };
+    std::vector<double> ref;
+    for (std::size_t i = 0; i < study.objectives.size(); ++i)
+      ref.push_back(study.objectives[i].minimize ? -o_.reference_point[i] : o_.reference_point[i]);
+    const auto ref_t = torch::tensor(ref, torch::kFloat64);
+    auto hv = [&](const std::vector<const trial_record*>& ts) {
+      if (ts.empty()) return 0.0;
+      std::vector<double> y;
+      for (const auto* t : ts) {
+        const auto v = y_of(*t);
+        y.insert(y.end(), v.begin(), v.end());
+      }
+      return mobo::hypervolume(torch::tensor(y, torch::kFloat64).view({static_cast<std::int64_t>(ts.size()), m}), ref_t);
+    };
+    std::vector<const trial_record*> left = trials, out;
+    while (!left.empty()) {
+      std::vector<double> y;
+      for (const auto* t : left) {
+        const auto v = y_of(*t);
+        y.insert(y.end(), v.begin(), v.end());
+      }
+      const auto keep =
+          mobo::is_non_dominated(torch::tensor(y, torch::kFloat64).view({static_cast<std::int64_t>(left.size()), m})).contiguous();
+      std::vector<const trial_record*> front, rest;
+      for (std::size_t i = 0; i < left.size(); ++i) (keep[static_cast<std::int64_t>(i)].item<bool>() ? front : rest).push_back(left[i]);
+      const double total = hv(front);
+      std::vector<std::pair<double, const trial_record*>> scored;
+      for (std::size_t i = 0; i < front.size(); ++i) {
+        auto others = front;
+        others.erase(others.begin() + static_cast<std::ptrdiff_t>(i));
+        scored.emplace_back(total - hv(others), front[i]);
+      }
+      std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) {
+        if (a.first != b.first) return a.first > b.first;
+        return a.second->number < b.second->number;
+      });
+      for (const auto& [c, t] : scored) out.push_back(t);
+      left = std::move(rest);
+    }
+    return out;
   }
 
   // Initial-design points not yet enqueued, as many as the budget allows. The design is a pure
@@ -280,7 +401,12 @@ class study_driver {
     auto keep = [&](const space::configuration& c) {
       if (out.size() < n && feasible(c) && seen.insert(Space::hash(c)).second) out.push_back(c);
     };
-    if (o_.design == initial_design_kind::sobol) {
+    if (o_.design == initial_design_kind::cost_stratified) {
+      for (const auto& c : space::sample_cost_stratified<Space>(n, o_.seed, o_.cost, [this](const space::configuration& c) {
+             return feasible(c);
+           }))
+        keep(c);
+    } else if (o_.design == initial_design_kind::sobol) {
       for (const auto& c : space::sample_sobol<Space>(16 * n, o_.seed)) keep(c);
     } else {
       std::mt19937_64 rng(o_.seed);
@@ -320,7 +446,10 @@ class study_driver {
         }};
     const auto bounds = torch::stack({torch::zeros({d}), torch::ones({d})}).to(torch::kFloat64);
     mobo::ask_tell<Kernel> opt(bounds, m, torch::tensor(ref, torch::kFloat64), ds, ao);
+    // Each configuration once, at the highest rung it completed (in a multi-fidelity study),
+    // in the place of its first proposal.
     std::vector<torch::Tensor> xs, ys, failed;
+    std::map<std::string, std::pair<std::size_t, std::int64_t>> row_of;  // configuration -> (row, rung)
     for (const trial_record* tp : census.in_proposal_order()) {
       const trial_record& t = *tp;
       const auto x = torch::tensor(Space::encode(configuration_of<Space>(t, "trial " + std::to_string(t.number))), torch::kFloat64);
@@ -328,9 +457,16 @@ class study_driver {
         std::vector<double> y;
         for (std::size_t i = 0; i < t.objectives->size(); ++i)
           y.push_back(study.objectives[i].minimize ? -(*t.objectives)[i] : (*t.objectives)[i]);
-        xs.push_back(x);
-        ys.push_back(torch::tensor(y, torch::kFloat64));
-      } else if (t.state == trial_state::failed || t.state == trial_state::pruned) {
+        const auto rung = t.fidelity ? t.fidelity->level : 0;
+        auto [it, fresh] = row_of.emplace(configuration_key(t.params), std::pair{xs.size(), rung});
+        if (fresh) {
+          xs.push_back(x);
+          ys.push_back(torch::tensor(y, torch::kFloat64));
+        } else if (t.fidelity && rung >= it->second.second) {
+          ys[it->second.first] = torch::tensor(y, torch::kFloat64);
+          it->second.second = rung;
+        }
+      } else if ((t.state == trial_state::failed || t.state == trial_state::pruned) && !t.params.contains("_promoted_from")) {
         failed.push_back(x);
       }
     }

@@ -4,6 +4,7 @@
 // a small budget; the kernel is the driver's template parameter (Matern-5/2 by default).
 #include <autopeft/error.hpp>
 #include <autopeft/mobo/ask_tell.hpp>
+#include <autopeft/search/trial_fidelity.hpp>
 #include <autopeft/space/configuration.hpp>
 
 #include <cmath>
@@ -14,8 +15,10 @@
 
 namespace autopeft::search {
 
-/// How the first `initial_trials` configurations are chosen.
-enum class initial_design_kind { sobol, random };
+/// How the first `initial_trials` configurations are chosen: Sobol points, uniform random
+/// points, or Sobol points stratified by the closed-form cost (study_options::cost; see
+/// space/sample_cost_stratified.hpp), so the design spans the log-cost range.
+enum class initial_design_kind { sobol, random, cost_stratified };
 
 /// Example (the reference's budget: 100 random points, then 25 batches of 4):
 ///   search::study_options o;
@@ -42,6 +45,22 @@ struct study_options {
   /// Why a configuration cannot run (empty string: it can), e.g. peft_evaluator::infeasible.
   /// Such configurations are never proposed; one found waiting in the store is pruned.
   std::function<std::string(const space::configuration&)> infeasible;
+  /// The closed-form cost of a configuration, known before it runs (e.g. peft_evaluator::cost,
+  /// the % of stored parameters); needed by initial_design_kind::cost_stratified.
+  std::function<double(const space::configuration&)> cost;
+
+  /// Multi-fidelity: the rungs, cheapest first (their `level` is set from the position); empty
+  /// for a single-fidelity study. New configurations start at rung 0; of every `eta`
+  /// configurations complete at a rung, the best one (by non-dominated rank, then hypervolume
+  /// contribution) is promoted to the next rung: asynchronous successive halving (ASHA, Li et
+  /// al., 2020) with the multi-objective ranking of MO-ASHA (Schmucker et al., 2021). The
+  /// Pareto set, the hypervolume and the surrogate use each configuration's result at the
+  /// highest rung it reached. The evaluator must be a multi_fidelity_evaluator.
+  std::vector<trial_fidelity> fidelities;
+  std::int64_t eta = 3;
+  /// Budget in summed fidelity cost (each finished trial adds its rung's cost; a trial without
+  /// fidelity adds 1): when positive, the study also stops once this much is spent.
+  double max_cost = 0;
 
   void validate(std::size_t num_objectives) const {
     auto fail = [](const std::string& field, const std::string& what) {
@@ -59,6 +78,23 @@ struct study_options {
       if (!std::isfinite(v)) fail("reference_point", "holds a non-finite value");
     if (mc_samples < 1) fail("mc_samples", "must be at least 1");
     if (local_search_restarts < 0) fail("local_search_restarts", "must not be negative");
+    if (design == initial_design_kind::cost_stratified && !cost)
+      fail("cost", "is not set: the cost-stratified initial design needs the closed-form cost of a configuration");
+    if (eta < 2) fail("eta", "must be at least 2 (of every eta configurations at a rung, one is promoted)");
+    for (std::size_t i = 0; i < fidelities.size(); ++i) {
+      if (!(fidelities[i].cost > 0) || !std::isfinite(fidelities[i].cost))
+        fail("fidelities[" + std::to_string(i) + "].cost", "must be a positive number");
+      if (!fidelities[i].resources.is_object())
+        fail("fidelities[" + std::to_string(i) + "].resources", "must be a JSON object");
+    }
+    if (!(max_cost >= 0) || !std::isfinite(max_cost)) fail("max_cost", "must be 0 (no limit) or positive");
+  }
+
+  /// The fidelity of rung `level`, its level set.
+  [[nodiscard]] trial_fidelity rung(std::size_t level) const {
+    auto f = fidelities.at(level);
+    f.level = static_cast<std::int64_t>(level);
+    return f;
   }
 };
 

@@ -69,12 +69,14 @@ namespace autopeft::search {
 class study_store {
  public:
   /// The schema this build writes; a file with a newer one is refused on open.
-  static constexpr std::int64_t schema_version = 1;
+  static constexpr std::int64_t schema_version = 2;
   /// PRAGMA application_id of a study store: "APFT".
   static constexpr std::int32_t application_id = 0x41504654;
 
   /// Opens the store at `file`, creating it (and its schema) when the file does not exist or
-  /// is empty. Throws when the file is not a study store, or has a newer schema version.
+  /// is empty, and bringing a store of an older schema up to this one (version 1 -> 2 adds the
+  /// trials' fidelity column). Throws when the file is not a study store, or has a newer schema
+  /// version.
   [[nodiscard]] static study_store open(const std::filesystem::path& file,
                                         const study_store_options& options = {}) {
     return study_store(file, options);
@@ -155,31 +157,44 @@ class study_store {
 
   // ---- trials: creation and transitions ---------------------------------------------------
 
-  /// Adds a waiting trial with `params` (a JSON object) and `seed`; returns its number.
+  /// Adds a waiting trial with `params` (a JSON object) and `seed`, at `fidelity` when the
+  /// study has a fidelity schedule; returns its number.
   std::int64_t enqueue(const study_record& study, const nlohmann::json& params,
-                       std::uint64_t seed) {
+                       std::uint64_t seed, const std::optional<trial_fidelity>& fidelity = std::nullopt) {
     const std::string op = "study_store::enqueue (study \"" + study.name + "\")";
     const std::string text = params_text(op, params);
+    const auto fid = fidelity_text(op, fidelity);
     detail::transaction t(db_, op);
-    const std::int64_t n = insert_trial(op, study, text, seed, nullptr, std::nullopt);
+    const std::int64_t n = insert_trial(op, study, text, seed, nullptr, std::nullopt, fid);
     t.commit();
     return n;
   }
 
-  /// Adds waiting trials, one per (params, seed) pair, in one transaction: all or none, so a
+  /// A trial to enqueue: its configuration, seed and (optional) fidelity.
+  struct new_trial {
+    nlohmann::json params;
+    std::uint64_t seed = 0;
+    std::optional<trial_fidelity> fidelity;
+  };
+
+  /// Adds waiting trials, one per new_trial {params, seed, fidelity}, in one transaction: all or none, so a
   /// process killed in the middle leaves no half batch. Returns their numbers, in order.
-  std::vector<std::int64_t> enqueue_all(const study_record& study,
-                                        const std::vector<std::pair<nlohmann::json, std::uint64_t>>& batch) {
+  std::vector<std::int64_t> enqueue_all(const study_record& study, const std::vector<new_trial>& batch) {
     const std::string op = "study_store::enqueue_all (study \"" + study.name + "\")";
     std::vector<std::string> texts;
-    for (const auto& [params, seed] : batch) texts.push_back(params_text(op, params));
+    std::vector<std::optional<std::string>> fidelities;
+    for (const auto& b : batch) {
+      texts.push_back(params_text(op, b.params));
+      fidelities.push_back(fidelity_text(op, b.fidelity));
+    }
     detail::transaction t(db_, op);
     std::vector<std::int64_t> numbers;
     for (std::size_t i = 0; i < batch.size(); ++i)
-      numbers.push_back(insert_trial(op, study, texts[i], batch[i].second, nullptr, std::nullopt));
+      numbers.push_back(insert_trial(op, study, texts[i], batch[i].seed, nullptr, std::nullopt, fidelities[i]));
     t.commit();
     return numbers;
   }
+
 
   /// Adds a trial that `worker` runs from now on (running, started now); returns its number.
   std::int64_t ask(const study_record& study, const nlohmann::json& params, std::uint64_t seed,
@@ -331,21 +346,22 @@ class study_store {
       std::string params;
       std::int64_t seed;
       std::optional<std::string> worker;
+      std::optional<std::string> fidelity;
     };
     std::vector<orphan> orphans;
     {
       detail::statement s(
           db_, op,
-          "SELECT number, params, seed, worker FROM trials WHERE study_id = ?1 AND "
+          "SELECT number, params, seed, worker, fidelity FROM trials WHERE study_id = ?1 AND "
           "state = 'running' AND (?2 <= 0 OR (julianday('now') - "
           "julianday(COALESCE(heartbeat, started))) * 86400.0 >= ?2) ORDER BY number");
       s.bind_int(1, study.id).bind_int(2, stale_after.count());
-      while (s.step()) orphans.push_back({s.integer(0), s.text(1), s.integer(2), s.optional_text(3)});
+      while (s.step()) orphans.push_back({s.integer(0), s.text(1), s.integer(2), s.optional_text(3), s.optional_text(4)});
     }
     std::vector<requeued_trial> out;
     for (const auto& o : orphans) {
       const std::int64_t copy =
-          insert_trial(op, study, o.params, std::bit_cast<std::uint64_t>(o.seed), nullptr, o.number);
+          insert_trial(op, study, o.params, std::bit_cast<std::uint64_t>(o.seed), nullptr, o.number, o.fidelity);
       detail::statement s(
           db_, op,
           "UPDATE trials SET state = 'failed', error = ?3, "
@@ -374,14 +390,16 @@ class study_store {
     if (where.state != trial_state::running) wrong_state(op, study, number, where, "running");
     std::string params;
     std::int64_t seed = 0;
+    std::optional<std::string> fidelity;
     {
-      detail::statement s(db_, op, "SELECT params, seed FROM trials WHERE study_id = ?1 AND number = ?2");
+      detail::statement s(db_, op, "SELECT params, seed, fidelity FROM trials WHERE study_id = ?1 AND number = ?2");
       s.bind_int(1, study.id).bind_int(2, number);
       s.step();
       params = s.text(0);
       seed = s.integer(1);
+      fidelity = s.optional_text(2);
     }
-    const std::int64_t copy = insert_trial(op, study, params, std::bit_cast<std::uint64_t>(seed), nullptr, number);
+    const std::int64_t copy = insert_trial(op, study, params, std::bit_cast<std::uint64_t>(seed), nullptr, number, fidelity);
     detail::statement s(db_, op,
                         "UPDATE trials SET state = 'failed', error = ?3, "
                         "finished = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE study_id = ?1 AND number = ?2");
@@ -442,7 +460,7 @@ class study_store {
   /// comma, quote or line break quoted, quotes doubled). Columns: number, state, one
   /// `param.<key>` per key any trial's params has (sorted), one `objective.<name>` per
   /// objective, one `extra.<key>` per extra key, then seed, duration_s, worker, error, created,
-  /// started, finished, heartbeat, retry_of. A string is written as is, other JSON values as
+  /// started, finished, heartbeat, retry_of, fidelity (JSON). A string is written as is, other JSON values as
   /// JSON, and an absent value as an empty field. The file is replaced whole.
   void export_csv(const study_record& study, const std::filesystem::path& file) const {
     const std::string op = "study_store::export_csv (study \"" + study.name + "\")";
@@ -465,7 +483,7 @@ class study_store {
     for (const auto& o : study.objectives) header.push_back("objective." + o.name);
     for (const auto& k : extra_keys) header.push_back("extra." + k);
     for (const char* c : {"seed", "duration_s", "worker", "error", "created", "started",
-                          "finished", "heartbeat", "retry_of"}) {
+                          "finished", "heartbeat", "retry_of", "fidelity"}) {
       header.emplace_back(c);
     }
     line(header);
@@ -488,6 +506,7 @@ class study_store {
       f.push_back(opt(r.finished));
       f.push_back(opt(r.heartbeat));
       f.push_back(r.retry_of ? std::to_string(*r.retry_of) : "");
+      f.push_back(r.fidelity ? r.fidelity->to_json().dump() : "");
       line(f);
     }
     detail::replace_file(file, out, op);
@@ -496,7 +515,8 @@ class study_store {
   /// Writes `study` and its trials to `file` as one JSON document:
   /// {"study": {name, created, objectives: [{name, direction}], config, seed},
   ///  "trials": [{number, state, params, objectives, extra, seed, error, created, started,
-  ///              finished, duration_s, worker, heartbeat, retry_of}]}, absent values as null.
+  ///              finished, duration_s, worker, heartbeat, retry_of, fidelity}]}, absent values
+  /// as null.
   void export_json(const study_record& study, const std::filesystem::path& file) const {
     const std::string op = "study_store::export_json (study \"" + study.name + "\")";
     nlohmann::json objectives = nlohmann::json::array();
@@ -526,7 +546,8 @@ class study_store {
                                {"duration_s", opt(r.duration_s)},
                                {"worker", opt(r.worker)},
                                {"heartbeat", opt(r.heartbeat)},
-                               {"retry_of", opt(r.retry_of)}});
+                               {"retry_of", opt(r.retry_of)},
+                               {"fidelity", r.fidelity ? r.fidelity->to_json() : nlohmann::json(nullptr)}});
     }
     detail::replace_file(file, dump(op, doc, "export", 2) + "\n", op);
   }
@@ -580,7 +601,7 @@ class study_store {
  private:
   static constexpr const char* trial_columns =
       "number, state, params, objectives, extra, seed, error, created, started, finished, "
-      "duration_s, worker, heartbeat, retry_of";
+      "duration_s, worker, heartbeat, retry_of, fidelity";
 
   struct whereabouts {
     trial_state state;
@@ -618,6 +639,7 @@ class study_store {
       db_.exec(op, ("PRAGMA max_page_count = " + std::to_string(std::max<std::int64_t>(1, options.max_file_bytes / page)))
                        .c_str());
     }
+    if (!fresh) migrate(op);
     if (fresh) {
       detail::transaction t(db_, op);
       if (identify(op)) {  // no other process created it between the two looks
@@ -656,14 +678,29 @@ CREATE TABLE trials (
   worker TEXT,
   heartbeat TEXT,
   retry_of INTEGER,
+  fidelity TEXT,
   UNIQUE (study_id, number),
   CHECK ((state = 'complete') = (objectives IS NOT NULL))
 );
 CREATE INDEX trials_by_state ON trials (study_id, state, number);
 )sql";
 
-  /// True for a new, empty file; returns false for a study store of this schema version and
-  /// throws for anything else.
+  /// Brings a store of an older schema version up to this one, in one transaction (another
+  /// process may be doing the same: the version is read again under the lock).
+  void migrate(const std::string& op) {
+    auto version = [&] {
+      detail::statement s(db_, op, "PRAGMA user_version");
+      return s.step() ? s.integer(0) : 0;
+    };
+    if (version() >= schema_version) return;
+    detail::transaction t(db_, op + " (schema upgrade)");
+    if (version() < 2) db_.exec(op, "ALTER TABLE trials ADD COLUMN fidelity TEXT");
+    db_.exec(op, ("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
+    t.commit();
+  }
+
+  /// True for a new, empty file; returns false for a study store of this schema version or an
+  /// older one and throws for anything else.
   bool identify(const std::string& op) const {
     auto pragma = [&](const char* sql) {
       detail::statement s(db_, op, sql);
@@ -730,11 +767,20 @@ CREATE INDEX trials_by_state ON trials (study_id, state, number);
     return v.dump();
   }
 
+  std::optional<std::string> fidelity_text(const std::string& op, const std::optional<trial_fidelity>& f) const {
+    if (!f) return std::nullopt;
+    if (f->level < 0) bad(op, "fidelity.level is " + std::to_string(f->level) + "; rungs are numbered from 0");
+    if (!(f->cost > 0) || !std::isfinite(f->cost)) bad(op, "fidelity.cost must be a positive number");
+    if (!f->resources.is_object()) bad(op, "fidelity.resources must be a JSON object (name -> value)");
+    return dump(op, f->to_json(), "fidelity");
+  }
+
   /// Inside a write transaction: a new trial numbered after the study's last one.
   std::int64_t insert_trial(const std::string& op, const study_record& study,
                             const std::string& params, std::uint64_t seed,
                             const std::string* running_worker,
-                            std::optional<std::int64_t> retry_of) {
+                            std::optional<std::int64_t> retry_of,
+                            const std::optional<std::string>& fidelity = std::nullopt) {
     std::int64_t n = 0;
     {
       detail::statement s(db_, op,
@@ -749,9 +795,9 @@ CREATE INDEX trials_by_state ON trials (study_id, state, number);
     detail::statement s(
         db_, op,
         "INSERT INTO trials (study_id, number, state, params, seed, created, started, worker, "
-        "heartbeat, retry_of) VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+        "heartbeat, retry_of, fidelity) VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
         "CASE WHEN ?3 = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END, ?6, "
-        "CASE WHEN ?3 = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END, ?7)");
+        "CASE WHEN ?3 = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END, ?7, ?8)");
     s.bind_int(1, study.id)
         .bind_int(2, n)
         .bind_text(3, running_worker ? "running" : "waiting")
@@ -766,6 +812,11 @@ CREATE INDEX trials_by_state ON trials (study_id, state, number);
       s.bind_int(7, *retry_of);
     } else {
       s.bind_null(7);
+    }
+    if (fidelity) {
+      s.bind_text(8, *fidelity);
+    } else {
+      s.bind_null(8);
     }
     s.run();
     return n;
@@ -908,6 +959,13 @@ CREATE INDEX trials_by_state ON trials (study_id, state, number);
     r.worker = s.optional_text(11);
     r.heartbeat = s.optional_text(12);
     if (!s.is_null(13)) r.retry_of = s.integer(13);
+    if (!s.is_null(14)) {
+      try {
+        r.fidelity = trial_fidelity::from_json(parse(op, study, r.number, "fidelity", s.text(14)), "column fidelity");
+      } catch (const autopeft::error& e) {
+        corrupt(op, study, r.number, "fidelity", e.what());
+      }
+    }
     return r;
   }
 

@@ -1,5 +1,6 @@
 #pragma once
 // A trial as a study_store holds it.
+#include <autopeft/search/trial_fidelity.hpp>
 #include <autopeft/search/trial_state.hpp>
 
 #include <nlohmann/json.hpp>
@@ -28,6 +29,7 @@ struct trial_record {
   std::optional<std::string> worker;     // who ran it: "host:pid" unless the caller named it
   std::optional<std::string> heartbeat;  // last sign of life while running
   std::optional<std::int64_t> retry_of;  // the interrupted trial this one re-runs
+  std::optional<trial_fidelity> fidelity;  // the rung it runs at; none in a single-fidelity study
 };
 
 }  // namespace autopeft::search

@@ -168,6 +168,10 @@ class search_space {
     return i;
   }
 
+  /// Whether the space has a dimension named `name` (e.g. peft_evaluator's `if constexpr
+  /// (S::has("lr"))`).
+  static constexpr bool has(std::string_view name) { return detail::find(names, name) < num_dims; }
+
   /// (offset, count) of a dimension's components; throws for an unknown name.
   static std::pair<std::size_t, std::size_t> components_of(std::string_view name) {
     const auto i = detail::find(names, name);
