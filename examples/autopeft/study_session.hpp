@@ -117,21 +117,8 @@ decltype(auto) with_space(std::int64_t layers, F&& f) {
   }
 }
 
-/// A configuration in one line: "sa=3 pa=0 pt=12 layers=11".
-inline std::string brief(const nlohmann::json& params) {
-  std::string out;
-  for (const auto& [k, v] : params.items()) {
-    if (!k.empty() && k[0] == '_') continue;
-    std::string value;
-    if (v.is_array()) {
-      for (const auto& b : v) value += b.is_boolean() ? (b.get<bool>() ? "1" : "0") : b.dump();
-    } else {
-      value = v.dump();
-    }
-    out += (out.empty() ? "" : " ") + k + "=" + value;
-  }
-  return out;
-}
+/// A configuration in one line, as the report shows it: "sa=3 pa=0 pt=12 layers=110111".
+inline std::string brief(const nlohmann::json& params) { return search::brief_params(params); }
 
 /// Prints a running study: one line per finished trial with the objectives, the hypervolume and
 /// the ETA over the budget; a progress bar within each trial (on a terminal).

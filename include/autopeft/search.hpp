@@ -1,9 +1,12 @@
 #pragma once
 // The study layer: the study driver (initial design, MOBO batches, robust trials, resume),
 // the PEFT trial evaluator, the persistent study store on SQLite, the Pareto set and its
-// re-training, and the HTML report.
+// re-training, the baselines' verdicts, and the HTML report.
+#include <autopeft/search/baseline_verdict.hpp>
+#include <autopeft/search/baseline_verdicts.hpp>
 #include <autopeft/search/concepts.hpp>
 #include <autopeft/search/evaluation.hpp>
+#include <autopeft/search/format_params.hpp>
 #include <autopeft/search/integrity_report.hpp>
 #include <autopeft/search/pareto_trials.hpp>
 #include <autopeft/search/peft_evaluator.hpp>

@@ -1,7 +1,12 @@
 // The study report: a well-formed page whose drawing matches the data (one point per complete
-// trial, in the right order on both axes), escaped user text, finite coordinates for degenerate
-// studies, an atomic write, and (when Chromium is installed) a page a browser really renders.
+// trial, in the right order on both axes), figures first and settings last, baseline labels that
+// cover no point, the baselines' verdicts listed, baselines read from a store in both layouts,
+// configurations printed as on the command line, escaped user text,
+// finite coordinates for degenerate studies, an atomic write, and (when Chromium is installed) a
+// page a browser really renders. The verdicts' rule and brief_params have their own tests.
+#include <autopeft/search/baseline_verdicts.hpp>
 #include <autopeft/search/report.hpp>
+#include <autopeft/search/study_report_data.hpp>
 
 #include "../support/headless_chromium.hpp"
 #include "../support/png.hpp"
@@ -15,7 +20,9 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -556,4 +563,336 @@ TEST_CASE("report: Chromium renders the page", "[search][report][chromium]") {
   // The Pareto front's red (#d62728) and the failed-state red (#c0392b) are on screen.
   CHECK(s.near({0xd6, 0x27, 0x28}, img) > 300);
   CHECK(s.near({0xc0, 0x39, 0x2b}, img) > 30);
+}
+
+TEST_CASE("report: figures come first, then the baselines, the tables, and the settings folded away at the end",
+          "[search][report]") {
+  const auto r = sample_study();
+  const std::string html = autopeft::search::render_report(r);
+  REQUIRE(parse_xml(html).error.empty());
+  std::vector<std::size_t> at;
+  for (const char* mark : {"<h1>", "<section id=\"pareto-front\"", "<section id=\"hypervolume\"",
+                           "<section id=\"baselines\"", "<section id=\"summary\"", "<section id=\"pareto-configurations\"",
+                           "<section id=\"trials\"", "<details id=\"settings\"", "<th>acquisition</th>", "<footer>"}) {
+    INFO(mark);
+    at.push_back(html.find(mark));
+    CHECK(at.back() != std::string::npos);
+    CHECK(occurrences(html, mark) == 1);
+  }
+  CHECK(std::is_sorted(at.begin(), at.end()));
+  // The settings are folded away: the details element is not opened.
+  const auto p = parse_xml(html);
+  const auto details = std::find_if(p.elements.begin(), p.elements.end(), [](const element& e) { return e.name == "details"; });
+  REQUIRE(details != p.elements.end());
+  CHECK(details->attrs.count("open") == 0);
+  // No settings and no grids: no details section.
+  auto bare = r;
+  bare.settings = nlohmann::json::object();
+  CHECK(autopeft::search::render_report(bare).find("<details") == std::string::npos);
+  // No baselines: no baselines section.
+  bare.baselines.clear();
+  CHECK(autopeft::search::render_report(bare).find("id=\"baselines\"") == std::string::npos);
+}
+
+TEST_CASE("report: configurations read as on the command line (brief_params)", "[search][report]") {
+  auto r = sample_study();
+  r.trials[4].params = {{"sa", 64}, {"layers", {true, true, false, true, true, true}}};
+  const std::string html = autopeft::search::render_report(r);
+  CHECK(occurrences(html, "<code>layers=110111 sa=64</code>") == 2);  // trial 4 is on the front
+  CHECK(html.find("[true,true,false") == std::string::npos);
+}
+
+TEST_CASE("report: the baselines section lists every baseline with its verdict", "[search][report]") {
+  auto r = sample_study();
+  r.baselines[0].lr = 5e-4;
+  r.baselines[0].runs = 5;
+  r.pareto[2].retrained_mean = 0.67;  // trial 1, at 0.3 %
+  const std::string html = autopeft::search::render_report(r);
+  const auto p = parse_xml(html);
+  REQUIRE(p.error.empty());
+  const auto verdicts = autopeft::search::baseline_verdicts(r);
+  REQUIRE(verdicts.size() == r.baselines.size());
+  std::vector<const element*> items;
+  for (const auto& e : p.elements)
+    if (e.name == "li" && e.attr("class").rfind("verdict", 0) == 0) items.push_back(&e);
+  REQUIRE(items.size() == r.baselines.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    INFO(items[i]->text);
+    CHECK(items[i]->text.ends_with(": " + verdicts[i].sentence));
+  }
+  // Re-trained: trial 0 (0.615 at 0.02 %), trial 1 (0.67 at 0.3 %), trial 4 (0.695 at 2.5 %);
+  // trial 6 (0.01 %) is not.
+  CHECK(verdicts[0].sentence ==
+        "not dominated: best found within its budget (<= 0.27% params) is trial 0 at 0.615 (re-trained), against 0.65; "
+        "1 Pareto trial within its budget not re-trained yet");
+  CHECK(items[0]->attr("class") == "verdict not-dominated");
+  CHECK(verdicts[1].by_trial == std::optional<int>(1));
+  CHECK(items[1]->attr("class") == "verdict dominated");
+  CHECK(verdicts[2].best_within_budget == std::optional<int>(4));
+  CHECK(html.find("(0.65 \xC2\xB1 0.01 at 0.27% params, 5 runs, lr 0.0005)") != std::string::npos);
+}
+
+TEST_CASE("study_report_data: a baseline's final runs make one row; its learning-rate grid is listed",
+          "[search][report]") {
+  namespace search = autopeft::search;
+  autopeft::testing::scratch_dir d{"report-baselines"};
+  auto store = search::study_store::open(d.path / "study.db");
+  const std::vector<search::study_objective> objectives{{.name = "accuracy"}, {.name = "params_pct", .minimize = true}};
+  const auto study = store.create_study("rte", nlohmann::json::object(), objectives);
+  store.complete(study, store.ask(study, {{"sa", 8}, {"layers", {true, false}}}, 1), {0.70, 0.2});
+  const auto bs = store.create_study("rte:baselines", nlohmann::json::object(), objectives);
+  const auto run = [&](const std::string& name, const char* stage, double lr, int seed, std::optional<double> metric) {
+    const nlohmann::json params = {{"_name", name}, {"_method", name == "LoRA r=8" ? "lora8" : "prefix"},
+                                   {"_lr", lr}, {"_stage", stage}, {"_seed_index", seed}};
+    const auto n = store.ask(bs, params, 7);
+    if (metric) store.complete(bs, n, {*metric, name == "LoRA r=8" ? 0.27 : 0.1});
+    else store.fail(bs, n, "training diverged");
+  };
+  run("LoRA r=8", "grid", 1e-4, 0, 0.61);
+  run("LoRA r=8", "grid", 5e-4, 0, 0.66);
+  run("LoRA r=8", "grid", 1e-3, 0, std::nullopt);
+  run("prefix", "grid", 1e-2, 0, 0.55);
+  run("LoRA r=8", "final", 5e-4, 0, 0.64);
+  run("LoRA r=8", "final", 5e-4, 1, 0.66);
+  run("LoRA r=8", "final", 5e-4, 2, 0.68);
+  run("LoRA r=8", "final", 5e-4, 3, std::nullopt);  // a failed seed is no run
+  // A running trial is no result yet.
+  store.ask(bs, {{"_name", "prefix"}, {"_lr", 1e-2}, {"_stage", "final"}, {"_seed_index", 0}}, 7);
+
+  const auto data = search::study_report_data(store, study);
+  REQUIRE(data.baselines.size() == 2);
+  const auto& lora = data.baselines[0];
+  CHECK(lora.name == "LoRA r=8");
+  CHECK(lora.method == "lora8");
+  CHECK(lora.runs == 3);
+  CHECK(lora.metric == Approx(0.66));
+  REQUIRE(lora.metric_std);
+  CHECK(*lora.metric_std == Approx(0.02));  // sample standard deviation
+  CHECK(lora.pct_params == Approx(0.27));
+  CHECK(lora.lr == std::optional<double>(5e-4));
+  REQUIRE(lora.grid.size() == 3);
+  CHECK(lora.grid[1].lr == 5e-4);
+  CHECK(lora.grid[1].metric == 0.66);
+  CHECK(std::isnan(lora.grid[2].metric));  // the diverged rate
+  const auto& prefix = data.baselines[1];
+  CHECK(prefix.runs == 0);
+  CHECK(std::isnan(prefix.metric));
+  CHECK(prefix.grid.size() == 1);
+
+  // The trial table reads the layer mask as the command line does.
+  const std::string html = search::render_report(data);
+  REQUIRE(parse_xml(html).error.empty());
+  CHECK(html.find("<code>layers=10 sa=8</code>") != std::string::npos);
+  // One line per baseline with its grid, the chosen rate marked, inside the folded details.
+  const auto details = html.find("<details id=\"settings\"");
+  REQUIRE(details != std::string::npos);
+  const auto line = html.find("lr 0.0001 \xE2\x86\x92 0.61, lr 0.0005 \xE2\x86\x92 0.66 <span class=\"chosen\">(chosen)</span>, "
+                              "lr 0.001 \xE2\x86\x92 failed</li>");
+  CHECK(line != std::string::npos);
+  CHECK(line > details);
+  const auto prefix_line = html.find("lr 0.01 \xE2\x86\x92 0.55</li>");
+  CHECK(prefix_line != std::string::npos);
+  CHECK(prefix_line > details);
+  // The unfinished baseline is listed, not drawn, and not compared.
+  CHECK(html.find("not compared: its final runs have not finished") != std::string::npos);
+  CHECK(elements_of(parse_xml(html), "path", "baseline-marker").size() == 1);
+}
+
+TEST_CASE("study_report_data: a store written before stages keeps one row per baseline trial", "[search][report]") {
+  namespace search = autopeft::search;
+  autopeft::testing::scratch_dir d{"report-old-baselines"};
+  auto store = search::study_store::open(d.path / "study.db");
+  const std::vector<search::study_objective> objectives{{.name = "accuracy"}, {.name = "params_pct", .minimize = true}};
+  const auto study = store.create_study("rte", nlohmann::json::object(), objectives);
+  const auto bs = store.create_study("rte:baselines", nlohmann::json::object(), objectives);
+  store.complete(bs, store.ask(bs, {{"sa", 48}, {"_name", "Pfeiffer adapter (SA 48)"}}, 1), {0.64, 1.3});
+  store.fail(bs, store.ask(bs, {{"pt", 24}, {"_name", "prefix tuning (PT 24)"}}, 1), "boom");
+  store.complete(bs, store.ask(bs, {{"pa", 48}, {"_name", "parallel adapter (PA 48)"}}, 1), {0.66, 1.3});
+  const auto data = search::study_report_data(store, study);
+  REQUIRE(data.baselines.size() == 2);
+  CHECK(data.baselines[0].name == "Pfeiffer adapter (SA 48)");
+  CHECK(data.baselines[0].metric == 0.64);
+  CHECK(data.baselines[0].runs == 1);
+  CHECK_FALSE(data.baselines[0].metric_std);
+  CHECK_FALSE(data.baselines[0].lr);
+  CHECK(data.baselines[0].grid.empty());
+  CHECK(data.baselines[1].name == "parallel adapter (PA 48)");
+  CHECK(data.baselines[1].pct_params == 1.3);
+}
+
+namespace {
+
+struct circle {
+  double x, y, r;
+};
+
+// Every point marker of the Pareto plot: trials, Pareto members and baselines (as circles
+// round their marker).
+std::vector<circle> point_markers(const parsed& p) {
+  std::vector<circle> out;
+  for (const char* cls : {"trial-point", "pareto-point"})
+    for (const auto* e : elements_of(p, "circle", cls))
+      out.push_back({std::stod(e->attr("cx")), std::stod(e->attr("cy")), std::stod(e->attr("r"))});
+  return out;
+}
+
+// The label boxes of the Pareto plot, from their coordinates and text.
+std::vector<autopeft::search::detail::box> label_boxes(const parsed& p) {
+  namespace sd = autopeft::search::detail;
+  std::vector<sd::box> out;
+  for (const auto* e : elements_of(p, "text", "baseline-label"))
+    out.push_back(sd::label_bounds(std::stod(e->attr("x")), std::stod(e->attr("y")), sd::label_width(e->text),
+                                   e->attr("text-anchor")));
+  return out;
+}
+
+bool overlaps(const autopeft::search::detail::box& b, const circle& c) {
+  const double nx = std::clamp(c.x, b.x0, b.x1), ny = std::clamp(c.y, b.y0, b.y1);
+  return (nx - c.x) * (nx - c.x) + (ny - c.y) * (ny - c.y) < c.r * c.r;
+}
+
+// A study whose trials crowd round the baselines.
+report_data crowded_study() {
+  report_data r;
+  r.metric_name = "accuracy";
+  const auto add = [&](double metric, double pct) {
+    r.trials.push_back(complete(static_cast<int>(r.trials.size()), metric, pct));
+  };
+  for (double pct : {0.26, 0.27, 0.28, 0.30, 0.5, 0.8, 0.82})
+    for (double m : {0.640, 0.645, 0.650, 0.655, 0.66}) add(m + 0.001 * static_cast<double>(r.trials.size() % 3), pct);
+  add(0.60, 0.01);
+  add(0.70, 100.0);
+  r.pareto = {{.trial = static_cast<int>(r.trials.size()) - 2}, {.trial = static_cast<int>(r.trials.size()) - 1}};
+  r.baselines = {{.name = "LoRA r=8 (query, value)", .metric = 0.652, .pct_params = 0.27},
+                 {.name = "Pfeiffer adapter", .metric = 0.65, .pct_params = 0.81, .metric_std = 0.004},
+                 {.name = "close by", .metric = 0.65, .pct_params = 0.29},
+                 {.name = "full fine-tuning", .metric = 0.70, .pct_params = 90.0}};
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("report: place_labels keeps labels off every point and off each other", "[search][report]") {
+  namespace sd = autopeft::search::detail;
+  const sd::box area{0, 0, 400, 300};
+  const double w = sd::label_width("LoRA r=8");
+  CHECK(w > 50);
+  CHECK(w < 80);
+  // Points right and left of the marker: the label goes above it.
+  std::vector<sd::box> points = {sd::box_around(100, 100, 7.5), sd::box_around(125, 96, 4.5),
+                                 sd::box_around(78, 100, 4.5), sd::box_around(140, 104, 4.5)};
+  auto spots = sd::place_labels({{.x = 100, .y = 100, .r = 7.5, .width = w}}, points, area);
+  REQUIRE(spots.size() == 1);
+  REQUIRE(spots[0]);
+  CHECK(spots[0]->anchor == "middle");
+  CHECK(spots[0]->bounds.y1 <= 100 - 7.5);
+  for (const auto& b : points) CHECK_FALSE(b.overlaps(spots[0]->bounds));
+  // Two markers side by side: their labels do not overlap either.
+  spots = sd::place_labels({{.x = 200, .y = 200, .r = 7.5, .width = w}, {.x = 210, .y = 200, .r = 7.5, .width = w}},
+                           {sd::box_around(200, 200, 7.5), sd::box_around(210, 200, 7.5)}, area);
+  REQUIRE(spots[0]);
+  REQUIRE(spots[1]);
+  CHECK_FALSE(spots[0]->bounds.overlaps(spots[1]->bounds));
+  // Labels stay inside the plot: at the right edge the first choice is the left side.
+  spots = sd::place_labels({{.x = 395, .y = 150, .r = 5, .width = w}}, {}, area);
+  REQUIRE(spots[0]);
+  CHECK(spots[0]->anchor == "end");
+  CHECK(spots[0]->bounds.inside(area));
+  // Boxed in by points all around: no label (the legend names it).
+  points.clear();
+  for (double x = 40; x <= 160; x += 9)
+    for (double y = 60; y <= 140; y += 9) points.push_back(sd::box_around(x, y, 4.5));
+  spots = sd::place_labels({{.x = 100, .y = 100, .r = 7.5, .width = w}}, points, area);
+  CHECK_FALSE(spots[0]);
+}
+
+TEST_CASE("report: no baseline label covers a point marker or another label in the drawn plot", "[search][report]") {
+  auto r = crowded_study();
+  // "boxed in" sits in a block of points about 12 px apart on the log axis (190 px a decade):
+  // no label fits, and the legend alone names it.
+  r.baselines.push_back({.name = "boxed in", .metric = 0.62, .pct_params = 3.0});
+  for (int i = -8; i <= 8; ++i)
+    for (int j = -4; j <= 4; ++j)
+      if (i != 0 || j != 0)
+        r.trials.push_back(complete(static_cast<int>(r.trials.size()), 0.62 + 0.0025 * j, 3.0 * std::pow(1.15, i)));
+  for (const auto scale : {autopeft::search::axis_scale::log, autopeft::search::axis_scale::linear}) {
+    INFO((scale == autopeft::search::axis_scale::log ? "log" : "linear") << " x axis");
+    const std::string html = autopeft::search::render_report(r, {.x_scale = scale});
+    const auto p = parse_xml(html);
+    REQUIRE(p.error.empty());
+    const auto labels = label_boxes(p);
+    CHECK(labels.size() >= 2);
+    const auto points = point_markers(p);
+    REQUIRE(points.size() == plotted_count(r) + r.pareto.size());
+    std::vector<std::string> shown;
+    for (const auto* e : elements_of(p, "text", "baseline-label")) shown.push_back(e->text);
+    if (scale == autopeft::search::axis_scale::log)
+      CHECK(std::find(shown.begin(), shown.end(), "boxed in") == shown.end());
+    // Baseline markers, as the circle round each marker's path.
+    std::vector<circle> markers;
+    for (const auto* e : elements_of(p, "path", "baseline-marker")) {
+      const auto d = e->attr("d");
+      double x0 = 1e9, x1 = -1e9, y0 = 1e9, y1 = -1e9;
+      std::istringstream in(d);
+      for (std::string tok; in >> tok;) {
+        if (tok == "Z") continue;
+        if (!std::isdigit(static_cast<unsigned char>(tok[0])) && tok[0] != '-') tok = tok.substr(1);
+        std::string ytok;
+        in >> ytok;
+        const double x = std::stod(tok), y = std::stod(ytok);
+        x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
+      }
+      markers.push_back({(x0 + x1) / 2, (y0 + y1) / 2, std::max(x1 - x0, y1 - y0) / 2});
+    }
+    CHECK(markers.size() == r.baselines.size());
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      for (const auto& c : points) {
+        INFO("label " << shown[i] << " against the point at " << c.x << ", " << c.y);
+        CHECK_FALSE(overlaps(labels[i], c));
+      }
+      for (const auto& c : markers) {
+        INFO("label " << shown[i] << " against the baseline marker at " << c.x << ", " << c.y);
+        CHECK_FALSE(overlaps(labels[i], c));
+      }
+      for (std::size_t j = 0; j < i; ++j) CHECK_FALSE(labels[i].overlaps(labels[j]));
+    }
+    // Every baseline is still named in the legend.
+    for (const auto& b : r.baselines) CHECK(html.find(">" + b.name + "</text>") != std::string::npos);
+  }
+}
+
+TEST_CASE("report: in Chromium, no baseline label covers a point marker", "[search][report][chromium]") {
+  const auto exe = autopeft::testing::find_chromium();
+  if (exe.empty()) {
+    WARN("chromium is not installed (apt-get install chromium): the browser test is skipped");
+    return;
+  }
+  autopeft::testing::scratch_dir d{"report-labels"};
+  autopeft::testing::headless_chromium browser{exe, d.path};
+  for (const auto& [name, r] : std::vector<std::pair<std::string, report_data>>{{"sample", sample_study()}, {"crowded", crowded_study()}}) {
+    // The page with a script that measures what the browser drew: each label's box against
+    // every point marker's and every other label's.
+    std::string html = autopeft::search::render_report(r);
+    html.insert(html.rfind("</body>"), R"(<pre id="overlaps"><script>
+const box = e => { const b = e.getBBox(); return {x0: b.x, y0: b.y, x1: b.x + b.width, y1: b.y + b.height}; };
+const hit = (a, b) => a.x0 < b.x1 - 0.5 && b.x0 < a.x1 - 0.5 && a.y0 < b.y1 - 0.5 && b.y0 < a.y1 - 0.5;
+const plot = document.querySelector('svg.pareto-plot');
+const labels = [...plot.querySelectorAll('text.baseline-label')].map(box);
+const points = [...plot.querySelectorAll('circle.trial-point, circle.pareto-point, path.baseline-marker')].map(box);
+let n = 0;
+labels.forEach((l, i) => { points.forEach(p => n += hit(l, p)); labels.slice(0, i).forEach(m => n += hit(l, m)); });
+document.getElementById('overlaps').textContent = 'labels ' + labels.length + ' overlaps ' + n;
+</script></pre>)");
+    const auto page = d.path / (name + ".html");
+    std::ofstream(page) << html;
+    const auto dom = browser.dump_dom(page);
+    INFO(name << ": " << dom.command << "\n" << dom.err);
+    REQUIRE(dom.exit_code == 0);
+    const auto at = dom.out.find("<pre id=\"overlaps\">labels ");
+    REQUIRE(at != std::string::npos);
+    const std::string result = dom.out.substr(at + 19, dom.out.find("<", at + 19) - at - 19);
+    INFO(result);
+    CHECK(result.ends_with(" overlaps 0"));
+    CHECK(result.rfind("labels 0 ", 0) != 0);
+  }
 }

@@ -2,10 +2,14 @@
 // The study report as one self-contained HTML page: inline CSS and inline SVG, no scripts and
 // no external resources, so it opens from disk, an e-mail or a CI artefact alike.
 //
-// Sections: the summary (trials by state, best metric, total time, settings); the Pareto plot
-// (every complete trial, the front as a step line, the baselines as labelled markers); the
-// hypervolume after each trial; the Pareto configurations with their re-trained mean ± std; and
-// the table of all trials, failed ones marked and Pareto members starred.
+// Sections, figures first: the Pareto plot (every complete trial, the front as a step line, the
+// baselines as markers, labelled where a label covers no point); the hypervolume after each
+// trial; the baselines, each with its verdict against the re-trained Pareto set
+// (baseline_verdicts); the summary (trials by state, best metric, total time); the Pareto
+// configurations with their re-trained mean ± std; the table of all trials, failed ones marked
+// and Pareto members starred; and, folded away at the end, the settings and the baselines'
+// learning-rate grids. Configurations read as on the command line (brief_params: a layer mask
+// is "110111").
 //
 // The page is well-formed XML as well as HTML5 (void elements are self-closed, all user text
 // is escaped), so tests and tools can parse it with an XML parser. Output is deterministic:
@@ -39,9 +43,9 @@ main { max-width: 1240px; margin: 0 auto; padding: 24px 28px 40px; }
 h1 { font-size: 26px; margin: 0 0 4px; word-break: break-word; }
 h2 { font-size: 18px; margin: 0 0 6px; }
 .subtitle { color: var(--muted); margin: 0 0 16px; }
-.subtitle .k, .settings .k { font-weight: bold; color: var(--ink); }
+.subtitle .k, .settings .k, .grids .k { font-weight: bold; color: var(--ink); }
 .subtitle .sep { margin: 0 6px; }
-.cards { display: flex; flex-wrap: wrap; gap: 8px; margin-bottom: 14px; }
+.cards { display: flex; flex-wrap: wrap; gap: 8px; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px;
         padding: 8px 12px; min-width: 88px; }
 .card-label { color: var(--muted); font-size: 12px; text-transform: uppercase;
@@ -62,7 +66,7 @@ th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: lef
 thead th { background: #eef1f6; white-space: nowrap; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.params code { font-size: 12px; word-break: break-word; }
-table.settings { width: auto; max-width: 100%; background: var(--card); border: 1px solid var(--line); }
+table.settings { width: auto; max-width: 100%; margin-top: 8px; background: var(--card); border: 1px solid var(--line); }
 table.settings th { background: #eef1f6; white-space: nowrap; }
 table.settings th, table.settings td { vertical-align: middle; }
 table.settings td { word-break: break-word; font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
@@ -98,6 +102,18 @@ svg text { fill: var(--ink); }
 .hv-line { fill: none; stroke: #6a3d9a; stroke-width: 2; }
 .hv-point { fill: #6a3d9a; }
 .empty-note { fill: var(--muted); font-size: 16px; }
+ul.verdicts { margin: 0; padding-left: 20px; }
+ul.verdicts li { margin: 3px 0; }
+.baseline-name { font-weight: bold; }
+.baseline-result { color: var(--muted); }
+li.verdict.dominated::marker { color: #2e7d32; }
+li.verdict.not-dominated::marker { color: var(--front); }
+details.more { background: var(--card); border: 1px solid var(--line); border-radius: 8px;
+               padding: 12px 18px; margin: 16px 0; overflow-x: auto; }
+details.more > summary { cursor: pointer; font-weight: bold; font-size: 16px; }
+details.more h3 { font-size: 15px; margin: 14px 0 4px; }
+ul.grids { margin: 0; padding-left: 20px; font-size: 13px; }
+.chosen { color: #2e7d32; font-weight: bold; }
 footer { color: var(--muted); font-size: 12px; text-align: center; }
 )css";
 
@@ -126,14 +142,16 @@ inline std::string render_report(const report_data& data, const report_options& 
        escape(title) + " \xE2\x80\x94 autopeft study report</title>\n<style>";
   s += report_css;
   s += "</style>\n</head>\n<body>\n<main>\n";
-  s += summary(data);
+  s += page_header(data);
 
   s += "<section id=\"pareto-front\">\n<h2>Pareto front</h2>\n<p class=\"caption\">" +
        std::to_string(shown) + " of " + std::to_string(complete) +
        " complete trials plotted (failed, pruned and unfinished trials have no point); the red "
        "step line is the best " +
        escape(data.metric_name) + " reachable with at most a given share of trainable parameters";
-  if (!data.baselines.empty()) s += "; markers are the hand-picked baselines";
+  if (!data.baselines.empty())
+    s += "; the other markers are the hand-designed baselines, named in the legend and beside the marker "
+         "where the name covers no point";
   if (options.x_scale == axis_scale::log && !log_x)
     s += ". A log scale was asked for, but some shares are not positive: the x axis is linear";
   s += ".</p>\n" + pareto_plot(data, options) + "</section>\n";
@@ -145,9 +163,17 @@ inline std::string render_report(const report_data& data, const report_options& 
          format_value(data.reference->metric) + ", " + format_percent(data.reference->pct_params) + ")";
   s += ".</p>\n" + hypervolume_plot(data) + "</section>\n";
 
+  if (!data.baselines.empty())
+    s += "<section id=\"baselines\">\n<h2>Baselines</h2>\n<p class=\"caption\">Each hand-designed baseline "
+         "(mean over its final runs) against the Pareto set as re-trained with several seeds: dominated when a "
+         "re-trained configuration reaches at least its " +
+         escape(data.metric_name) + " with at most its share of parameters.</p>\n" + baseline_list(data) +
+         "</section>\n";
+  s += "<section id=\"summary\">\n<h2>Summary</h2>\n" + summary_cards(data) + "</section>\n";
   s += "<section id=\"pareto-configurations\">\n<h2>Pareto configurations</h2>\n" +
        pareto_table(data) + "</section>\n";
   s += "<section id=\"trials\">\n<h2>Trials</h2>\n" + trial_table(data, options) + "</section>\n";
+  s += details_section(data);
   s += "<footer>Generated by autopeft</footer>\n</main>\n</body>\n</html>\n";
   return s;
 }

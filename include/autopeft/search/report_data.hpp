@@ -14,7 +14,8 @@
 //   r.study_name = "rte-lora"; r.task_name = "RTE"; r.metric_name = "accuracy";
 //   r.trials.push_back({.number = 0, .state = report_data::trial_state::complete,
 //                       .params = {{"r", 8}}, .metric = 0.71, .pct_params = 0.27, .seconds = 95});
-//   r.baselines.push_back({.name = "LoRA r=8", .metric = 0.70, .pct_params = 0.27});
+//   r.baselines.push_back({.name = "LoRA r=8", .metric = 0.70, .pct_params = 0.27, .metric_std = 0.01,
+//                          .lr = 5e-4, .runs = 5});
 //   r.pareto.push_back({.trial = 0});
 #include <autopeft/search/trial_state.hpp>
 
@@ -39,12 +40,24 @@ struct report_data {
     std::string error{};                 // why a failed (or pruned) trial stopped
   };
 
-  /// A hand-picked configuration the search should beat (e.g. "LoRA r=8", "Pfeiffer adapter").
+  /// One run of a baseline's learning-rate grid: the learning rate and the dev metric it gave.
+  struct grid_run {
+    double lr = 0.0;
+    double metric = 0.0;
+  };
+
+  /// A hand-designed configuration the search should beat (e.g. "LoRA r=8", "Pfeiffer adapter"),
+  /// trained at its chosen learning rate with `runs` seeds. A baseline whose final runs have
+  /// not finished has runs == 0 and a NaN metric: it is listed, not drawn.
   struct baseline_row {
     std::string name{};
-    double metric = 0.0;
+    double metric = 0.0;                 // mean over the final runs
     double pct_params = 0.0;
-    std::optional<double> metric_std{};  // drawn as an error bar
+    std::optional<double> metric_std{};  // sample standard deviation over the runs; an error bar
+    std::optional<double> lr{};          // the learning rate of the final runs
+    int runs = 1;                        // final runs behind the mean
+    std::string method{};                // short name, e.g. "lora8"
+    std::vector<grid_run> grid{};        // the learning-rate grid that chose `lr`, in run order
   };
 
   /// A member of the final Pareto set, optionally re-trained with several seeds.

@@ -1,8 +1,14 @@
 #pragma once
 // A PEFT study's report_data, read from its store: the trial table, the hypervolume after each
 // trial, the Pareto set with its re-training (the "<study>:final" companion study) and the
-// hand-designed baselines (the "<study>:baselines" companion study, whose trials carry their
-// name in params "_name").
+// hand-designed baselines (the "<study>:baselines" companion study).
+//
+// A baseline's trials carry params "_name" (its label), "_method" (short name), "_lr",
+// "_stage" and "_seed_index": first a learning-rate grid (stage "grid", one seed per rate),
+// then runs at the chosen rate with several seeds (stage "final"). One baseline row per
+// "_name" holds the mean and sample standard deviation of its complete final runs, and its
+// grid (a failed grid run as a NaN metric). Stores written before stages existed hold one
+// trial per baseline with "_name" only: each complete one is a row of its own (one run).
 //
 // It expects AutoPEFT's two objectives in this order: the task metric (maximised), then the
 // trainable parameters in % of the backbone (minimised).
@@ -20,6 +26,10 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +53,79 @@ inline nlohmann::json visible_params(const nlohmann::json& p) {
     if (k.empty() || k[0] != '_') out[k] = v;
   return out;
 }
+
+inline std::string string_param(const nlohmann::json& p, const char* key, std::string fallback = {}) {
+  const auto it = p.find(key);
+  return it != p.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+inline std::optional<double> number_param(const nlohmann::json& p, const char* key) {
+  const auto it = p.find(key);
+  return it != p.end() && it->is_number() ? std::optional<double>(it->get<double>()) : std::nullopt;
+}
+
+/// The baseline rows of the "<study>:baselines" trials, in order of each name's first trial.
+inline std::vector<report_data::baseline_row> baseline_rows(const std::vector<trial_record>& trials) {
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  struct entry {
+    report_data::baseline_row row;
+    bool staged = false;
+    std::vector<double> metric, pct;  // of the complete final runs
+  };
+  std::vector<entry> out;
+  for (const auto& t : trials) {
+    if (!t.params.is_object()) continue;
+    const bool done = t.state == trial_state::complete && t.objectives && t.objectives->size() >= 2;
+    const std::string name = string_param(t.params, "_name", "trial " + std::to_string(t.number));
+    const std::string stage = string_param(t.params, "_stage");
+    const auto lr = number_param(t.params, "_lr");
+    if (stage.empty()) {  // the layout before stages: one trial, one row
+      if (done)
+        out.push_back({.row = {.name = name, .metric = (*t.objectives)[0], .pct_params = (*t.objectives)[1],
+                               .lr = lr, .runs = 1, .method = string_param(t.params, "_method")}});
+      continue;
+    }
+    // A run stopped by an interruption was re-queued as a new trial: it is no result.
+    const bool failed = t.state == trial_state::failed && !(t.error && t.error->starts_with("interrupted"));
+    if (!done && !failed) continue;
+    auto it = std::find_if(out.begin(), out.end(), [&](const entry& e) { return e.staged && e.row.name == name; });
+    if (it == out.end()) {
+      out.push_back({.row = {.name = name, .metric = nan, .pct_params = nan, .runs = 0}, .staged = true});
+      it = std::prev(out.end());
+    }
+    auto& e = *it;
+    if (e.row.method.empty()) e.row.method = string_param(t.params, "_method");
+    if (stage == "grid") {
+      if (lr) e.row.grid.push_back({.lr = *lr, .metric = done ? (*t.objectives)[0] : nan});
+      if (done && e.pct.empty()) e.row.pct_params = (*t.objectives)[1];  // until a final run says
+    } else if (stage == "final" && done) {
+      e.metric.push_back((*t.objectives)[0]);
+      e.pct.push_back((*t.objectives)[1]);
+      if (!e.row.lr) e.row.lr = lr;
+    }
+  }
+  const auto mean = [](const std::vector<double>& v) {
+    double m = 0.0;
+    for (double x : v) m += x / static_cast<double>(v.size());
+    return m;
+  };
+  std::vector<report_data::baseline_row> rows;
+  for (auto& e : out) {
+    if (!e.metric.empty()) {
+      e.row.runs = static_cast<int>(e.metric.size());
+      e.row.metric = mean(e.metric);
+      e.row.pct_params = mean(e.pct);
+      if (e.metric.size() > 1) {
+        double ss = 0.0;
+        for (double x : e.metric) ss += (x - e.row.metric) * (x - e.row.metric);
+        e.row.metric_std = std::sqrt(ss / static_cast<double>(e.metric.size() - 1));
+      }
+    }
+    rows.push_back(std::move(e.row));
+  }
+  return rows;
+}
+
 }  // namespace detail
 
 [[nodiscard]] inline report_data study_report_data(const study_store& store, const study_record& study,
@@ -86,14 +169,8 @@ inline nlohmann::json visible_params(const nlohmann::json& p) {
     }
     r.pareto.push_back(row);
   }
-  for (const auto& s : store.list_studies()) {
-    if (s.name != baselines_study_name(study)) continue;
-    for (const auto& t : store.trials(s))
-      if (t.state == trial_state::complete && t.objectives)
-        r.baselines.push_back({.name = t.params.value("_name", "trial " + std::to_string(t.number)),
-                               .metric = (*t.objectives)[0],
-                               .pct_params = (*t.objectives)[1]});
-  }
+  for (const auto& s : store.list_studies())
+    if (s.name == baselines_study_name(study)) r.baselines = detail::baseline_rows(store.trials(s));
   return r;
 }
 

@@ -124,18 +124,4 @@ inline std::string compact_json(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-/// A configuration as "key=value, key=value"; strings lose their quotes. Non-objects are
-/// shown as compact JSON.
-inline std::string params_summary(const nlohmann::json& params) {
-  if (!params.is_object()) return params.is_null() ? std::string{} : compact_json(params);
-  std::string out;
-  for (const auto& [key, value] : params.items()) {
-    if (!out.empty()) out += ", ";
-    out += key;
-    out += '=';
-    out += value.is_string() ? value.get_ref<const std::string&>() : compact_json(value);
-  }
-  return out;
-}
-
 }  // namespace autopeft::search::detail

@@ -2,6 +2,7 @@
 // The two figures of the study report: the Pareto front (metric against % trainable
 // parameters, with the hand-picked baselines) and the hypervolume after each trial.
 #include <autopeft/search/detail/html.hpp>
+#include <autopeft/search/detail/label_placement.hpp>
 #include <autopeft/search/detail/svg.hpp>
 #include <autopeft/search/report_data.hpp>
 #include <autopeft/search/report_options.hpp>
@@ -57,16 +58,13 @@ inline bool use_log_x(const std::vector<double>& xs, axis_scale s) {
   return s == axis_scale::log || *hi / *lo > 100.0;
 }
 
-inline std::size_t utf8_length(std::string_view s) {
-  std::size_t n = 0;
-  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
-
 inline std::string point_title(const report_data& d, int number, double metric, double pct) {
   return "<title>trial " + std::to_string(number) + ": " + escape(d.metric_name) + " " +
          format_value(metric) + ", " + format_percent(pct) + " trainable</title>";
 }
+
+// The half-size of a baseline's marker: marker_path(k, x, y, 5) reaches 1.45 * 5 from the centre.
+inline constexpr double baseline_marker_r = 7.5;
 
 inline std::string pareto_plot(const report_data& d, const report_options& o) {
   std::vector<double> xs, ys;
@@ -132,40 +130,23 @@ inline std::string pareto_plot(const report_data& d, const report_options& o) {
     s += "</g>\n";
   }
 
-  // Baselines: marker, error bar, and a label moved down until it clears the labels above it.
-  struct label {
-    double x, y, w;
-    bool left;
-  };
-  std::vector<label> labels;
-  std::vector<std::size_t> order(baselines.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(),
-            [&](std::size_t a, std::size_t b) { return baselines[a]->metric > baselines[b]->metric; });
-  labels.resize(baselines.size());
-  std::vector<std::size_t> placed;
-  for (std::size_t i : order) {
-    const auto& b = *baselines[i];
-    const double x = f.px(b.pct_params), y = f.py(b.metric);
-    const double w = 6.6 * static_cast<double>(utf8_length(truncate(b.name, 28)));
-    label l{x + 10, y + 4, w, false};
-    if (l.x + w > f.x_end()) l = {x - 10, y + 4, w, true};
-    const auto lo = [](const label& a) { return a.left ? a.x - a.w : a.x; };
-    for (bool moved = true; moved;) {
-      moved = false;
-      for (std::size_t j : placed) {
-        const auto& p = labels[j];
-        const bool overlap_x = lo(l) < lo(p) + p.w && lo(p) < lo(l) + l.w;
-        if (overlap_x && std::fabs(l.y - p.y) < 14) {
-          l.y = p.y + 14;
-          moved = true;
-        }
-      }
+  // Baselines: marker, error bar, and a label where it covers no point, marker, error bar or
+  // other label (or none: the legend names them all).
+  std::vector<box> obstacles;
+  for (const auto& t : d.trials)
+    if (plotted(t)) obstacles.push_back(box_around(f.px(*t.pct_params), f.py(*t.metric), 4.5));
+  for (const auto* t : front) obstacles.push_back(box_around(f.px(*t->pct_params), f.py(*t->metric), 7.0));
+  std::vector<label_request> requests;
+  for (const auto* b : baselines) {
+    const double x = f.px(b->pct_params), y = f.py(b->metric);
+    obstacles.push_back(box_around(x, y, baseline_marker_r));
+    if (b->metric_std && std::isfinite(*b->metric_std)) {
+      const double sd = std::fabs(*b->metric_std);
+      obstacles.push_back({x - 5, f.py(b->metric + sd) - 1, x + 5, f.py(b->metric - sd) + 1});
     }
-    l.y = std::clamp(l.y, f.top + 12, f.y_end() - 4);
-    labels[i] = l;
-    placed.push_back(i);
+    requests.push_back({.x = x, .y = y, .r = baseline_marker_r, .width = label_width(truncate(b->name, 28))});
   }
+  const auto labels = place_labels(requests, std::move(obstacles), {f.left, f.top, f.x_end(), f.y_end()});
   s += "<g class=\"baselines\">\n";
   for (std::size_t i = 0; i < baselines.size(); ++i) {
     const auto& b = *baselines[i];
@@ -185,10 +166,9 @@ inline std::string pareto_plot(const report_data& d, const report_options& o) {
     title += ", " + format_percent(b.pct_params) + " trainable</title>";
     s += "<path class=\"baseline-marker\" fill=\"" + std::string(marker_colour(k)) + "\" d=\"" +
          marker_path(k, x, y, 5) + "\">" + title + "</path>\n";
-    const auto& l = labels[i];
-    s += "<text class=\"baseline-label\" x=\"" + coord(l.x) + "\" y=\"" + coord(l.y) +
-         "\" text-anchor=\"" + (l.left ? "end" : "start") + "\">" + escape(truncate(b.name, 28)) +
-         "</text>\n";
+    if (const auto& l = labels[i])
+      s += "<text class=\"baseline-label\" x=\"" + coord(l->x) + "\" y=\"" + coord(l->y) + "\" text-anchor=\"" +
+           std::string(l->anchor) + "\">" + escape(truncate(b.name, 28)) + "</text>\n";
   }
   s += "</g>\n";
 

@@ -1,8 +1,10 @@
 #pragma once
-// The text parts of the study report: the summary header, the trial table and the table of
-// Pareto configurations.
+// The text parts of the study report: the header, the summary cards, the baselines' verdicts,
+// the trial table, the table of Pareto configurations and the folded-away details.
+#include <autopeft/search/baseline_verdicts.hpp>
 #include <autopeft/search/detail/html.hpp>
 #include <autopeft/search/detail/report_plots.hpp>
+#include <autopeft/search/format_params.hpp>
 #include <autopeft/search/report_data.hpp>
 #include <autopeft/search/report_options.hpp>
 #include <autopeft/search/trial_state.hpp>
@@ -32,7 +34,8 @@ inline std::string card(std::string_view label, const std::string& value_html,
   return s + "</div>\n";
 }
 
-inline std::string summary(const report_data& d) {
+/// The page's title and one line naming the task, the metric and the backbone.
+inline std::string page_header(const report_data& d) {
   std::string s = "<header>\n<h1>" + escape(d.study_name.empty() ? "AutoPEFT study" : d.study_name) +
                   "</h1>\n<p class=\"subtitle\">";
   std::string sub;
@@ -44,8 +47,12 @@ inline std::string summary(const report_data& d) {
   add("task", d.task_name);
   add("metric", d.metric_name + " (maximised)");
   add("backbone", d.backbone);
-  s += sub + "</p>\n<div class=\"cards\">\n";
+  return s + sub + "</p>\n</header>\n";
+}
 
+/// Trials by state, the best metric, the Pareto set's size, the hypervolume and the time spent.
+inline std::string summary_cards(const report_data& d) {
+  std::string s = "<div class=\"cards\">\n";
   s += card("trials", std::to_string(d.trials.size()));
   for (auto st : all_states) {
     std::size_t n = 0;
@@ -70,21 +77,73 @@ inline std::string summary(const report_data& d) {
   s += card("Pareto set", std::to_string(d.pareto.size()));
   if (!d.hypervolume.empty()) s += card("hypervolume", format_value(d.hypervolume.back()));
   s += card("trial time", format_duration(total));
-  s += "</div>\n";
+  return s + "</div>\n";
+}
 
+/// A learning rate as printf's %g writes it: "0.0003", "1e-05".
+inline std::string format_lr(double lr) { return std::isfinite(lr) ? printf_double("%g", lr) : "\xE2\x80\x94"; }
+
+/// One item per baseline: its final result and its verdict against the re-trained Pareto set.
+inline std::string baseline_list(const report_data& d) {
+  const auto verdicts = baseline_verdicts(d);
+  std::string s = "<ul class=\"verdicts\">\n";
+  for (std::size_t i = 0; i < d.baselines.size(); ++i) {
+    const auto& b = d.baselines[i];
+    const auto& v = verdicts[i];
+    const char* kind = !v.compared ? "not-compared" : v.dominated ? "dominated" : "not-dominated";
+    s += "<li class=\"verdict " + std::string(kind) + "\"><span class=\"baseline-name\">" + escape(b.name) + "</span>";
+    if (std::isfinite(b.metric)) {
+      std::string result = format_value(b.metric);
+      if (finite(b.metric_std)) result += " \xC2\xB1 " + format_spread(*b.metric_std);
+      result += " at " + format_percent(b.pct_params) + " params";
+      std::string how;
+      if (b.runs > 1 || b.lr) how += std::to_string(b.runs) + (b.runs == 1 ? " run" : " runs");
+      if (b.lr) how += ", lr " + format_lr(*b.lr);
+      if (!how.empty()) result += ", " + how;
+      s += " <span class=\"baseline-result\">(" + escape(result) + ")</span>";
+    }
+    s += ": " + escape(v.sentence) + "</li>\n";
+  }
+  return s + "</ul>\n";
+}
+
+/// The study's settings and the baselines' learning-rate grids, folded away at the page's end;
+/// empty when there are neither.
+inline std::string details_section(const report_data& d) {
+  std::string body;
   if (d.settings.is_object() && !d.settings.empty()) {
-    s += "<table class=\"settings\">\n<caption>Settings</caption>\n<tbody>\n";
+    body += "<table class=\"settings\">\n<caption>Settings</caption>\n<tbody>\n";
     for (const auto& [key, value] : d.settings.items()) {
       const std::string text = value.is_string() ? value.get_ref<const std::string&>() : compact_json(value);
-      s += "<tr><th>" + escape(key) + "</th><td title=\"" + escape(text) + "\">" +
-           escape(truncate(text, 240)) + "</td></tr>\n";
+      body += "<tr><th>" + escape(key) + "</th><td title=\"" + escape(text) + "\">" +
+              escape(truncate(text, 240)) + "</td></tr>\n";
     }
-    s += "</tbody>\n</table>\n";
+    body += "</tbody>\n</table>\n";
   } else if (!d.settings.is_null() && !(d.settings.is_structured() && d.settings.empty())) {
-    s += "<p class=\"settings\"><span class=\"k\">settings</span> <code>" +
-         escape(truncate(compact_json(d.settings), 2000)) + "</code></p>\n";
+    body += "<p class=\"settings\"><span class=\"k\">settings</span> <code>" +
+            escape(truncate(compact_json(d.settings), 2000)) + "</code></p>\n";
   }
-  return s + "</header>\n";
+  std::string grids;
+  for (const auto& b : d.baselines) {
+    if (b.grid.empty()) continue;
+    grids += "<li><span class=\"k\">" + escape(b.name) + "</span>" +
+             (b.method.empty() ? std::string() : " (" + escape(b.method) + ")") + ": ";
+    for (std::size_t i = 0; i < b.grid.size(); ++i) {
+      const auto& g = b.grid[i];
+      grids += (i ? ", " : "") + std::string("lr ") + format_lr(g.lr) + " \xE2\x86\x92 " +
+               (std::isfinite(g.metric) ? format_value(g.metric) : std::string("failed"));
+      if (b.lr && g.lr == *b.lr) grids += " <span class=\"chosen\">(chosen)</span>";
+    }
+    grids += "</li>\n";
+  }
+  if (!grids.empty())
+    body += "<h3>Learning-rate grids of the baselines</h3>\n<p class=\"caption\">One seed per rate; dev " +
+            escape(d.metric_name) + " of each run. The final runs use the chosen rate.</p>\n<ul class=\"grids\">\n" +
+            grids + "</ul>\n";
+  if (body.empty()) return {};
+  return "<details id=\"settings\" class=\"more\">\n<summary>Settings" +
+         std::string(grids.empty() ? "" : " and the baselines' learning-rate grids") + "</summary>\n" + body +
+         "</details>\n";
 }
 
 inline std::set<int> pareto_numbers(const report_data& d) {
@@ -110,7 +169,7 @@ inline std::string trial_table(const report_data& d, const report_options& o) {
   for (const auto& t : d.trials) {
     const std::string state(search::to_string(t.state));
     const bool on_front = front.count(t.number) > 0;
-    const std::string params = params_summary(t.params);
+    const std::string params = brief_params(t.params);
     s += "<tr class=\"trial-row state-" + state + (on_front ? " pareto" : "") + "\" id=\"trial-" +
          std::to_string(t.number) + "\">";
     s += "<td class=\"num\">" + std::string(on_front ? "<span class=\"star\" title=\"on the Pareto front\">\xE2\x98\x85</span> " : "") +
@@ -147,7 +206,7 @@ inline std::string pareto_table(const report_data& d) {
     s += "<tr class=\"pareto-row\"><td class=\"num\"><a href=\"#trial-" + std::to_string(p->trial) +
          "\">" + std::to_string(p->trial) + "</a></td>";
     if (t) {
-      s += "<td class=\"params\"><code>" + escape(params_summary(t->params)) + "</code></td>";
+      s += "<td class=\"params\"><code>" + escape(brief_params(t->params)) + "</code></td>";
       s += "<td class=\"num\">" + opt_value(t->metric) + "</td><td class=\"num\">" +
            opt_percent(t->pct_params) + "</td>";
     } else {
