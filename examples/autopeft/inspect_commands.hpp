@@ -68,7 +68,7 @@ inline void add_status_command(CLI::App& app) {
         if (st.name.find(':') != std::string::npos) continue;
         study_settings s;
         try {
-          settings_from_json(s, st.config, "study \"" + st.name + "\"");
+          settings_from_stored(s, st.config, "study \"" + st.name + "\"");
         } catch (const std::exception&) {
           continue;  // a study some other tool wrote: counts only
         }
@@ -140,7 +140,7 @@ inline void add_report_command(CLI::App& app) {
       auto store = detail::open_existing(a->store);
       const auto study = pick_study(store, a->study);
       study_settings s;
-      settings_from_json(s, study.config, a->store + ", study \"" + study.name + "\"");
+      settings_from_stored(s, study.config, a->store + ", study \"" + study.name + "\"");
       s.store = a->store;
       if (!a->out.empty()) s.report = a->out;
       std::printf("%s\n", write_study_report(store, study, s, s.backbone.empty() ? "the default backbone" : s.backbone).string().c_str());

@@ -75,7 +75,7 @@ std::int64_t run(const mpi_args& a, const CLI::App& cmd, int rank, int size) {
         store.emplace(search::study_store::open(s.store));
         const auto study = cli::pick_study(*store, a.resume_study);
         const auto store_path = s.store;
-        cli::settings_from_json(s, study.config, s.store + ", study \"" + study.name + "\"");
+        cli::settings_from_stored(s, study.config, s.store + ", study \"" + study.name + "\"");
         s.store = store_path;
         plan = {{"settings", cli::settings_to_json(s)}, {"study", study.name}, {"create", false}};
       } else {
@@ -110,9 +110,9 @@ std::int64_t run(const mpi_args& a, const CLI::App& cmd, int rank, int size) {
   // one rank builds it and the others wait).
   const auto in = cli::load_session_inputs(s);
   std::int64_t lost = 0;
-  cli::with_space(in.backbone.config().num_hidden_layers, [&]<class Space>() {
-    const auto base = space::autopeft_base_plan<Space::num_components - 3>();
+  cli::with_space(s, in.backbone.config().num_hidden_layers, [&]<class Space>(const space::family_t<Space>& base) {
     search::peft_evaluator<Space> evaluator(in.backbone, in.task, cli::trial_options(s, false), base);
+    evaluator.cost(search::cost_kind_from_string(s.cost));
     const std::vector<search::study_objective> objectives{cli::metric_objective(s), {.name = "params_pct", .minimize = true}};
     if (rank > 0) {
       search::mpi::heartbeat beat(MPI_COMM_WORLD);
@@ -125,8 +125,9 @@ std::int64_t run(const mpi_args& a, const CLI::App& cmd, int rank, int size) {
                            : store->load_study(plan["study"].get<std::string>());
     std::fprintf(stderr, "study \"%s\" in %s: task %s, %d worker rank(s), budget %lld trials\n", study.name.c_str(),
                  s.store.c_str(), in.task.info.name.c_str(), size - 1, static_cast<long long>(s.trials));
-    auto options = cli::study_options_of(s);
+    auto options = cli::study_options_of(s, in.task.train.size());
     options.infeasible = [&evaluator](const space::configuration& c) { return evaluator.infeasible(c); };
+    options.cost = [&evaluator](const space::configuration& c) { return evaluator.cost(c); };
     const search::study_driver<Space> driver(options);
     const auto summary = search::mpi::coordinate(driver, *store, study, MPI_COMM_WORLD,
                                                  {.worker_timeout_seconds = a.worker_timeout}, cli::study_printer(*store, study));
@@ -136,7 +137,7 @@ std::int64_t run(const mpi_args& a, const CLI::App& cmd, int rank, int size) {
                  static_cast<long long>(summary.complete), static_cast<long long>(summary.failed),
                  static_cast<long long>(summary.interrupted), static_cast<long long>(summary.lost_workers),
                  static_cast<long long>(summary.workers), summary.seconds);
-    cli::finish_study<Space>(*store, study, s, in, evaluator, hv, t0);
+    cli::finish_study<Space>(*store, study, s, in, base, evaluator.backbone_parameters(), hv, t0);
   });
   return lost;
 }

@@ -31,19 +31,27 @@ inline session_inputs load_session_inputs(const study_settings& s) {
 }
 
 /// The steps after the search: baselines, re-training of the Pareto set, the front, the report.
+/// Baselines and re-training run at the same (final) fidelity, so the verdicts compare like
+/// with like.
 template <class Space>
 void finish_study(search::study_store& store, const search::study_record& study, const study_settings& s,
-                  const session_inputs& in, search::peft_evaluator<Space>& evaluator, double hypervolume,
-                  std::chrono::steady_clock::time_point t0) {
-  const auto base = space::autopeft_base_plan<Space::num_components - 3>();
-  if (s.baselines) run_baselines<Space>(store, study, evaluator);
+                  const session_inputs& in, const space::family_t<Space>& base, std::int64_t backbone_parameters,
+                  double hypervolume, std::chrono::steady_clock::time_point t0) {
+  const auto cost = search::cost_kind_from_string(s.cost);
+  if (s.baselines) {
+    search::hand_designed_evaluator baselines(in.backbone, in.task, trial_options(s, true));
+    baselines.cost(cost);
+    baselines.set_progress(trial_bar());
+    search::run_baselines(store, study, baselines, baseline_options_of(s), baseline_printer(store, study));
+  }
   if (s.retrain_seeds > 0) {
     search::peft_evaluator<Space> full(in.backbone, in.task, trial_options(s, true), base);
+    full.cost(cost);
     full.set_progress(trial_bar());
     search::retrain_pareto<Space>(store, study, full, {.seeds = s.retrain_seeds}, study_printer(store, study));
   }
   print_front(store, study);
-  const auto report = write_study_report(store, study, s, describe_backbone(in.backbone, evaluator.backbone_parameters()));
+  const auto report = write_study_report(store, study, s, describe_backbone(in.backbone, backbone_parameters));
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("hypervolume %.4f (reference: %s %.3g, %.3g%% parameters)\nreport: %s\ntotal %.0f s\n", hypervolume,
               study.objectives[0].name.c_str(), s.ref_metric, s.ref_params, report.string().c_str(), secs);
@@ -55,27 +63,30 @@ template <class GetStudy>
 void run_study_session(search::study_store& store, const study_settings& s, GetStudy&& get_study) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto in = load_session_inputs(s);
-  with_space(in.backbone.config().num_hidden_layers, [&]<class Space>() {
+  with_space(s, in.backbone.config().num_hidden_layers, [&]<class Space>(const space::family_t<Space>& base) {
     // The evaluator reads the weights: a damaged model.safetensors must fail before the study
     // is created, or it would leave an empty study behind that blocks the next `search`.
-    const auto base = space::autopeft_base_plan<Space::num_components - 3>();
     search::peft_evaluator<Space> evaluator(in.backbone, in.task, trial_options(s, false), base);
+    evaluator.cost(search::cost_kind_from_string(s.cost));
     const search::study_record study = get_study();
     evaluator.set_progress(trial_bar());
     std::fprintf(stderr, "study \"%s\" in %s: task %s (%zu train / %zu dev), backbone %s\n", study.name.c_str(),
                  store.path().string().c_str(), in.task.info.name.c_str(), in.task.train.size(), in.task.dev.size(),
                  describe_backbone(in.backbone, evaluator.backbone_parameters()).c_str());
-    std::fprintf(stderr, "budget %lld trials (%lld initial, then batches of %lld), trial: %lld train examples x %lld epoch(s)\n",
-                 static_cast<long long>(s.trials), static_cast<long long>(s.initial), static_cast<long long>(s.batch),
-                 static_cast<long long>(s.train_samples), static_cast<long long>(s.epochs));
-    auto options = study_options_of(s);
+    auto options = study_options_of(s, in.task.train.size());
+    std::string fidelity = std::to_string(s.train_samples) + " train examples x " + std::to_string(s.epochs) + " epoch(s)";
+    if (!options.fidelities.empty()) fidelity = "rungs " + s.fidelities + " (train examples x epochs), promotion 1 in " + std::to_string(s.eta);
+    std::fprintf(stderr, "space %s, cost %s; budget %lld trials (%lld initial, %s design, then batches of %lld); trial: %s\n",
+                 s.space.c_str(), s.cost.c_str(), static_cast<long long>(s.trials), static_cast<long long>(s.initial),
+                 s.design.c_str(), static_cast<long long>(s.batch), fidelity.c_str());
     options.infeasible = [&evaluator](const space::configuration& c) { return evaluator.infeasible(c); };
+    options.cost = [&evaluator](const space::configuration& c) { return evaluator.cost(c); };
     const search::study_driver<Space> driver(options);
     const auto summary = driver.run(store, study, evaluator, study_printer(store, study));
     std::fprintf(stderr, "search: %lld complete, %lld failed, %lld interrupted and re-run; hypervolume %.4f; %.0f s\n",
                  static_cast<long long>(summary.complete), static_cast<long long>(summary.failed),
                  static_cast<long long>(summary.interrupted), summary.hypervolume, summary.seconds);
-    finish_study<Space>(store, study, s, in, evaluator, summary.hypervolume, t0);
+    finish_study<Space>(store, study, s, in, base, evaluator.backbone_parameters(), summary.hypervolume, t0);
   });
 }
 
@@ -135,7 +146,7 @@ inline void add_resume_command(CLI::App& app) {
       auto store = search::study_store::open(a->store);
       const auto study = pick_study(store, a->study);
       study_settings s;
-      settings_from_json(s, study.config, a->store + ", study \"" + study.name + "\"");
+      settings_from_stored(s, study.config, a->store + ", study \"" + study.name + "\"");
       s.store = a->store;
       if (a->trials > 0) s.trials = a->trials;
       if (!a->device.empty()) s.device = a->device;

@@ -8,6 +8,9 @@
 #include <autopeft/data/glue_task.hpp>
 #include <autopeft/data/load_glue.hpp>
 #include <autopeft/search.hpp>
+#include <autopeft/search/hand_designed_evaluator.hpp>
+#include <autopeft/search/run_baselines.hpp>
+#include <autopeft/space/spaces/autopeft_lora_space.hpp>
 #include <autopeft/space/spaces/autopeft_space.hpp>
 #include <autopeft/train/default_backbone.hpp>
 #include <autopeft/train/pretrained_backbone.hpp>
@@ -79,10 +82,30 @@ inline train::trainer_options trial_options(const study_settings& s, bool final_
   return o;
 }
 
-inline search::study_options study_options_of(const study_settings& s) {
+/// The fidelity rungs of the settings: resources {"train_samples", "epochs"} and a cost of
+/// (examples seen) / (examples the top rung sees), examples capped by the task's `train_size`.
+inline std::vector<search::trial_fidelity> fidelities_of(const study_settings& s, std::size_t train_size) {
+  std::vector<search::trial_fidelity> out;
+  const auto rungs = parse_fidelities(s.fidelities);
+  auto seen = [&](const fidelity_rung& r) {
+    const auto n = r.train_samples == 0 ? train_size : std::min<std::size_t>(train_size, static_cast<std::size_t>(r.train_samples));
+    return static_cast<double>(std::max<std::size_t>(n, 1)) * static_cast<double>(r.epochs);
+  };
+  for (std::size_t i = 0; i < rungs.size(); ++i)
+    out.push_back({.level = static_cast<std::int64_t>(i),
+                   .resources = {{"train_samples", rungs[i].train_samples}, {"epochs", rungs[i].epochs}},
+                   .cost = seen(rungs[i]) / seen(rungs.back())});
+  return out;
+}
+
+inline search::study_options study_options_of(const study_settings& s, std::size_t train_size) {
   search::study_options o;
   o.initial_trials = s.initial;
-  o.design = s.design == "random" ? search::initial_design_kind::random : search::initial_design_kind::sobol;
+  o.design = s.design == "random"  ? search::initial_design_kind::random
+             : s.design == "sobol" ? search::initial_design_kind::sobol
+                                   : search::initial_design_kind::cost_stratified;
+  o.fidelities = fidelities_of(s, train_size);
+  o.eta = s.eta;
   o.batch_size = s.batch;
   o.max_trials = s.trials;
   o.time_budget_seconds = s.time_budget;
@@ -101,19 +124,24 @@ inline search::study_options study_options_of(const study_settings& s) {
   return o;
 }
 
-/// Calls f.template operator()<Space>() with AutoPEFT's space for the backbone's depth.
+/// Calls f.template operator()<Space>(base_plan) with the settings' space ("default":
+/// space::autopeft_lora_space, "autopeft": space::autopeft_space) for the backbone's depth.
 template <class F>
-decltype(auto) with_space(std::int64_t layers, F&& f) {
+decltype(auto) with_space(const study_settings& s, std::int64_t layers, F&& f) {
+  auto at = [&]<std::size_t L>() -> decltype(auto) {
+    if (s.space == "autopeft") return f.template operator()<space::autopeft_space<L>>(space::autopeft_base_plan<L>());
+    return f.template operator()<space::autopeft_lora_space<L>>(space::autopeft_lora_base_plan<L>());
+  };
   switch (layers) {
-    case 2: return f.template operator()<space::autopeft_space<2>>();
-    case 4: return f.template operator()<space::autopeft_space<4>>();
-    case 6: return f.template operator()<space::autopeft_space<6>>();
-    case 12: return f.template operator()<space::autopeft_space<12>>();
-    case 24: return f.template operator()<space::autopeft_space<24>>();
+    case 2: return at.template operator()<2>();
+    case 4: return at.template operator()<4>();
+    case 6: return at.template operator()<6>();
+    case 12: return at.template operator()<12>();
+    case 24: return at.template operator()<24>();
     default:
       throw error("the backbone has " + std::to_string(layers) +
                   " layers; the autopeft program searches backbones of 2, 4, 6, 12 or 24 layers (from C++, "
-                  "space::autopeft_space<L> takes any L)");
+                  "space::autopeft_lora_space<L> and space::autopeft_space<L> take any L)");
   }
 }
 
@@ -188,50 +216,51 @@ inline train::progress_callback trial_bar() {
   };
 }
 
-/// The hand-designed configurations the report marks, as points of AutoPEFT's space with every
-/// layer on: Pfeiffer's serial adapter, He et al.'s parallel adapter, Li & Liang's prefix.
-template <class Space>
-std::vector<std::pair<std::string, nlohmann::json>> baseline_configurations() {
-  std::vector<bool> all_on(Space::num_components - 3, true);
-  return {{"Pfeiffer adapter (SA 48)", {{"sa", 48}, {"pa", 0}, {"pt", 0}, {"layers", all_on}}},
-          {"parallel adapter (PA 48)", {{"sa", 0}, {"pa", 48}, {"pt", 0}, {"layers", all_on}}},
-          {"prefix tuning (PT 24)", {{"sa", 0}, {"pa", 0}, {"pt", 24}, {"layers", all_on}}}};
+/// The settings' baselines: methods, learning-rate grid and seeds (those of the re-training).
+inline search::baseline_options baseline_options_of(const study_settings& s) {
+  search::baseline_options o;
+  o.methods.clear();
+  std::size_t start = 0;
+  while (start <= s.baseline_methods.size()) {
+    const auto end = std::min(s.baseline_methods.find(',', start), s.baseline_methods.size());
+    if (end > start) o.methods.push_back(s.baseline_methods.substr(start, end - start));
+    start = end + 1;
+  }
+  o.lr_grid = parse_numbers(s.lr_grid, "lr_grid");
+  o.seeds = std::max<std::int64_t>(1, s.retrain_seeds);
+  return o;
 }
 
-/// Evaluates the baselines not yet recorded in "<study>:baselines".
-template <class Space, class Evaluator>
-void run_baselines(search::study_store& store, const search::study_record& study, Evaluator& evaluator) {
-  std::optional<search::study_record> b;
-  for (auto& s : store.list_studies())
-    if (s.name == search::baselines_study_name(study)) b = s;
-  if (!b) {
-    b = store.create_study(search::baselines_study_name(study), {{"source_study", study.name}, {"kind", "baselines"}},
-                           study.objectives, study.seed);
-    for (auto& [name, params] : baseline_configurations<Space>()) {
-      auto p = params;
-      p["_name"] = name;
-      store.enqueue(*b, p, study.seed + 1);
-    }
-  }
-  store.requeue_running(*b);
-  while (auto t = store.claim(*b)) {
-    auto e = search::run_trial<Space>(store, *b, *t, evaluator);
+/// Prints a baseline's runs as they finish.
+inline search::study_callback baseline_printer(const search::study_store& store, const search::study_record& study) {
+  return [&store, name = search::baselines_study_name(study), metric = study.objectives[0].name](const search::study_event& e) {
+    if (e.what != search::study_event::kind::trial_finished) return;
+    const auto t = store.trial(store.load_study(name), e.trial);
+    std::string what;
+    char buf[160];
     if (e.state == search::trial_state::complete)
-      std::fprintf(stderr, "[baseline] %-26s  %s %.4f  params %.3f%%\n", t->params.value("_name", "").c_str(),
-                   study.objectives[0].name.c_str(), e.objectives[0], e.objectives[1]);
+      std::snprintf(buf, sizeof buf, "%s %.4f  params %.3f%%", metric.c_str(), e.objectives[0], e.objectives[1]), what = buf;
     else
-      std::fprintf(stderr, "[baseline] %-26s  FAILED: %s\n", t->params.value("_name", "").c_str(), e.error.c_str());
-  }
+      what = "FAILED: " + e.error;
+    std::snprintf(buf, sizeof buf, "[baseline] %-18s %-5s lr %-7g seed %lld  ", t.params.value("_name", "").c_str(),
+                  t.params.value("_stage", "").c_str(), t.params.value("_lr", 0.0),
+                  static_cast<long long>(t.params.value("_seed_index", 0)));
+    std::fprintf(stderr, "%s%s\n", buf, what.c_str());
+    std::fflush(stderr);
+  };
 }
 
-/// Prints the Pareto front (with re-training results when there are some) on stdout.
-inline void print_front(const search::study_store& store, const search::study_record& study) {
+/// Prints the Pareto front (with re-training results when there are some) on stdout, then one
+/// verdict per baseline (search::baseline_verdicts, the report's sentences).
+inline void print_front(const search::study_store& store, const search::study_record& study,
+                        const search::study_report_options& ro = {}) {
   const auto front = search::pareto_trials(study, store.trials(study));
   const auto retrained = search::retrained_results(store, study);
   const auto metric = study.objectives[0].name;
-  std::printf("Pareto front of study \"%s\" (%zu configurations; %s up, %% trainable parameters down):\n", study.name.c_str(),
-              front.size(), metric.c_str());
-  std::printf("  %5s  %10s  %9s  %-22s  %s\n", "trial", "% params", metric.c_str(), "re-trained (mean +- sd)", "configuration");
+  std::printf("Pareto front of study \"%s\" (%zu configurations; %s up, %% parameters down; each at the highest rung it reached):\n",
+              study.name.c_str(), front.size(), metric.c_str());
+  std::printf("  %5s  %4s  %10s  %9s  %-22s  %s\n", "trial", "rung", "% params", metric.c_str(), "re-trained (mean +- sd)",
+              "configuration");
   for (const auto& t : front) {
     std::string rt = "-";
     if (auto it = retrained.find(t.number); it != retrained.end() && it->second.runs > 0) {
@@ -240,8 +269,20 @@ inline void print_front(const search::study_store& store, const search::study_re
                     static_cast<long long>(it->second.runs));
       rt = buf;
     }
-    std::printf("  %5lld  %9.4f%%  %9.4f  %-22s  %s\n", static_cast<long long>(t.number), (*t.objectives)[1],
+    const std::string rung = t.fidelity ? std::to_string(t.fidelity->level) : "-";
+    std::printf("  %5lld  %4s  %9.4f%%  %9.4f  %-22s  %s\n", static_cast<long long>(t.number), rung.c_str(), (*t.objectives)[1],
                 (*t.objectives)[0], rt.c_str(), brief(t.params).c_str());
+  }
+  const auto data = search::study_report_data(store, study, ro);
+  if (!data.baselines.empty()) {
+    std::printf("Baselines (at the re-training fidelity; %s mean over their final seeds):\n", metric.c_str());
+    const auto verdicts = search::baseline_verdicts(data);
+    for (std::size_t i = 0; i < verdicts.size(); ++i) {
+      const auto& b = data.baselines[i];
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "  %-18s %.4f at %.4f%% (lr %g): ", b.name.c_str(), b.metric, b.pct_params, b.lr.value_or(0.0));
+      std::printf("%s%s\n", buf, verdicts[i].sentence.c_str());
+    }
   }
   std::fflush(stdout);
 }

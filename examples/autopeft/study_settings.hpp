@@ -15,6 +15,7 @@
 #include <fstream>
 #include <functional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ namespace autopeft::cli {
 struct study_settings {
   // What to search on.
   std::string task = "wn_pos";
+  std::string space = "default";  // "default" (SA/PA/PT + LoRA + lr) or "autopeft" (the paper's)
+  std::string cost = "stored";     // the cost objective: "stored" or "trainable" parameters
   std::string data_dir;  // empty: the embedded benchmark; else a GLUE task directory
   std::string backbone;  // empty: the cached default backbone (built on first use)
   // Where the study lives.
@@ -34,7 +37,7 @@ struct study_settings {
   std::int64_t initial = 10;
   std::int64_t batch = 4;
   double time_budget = 0;
-  std::string design = "sobol";
+  std::string design = "stratified";
   std::string acquisition = "qnehvi";
   double ref_metric = 0.0;
   double ref_params = 26.0;
@@ -44,11 +47,17 @@ struct study_settings {
   std::int64_t eval_samples = 0;
   std::int64_t epochs = 2;
   std::int64_t max_steps = 0;
-  double lr = 2e-3;
+  double lr = 2e-3;  // the paper's space; the default space searches the rate
   std::int64_t batch_size = 32;
   std::int64_t max_seq_length = 64;
+  // Multi-fidelity: rungs "SAMPLESxEPOCHS,..." cheapest first (empty: every trial at
+  // train_samples x epochs), and the promotion rate.
+  std::string fidelities;
+  std::int64_t eta = 3;
   // After the search.
   bool baselines = true;
+  std::string baseline_methods = "lora8,ia3,pfeiffer,parallel";
+  std::string lr_grid = "1e-3,3e-3,1e-2";
   std::int64_t retrain_seeds = 3;
   std::int64_t final_train_samples = 0;
   std::int64_t final_epochs = 3;
@@ -93,6 +102,8 @@ inline std::vector<settings_field> settings_fields(study_settings& s) {
   using detail::field_of;
   return {
       field_of("task", s.task, "embedded task (wn_supersense, wn_hypernym, wn_paraphrase, wn_pos, fortune_category) or, with --data-dir, a GLUE task (rte, sst2, ...)"),
+      field_of("space", s.space, "search space: default (AutoPEFT's SA/PA/PT plus LoRA on query/value and the learning rate) or autopeft (the paper's SA/PA/PT space, for reproduction)"),
+      field_of("cost", s.cost, "cost objective: stored (parameters the adapted model stores: the prefix without its MLP, as the AutoPEFT reference) or trainable (parameters trained)"),
       field_of("data_dir", s.data_dir, "a GLUE task folder (train.tsv, dev.tsv) instead of the embedded benchmark"),
       field_of("backbone", s.backbone, "pretrained backbone folder (default: the cached default backbone, built on first use)"),
       field_of("store", s.store, "the study store (SQLite file)"),
@@ -102,7 +113,7 @@ inline std::vector<settings_field> settings_fields(study_settings& s) {
       field_of("initial", s.initial, "initial design size (N_init)"),
       field_of("batch", s.batch, "configurations per MOBO proposal (q)"),
       field_of("time_budget", s.time_budget, "budget: stop starting trials after this many seconds (0: none)"),
-      field_of("design", s.design, "initial design: sobol or random"),
+      field_of("design", s.design, "initial design: stratified (Sobol points spread over the log-cost range), sobol or random"),
       field_of("acquisition", s.acquisition, "qnehvi, qlog_nehvi, qnparego, ucb, thompson or random"),
       field_of("ref_metric", s.ref_metric, "hypervolume reference point: metric"),
       field_of("ref_params", s.ref_params, "hypervolume reference point: % trainable parameters"),
@@ -111,10 +122,14 @@ inline std::vector<settings_field> settings_fields(study_settings& s) {
       field_of("eval_samples", s.eval_samples, "trial: dev examples (0: all)"),
       field_of("epochs", s.epochs, "trial: epochs"),
       field_of("max_steps", s.max_steps, "trial: optimizer steps, overriding epochs (0: use epochs)"),
-      field_of("lr", s.lr, "trial: peak learning rate (AdamW, 10% warm-up, linear decay)"),
+      field_of("lr", s.lr, "trial: peak learning rate (AdamW, 10% warm-up, linear decay) in the autopeft space; the default space searches it"),
       field_of("batch_size", s.batch_size, "trial: examples per step"),
       field_of("max_seq_length", s.max_seq_length, "trial: tokens per example, [CLS] and [SEP] included"),
-      field_of("baselines", s.baselines, "also evaluate the hand-designed baselines (SA 48, PA 48, PT 24) for the report"),
+      field_of("fidelities", s.fidelities, "multi-fidelity rungs, cheapest first, as SAMPLESxEPOCHS,... (e.g. 500x1,1500x1,3000x2); empty: every trial at train_samples x epochs"),
+      field_of("eta", s.eta, "multi-fidelity: of every eta configurations complete at a rung, the best goes up"),
+      field_of("baselines", s.baselines, "also train the hand-designed baselines at the re-training fidelity, for the verdicts and the report"),
+      field_of("baseline_methods", s.baseline_methods, "hand-designed baselines, comma-separated (lora8, lora16, pfeiffer, parallel, prefix, mam, unipelt, ia3, bitfit)"),
+      field_of("lr_grid", s.lr_grid, "learning rates each baseline is tried at (one seed each, on dev); the best is then re-trained with retrain_seeds seeds"),
       field_of("retrain_seeds", s.retrain_seeds, "after the search, train every Pareto configuration with this many seeds (0: skip)"),
       field_of("final_train_samples", s.final_train_samples, "re-training: training examples (0: all)"),
       field_of("final_epochs", s.final_epochs, "re-training: epochs"),
@@ -162,11 +177,77 @@ inline void settings_from_json(study_settings& s, const nlohmann::json& j, const
   }
 }
 
+/// Reads the settings a study was stored with. A study started before the default space, the
+/// stored cost and the stratified design existed keeps what it ran with (the paper's space,
+/// trainable parameters, Sobol points).
+inline void settings_from_stored(study_settings& s, const nlohmann::json& j, const std::string& where,
+                                 const std::set<std::string>& given = {}) {
+  if (j.is_object()) {
+    if (!j.contains("space") && !given.contains("space")) s.space = "autopeft";
+    if (!j.contains("cost") && !given.contains("cost")) s.cost = "trainable";
+    if (!j.contains("design") && !given.contains("design")) s.design = "sobol";
+  }
+  settings_from_json(s, j, where, given);
+}
+
 /// The names of the fields given as flags on `cmd`'s command line.
 inline std::set<std::string> given_flags(const CLI::App& cmd, study_settings& s) {
   std::set<std::string> out;
   for (auto& f : settings_fields(s))
     if (cmd.count("--" + f.name) > 0) out.insert(f.name);
+  return out;
+}
+
+/// A fidelity rung of the settings: train examples (0: all) and epochs.
+struct fidelity_rung {
+  std::int64_t train_samples = 0, epochs = 1;
+};
+
+/// "500x1,1500x1,3000x2" -> rungs; errors name the setting and the bad part.
+inline std::vector<fidelity_rung> parse_fidelities(const std::string& text) {
+  std::vector<fidelity_rung> out;
+  if (text.empty()) return out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto end = std::min(text.find(',', start), text.size());
+    const auto part = text.substr(start, end - start);
+    const auto x = part.find('x');
+    fidelity_rung r;
+    try {
+      if (x == std::string::npos) throw std::invalid_argument("no x");
+      std::size_t used = 0;
+      r.train_samples = std::stoll(part.substr(0, x), &used);
+      if (used != x) throw std::invalid_argument("trailing");
+      r.epochs = std::stoll(part.substr(x + 1), &used);
+      if (used != part.size() - x - 1) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      throw error("setting 'fidelities': '" + part + "' is not SAMPLESxEPOCHS (e.g. 500x1); give the rungs as 500x1,1500x1,3000x2");
+    }
+    if (r.train_samples < 0 || r.epochs < 1)
+      throw error("setting 'fidelities': in '" + part + "' the samples must be >= 0 (0: all) and the epochs >= 1");
+    out.push_back(r);
+    start = end + 1;
+  }
+  return out;
+}
+
+/// "1e-3,3e-3" -> numbers, each positive; errors name the setting.
+inline std::vector<double> parse_numbers(const std::string& text, const std::string& field) {
+  std::vector<double> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto end = std::min(text.find(',', start), text.size());
+    const auto part = text.substr(start, end - start);
+    try {
+      std::size_t used = 0;
+      out.push_back(std::stod(part, &used));
+      if (used != part.size()) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      throw error("setting '" + field + "': '" + part + "' is not a number; give a comma-separated list such as 1e-3,3e-3");
+    }
+    if (!(out.back() > 0)) throw error("setting '" + field + "': every value must be positive, not " + part);
+    start = end + 1;
+  }
   return out;
 }
 
@@ -187,7 +268,13 @@ inline void resolve_settings(const CLI::App& cmd, study_settings& s, const std::
   if (s.trials < 1) bad("trials", "must be at least 1");
   if (s.initial < 1) bad("initial", "must be at least 1");
   if (s.batch < 1) bad("batch", "must be at least 1");
-  if (s.design != "sobol" && s.design != "random") bad("design", "must be sobol or random, not '" + s.design + "'");
+  if (s.design != "stratified" && s.design != "sobol" && s.design != "random")
+    bad("design", "must be stratified, sobol or random, not '" + s.design + "'");
+  if (s.space != "default" && s.space != "autopeft") bad("space", "must be default or autopeft, not '" + s.space + "'");
+  if (s.cost != "stored" && s.cost != "trainable") bad("cost", "must be stored or trainable, not '" + s.cost + "'");
+  if (s.eta < 2) bad("eta", "must be at least 2");
+  (void)parse_fidelities(s.fidelities);
+  (void)parse_numbers(s.lr_grid, "lr_grid");
   if (s.device != "cpu" && !s.device.starts_with("cuda"))
     bad("device", "must be cpu, cuda or cuda:N, not '" + s.device + "'");
   if (s.epochs < 1 && s.max_steps < 1) bad("epochs", "must be at least 1 (or set max_steps)");

@@ -7,6 +7,7 @@
 #include "study_settings.hpp"
 
 #include <autopeft/io/safetensors.hpp>
+#include <autopeft/peft/stored_state.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -40,7 +41,7 @@ inline nlohmann::json resolve_configuration(train_args& a, const CLI::App& cmd) 
     auto store = search::study_store::open(a.s.store);
     const auto study = pick_study(store, a.s.study);
     const auto given = given_flags(cmd, a.s);
-    settings_from_json(a.s, study.config, a.s.store + ", study \"" + study.name + "\"", given);
+    settings_from_stored(a.s, study.config, a.s.store + ", study \"" + study.name + "\"", given);
     resolve_settings(cmd, a.s, a.config);
     return search::detail::visible_params(store.trial(study, a.trial).params);
   }
@@ -69,10 +70,10 @@ inline void train_configuration(train_args& a, const CLI::App& cmd, bool do_expo
   const auto dir = backbone_dir(s);
   const auto backbone = train::pretrained_backbone::load(dir);
   const auto task = load_task(s);
-  with_space(backbone.config().num_hidden_layers, [&]<class Space>() {
+  with_space(s, backbone.config().num_hidden_layers, [&]<class Space>(const space::family_t<Space>& base) {
     const auto c = Space::from_json(params, "--params");
-    const auto base = space::autopeft_base_plan<Space::num_components - 3>();
     search::peft_evaluator<Space> evaluator(backbone, task, trial_options(s, true), base);
+    evaluator.cost(search::cost_kind_from_string(s.cost));
     evaluator.set_progress(trial_bar());
     std::fprintf(stderr, "training %s on %s (%lld epochs, %s train examples), %lld seed(s)\n", brief(params).c_str(),
                  task.info.name.c_str(), static_cast<long long>(s.final_epochs),
@@ -89,9 +90,10 @@ inline void train_configuration(train_args& a, const CLI::App& cmd, bool do_expo
                   data::to_string(task.info.metric), r.objectives[0], r.objectives[1]);
       if (do_export && k == 0) {
         std::filesystem::create_directories(a.out);
+        // What the adapted model stores: a prefix folded (its MLP is a training device only).
         std::vector<std::pair<std::string, torch::Tensor>> tensors;
-        for (const auto& p : evaluator.model()->named_parameters())
-          if (p.value().requires_grad()) tensors.emplace_back(p.key(), p.value().detach().to(torch::kCPU).contiguous());
+        for (const auto& t : peft::stored_state(evaluator.model()))
+          if (t.trainable) tensors.emplace_back(t.name, t.value.detach().to(torch::kCPU).contiguous());
         io::save_safetensors(std::filesystem::path(a.out) / "adapter_model.safetensors", tensors, {{"format", "pt"}});
         nlohmann::json meta{{"format", "autopeft AutoPEFT-space adapter"},
                             {"configuration", params},
@@ -111,8 +113,8 @@ inline void train_configuration(train_args& a, const CLI::App& cmd, bool do_expo
     for (double m : metrics) mean += m / static_cast<double>(metrics.size());
     for (double m : metrics) sd += (m - mean) * (m - mean);
     sd = metrics.size() > 1 ? std::sqrt(sd / static_cast<double>(metrics.size() - 1)) : 0.0;
-    std::printf("%s %.4f +- %.4f over %zu seed(s); trainable parameters %.4f%% of the backbone\n",
-                data::to_string(task.info.metric), mean, sd, metrics.size(), pct);
+    std::printf("%s %.4f +- %.4f over %zu seed(s); %s parameters %.4f%% of the backbone\n",
+                data::to_string(task.info.metric), mean, sd, metrics.size(), s.cost.c_str(), pct);
   });
 }
 

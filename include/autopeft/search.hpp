@@ -5,14 +5,19 @@
 #include <autopeft/search/baseline_verdict.hpp>
 #include <autopeft/search/baseline_verdicts.hpp>
 #include <autopeft/search/concepts.hpp>
+#include <autopeft/search/cost_kind.hpp>
 #include <autopeft/search/evaluation.hpp>
 #include <autopeft/search/format_params.hpp>
+#include <autopeft/search/hand_designed_evaluator.hpp>
+#include <autopeft/search/hand_designed_space.hpp>
 #include <autopeft/search/integrity_report.hpp>
 #include <autopeft/search/pareto_trials.hpp>
 #include <autopeft/search/peft_evaluator.hpp>
 #include <autopeft/search/report.hpp>
 #include <autopeft/search/requeued_trial.hpp>
+#include <autopeft/search/resident_classifier.hpp>
 #include <autopeft/search/retrain_pareto.hpp>
+#include <autopeft/search/run_baselines.hpp>
 #include <autopeft/search/run_trial.hpp>
 #include <autopeft/search/study_driver.hpp>
 #include <autopeft/search/study_event.hpp>
@@ -23,6 +28,7 @@
 #include <autopeft/search/study_store.hpp>
 #include <autopeft/search/study_store_options.hpp>
 #include <autopeft/search/trial_counts.hpp>
+#include <autopeft/search/trial_fidelity.hpp>
 #include <autopeft/search/trial_record.hpp>
 #include <autopeft/search/trial_state.hpp>
 #include <autopeft/search/worker_id.hpp>

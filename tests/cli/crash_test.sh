@@ -5,8 +5,9 @@
 #   - every trial that had finished before (complete or failed) is still there, unchanged
 #     (compared field by field in the JSON export, timestamps included).
 # At the end the study must equal an uninterrupted run with the same seed: the same trials in
-# proposal order (configuration, seed, objectives, final training loss, bit for bit) and so the
-# same Pareto front.
+# proposal order (configuration, seed, fidelity, objectives, final training loss, bit for bit)
+# and so the same Pareto front. The search is multi-fidelity (two rungs), so promotions are
+# killed and resumed too.
 #
 # The kill moments mix four kinds: a random delay after start (start-up, trials, bookkeeping), a
 # random moment inside a MOBO proposal step (GP fit, qNEHVI, local search), the moment right
@@ -33,7 +34,7 @@ rng = random.Random(seed)
 print(f"crash test: CRASH_TEST_SEED={seed}", flush=True)
 budget = 24
 settings = ["--backbone", f"{work}/backbone", "--study", "crash", "--task", "wn_pos", "--trials", str(budget),
-            "--initial", "6", "--batch", "3", "--train-samples", "600", "--epochs", "2", "--lr", "1e-2",
+            "--initial", "6", "--batch", "3", "--fidelities", "200x1,600x2", "--eta", "3",
             "--max-seq-length", "24", "--retrain-seeds", "0", "--baselines", "false", "--threads", "1", "--seed", "7"]
 
 def fail(why):
@@ -75,13 +76,16 @@ def logical_trials(trials):
         while t["retry_of"] is not None:
             t = trials[t["retry_of"]]
         return t["number"]
+    order = [t for t in sorted(trials.values(), key=lambda t: (root(t), t["number"])) if t["number"] not in retried]
+    place = {t["number"]: i for i, t in enumerate(order)}
     out = []
-    for t in sorted(trials.values(), key=lambda t: (root(t), t["number"])):
-        if t["number"] in retried:
-            continue
+    for t in order:
         extra = {k: v for k, v in t["extra"].items() if k != "step_seconds"}
-        out.append((t["state"], json.dumps(t["params"], sort_keys=True), t["seed"], t["objectives"],
-                    json.dumps(extra, sort_keys=True), t["error"]))
+        params = dict(t["params"])
+        if "_promoted_from" in params:  # a trial number, which interrupted attempts shift
+            params["_promoted_from"] = place[params["_promoted_from"]]
+        out.append((t["state"], json.dumps(params, sort_keys=True), t["seed"], t["objectives"],
+                    json.dumps(extra, sort_keys=True), t["error"], json.dumps(t.get("fidelity"), sort_keys=True)))
     return out
 
 def front(store):

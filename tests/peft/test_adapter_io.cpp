@@ -216,3 +216,53 @@ TEST_CASE("adapter io: prompt tuning saves HF's prompt_embeddings and a head wit
   CHECK(torch::equal(logits(fresh, "bert"), logits(m, "bert")));
   testing::remove_tree(out);
 }
+
+TEST_CASE("adapter io: a prefix trained through its MLP is saved folded and loads as a plain prefix", "[peft][adapter_io][prefix]") {
+  const auto policy = peft::prefix_tuning{}.num_virtual_tokens(4).prefix_projection(true).encoder_hidden_size(24);
+  auto m = base_with("bert", policy);
+  {
+    // Stands for a trained MLP: random weights of a larger spread than the initialisation.
+    torch::NoGradGuard ng;
+    torch::manual_seed(18);
+    for (auto& p : m->named_parameters())
+      if (p.key().find(".peft.prefix_tuning.") != std::string::npos) p.value().copy_(0.5 * torch::randn_like(p.value()));
+  }
+  const auto trained = logits(m, "bert");
+  const auto out = scratch("prefix-folded");
+  peft::save_adapter(m, out);
+
+  // No MLP in the file: HF's prompt_embeddings holds the computed prefix [P, 2·L·H].
+  CHECK(keys_of(out / "adapter_model.safetensors") ==
+        std::set<std::string>{"prompt_embeddings", "base_model.classifier.weight", "base_model.classifier.bias"});
+  const auto& c = m->config();
+  const auto prompt = io::load_safetensors(out / "adapter_model.safetensors").at("prompt_embeddings");
+  CHECK(prompt.sizes() == torch::IntArrayRef{4, 2 * c.num_hidden_layers * c.hidden_size});
+  CHECK(prompt.numel() == policy.stored_parameters(c));
+  const auto cfg = peft::read_adapter_config(out);
+  CHECK(cfg["peft_type"] == "PREFIX_TUNING");
+  CHECK(cfg["prefix_projection"] == false);
+  CHECK(cfg["encoder_hidden_size"] == c.hidden_size);
+
+  // Loaded into a model built from the written config, the folded prefix gives the trained logits.
+  const auto folded = peft::policy_from_config<peft::prefix_tuning>(cfg);
+  CHECK_FALSE(folded.prefix_projection());
+  auto fresh = base_with("bert", folded);
+  CHECK_FALSE(torch::allclose(logits(fresh, "bert"), trained, 1e-5, 1e-5));
+  peft::load_adapter(fresh, out);
+  const auto got = logits(fresh, "bert");
+  INFO("max |diff| " << (got - trained).abs().max().item<double>());
+  CHECK(torch::allclose(got, trained, 1e-5, 1e-5));
+
+  // A model that still has the MLP is refused, naming a field that differs and what to do.
+  auto with_mlp = base_with("bert", policy);
+  CHECK_THROWS_WITH(peft::load_adapter(with_mlp, out),
+                    Catch::Contains("field 'encoder_hidden_size' is 32") && Catch::Contains("policy_from_config"));
+  auto same_width = base_with("bert", peft::prefix_tuning(policy).encoder_hidden_size(c.hidden_size));
+  CHECK_THROWS_WITH(peft::load_adapter(same_width, out),
+                    Catch::Contains("field 'prefix_projection' is false") && Catch::Contains("prefix_projection = true"));
+  // HF's own files say prefix_projection true when trained with the MLP, and hold the folded prefix too.
+  auto hf = cfg;
+  hf["prefix_projection"] = true;
+  CHECK_FALSE(peft::policy_from_config<peft::prefix_tuning>(hf).prefix_projection());
+  testing::remove_tree(out);
+}

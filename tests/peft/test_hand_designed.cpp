@@ -3,9 +3,13 @@
 // initialisation where the method has one, a learned change where it has none, and clear errors.
 #include <autopeft/model.hpp>
 #include <autopeft/peft/hand_designed.hpp>
+#include <autopeft/peft/stored_state.hpp>
 #include <autopeft/peft/trainable.hpp>
+#include <autopeft/space/spaces/autopeft_space.hpp>
 
 #include "../support/small_encoder.hpp"
+
+#include <random>
 
 using namespace autopeft;
 using model::EncoderConfig;
@@ -37,6 +41,46 @@ TEST_CASE("hand-designed methods: bert-base counts are the published ones", "[pe
                             12 * (768 * 512 + 512 + 512 * 768 + 768));
   CHECK(count("full") == 109482240);
   CHECK(peft::hand_designed_names().size() == 10);
+  // Stored after training: the prefix's MLP is not, the prefix 30 · 2 · 12 · 768 is.
+  auto stored = [&](const char* name) { return peft::hand_designed(name, c).plan.stored_parameters(c); };
+  CHECK(stored("prefix") == 30 * 2 * 12 * 768);
+  CHECK(stored("mam") == 30 * 2 * 12 * 768 + 12 * (768 * 512 + 512 + 512 * 768 + 768));
+  for (const auto* name : {"lora8", "lora16", "pfeiffer", "parallel", "unipelt", "ia3", "bitfit"}) {
+    INFO(name);
+    CHECK(stored(name) == count(name));
+  }
+}
+
+TEST_CASE("AutoPEFT's cost law: SA/PA/PT store the reference's 2·H·layers·(sa + pa + pt) plus the adapters' biases",
+          "[peft][hand_designed][cost]") {
+  // The reference prices a configuration by the parameters stored after training, in closed form
+  // 2·H·layers_on·(sa + pa + pt) without the adapters' biases; autopeft counts the biases (they
+  // are stored too): per layer on, sa + H for an SA and pa + H for a PA. The prefix's MLP (width
+  // 800 in the base plan) trains but is not stored.
+  using S = space::autopeft_space<12>;
+  const auto c = EncoderConfig::bert_base();
+  const std::int64_t h = c.hidden_size;
+  std::mt19937_64 rng(18);
+  int with_prefix = 0;
+  for (int i = 0; i < 300; ++i) {
+    const auto x = S::sample(rng);
+    const auto j = S::to_json(x);
+    INFO(j.dump());
+    const auto sa = static_cast<std::int64_t>(j["sa"].get<double>()), pa = static_cast<std::int64_t>(j["pa"].get<double>()),
+               pt = static_cast<std::int64_t>(j["pt"].get<double>());
+    std::int64_t layers = 0;
+    for (const bool on : j["layers"].get<std::vector<bool>>()) layers += on ? 1 : 0;
+    const auto plan = space::to_plan(S{}, x, space::autopeft_base_plan<12>());
+    const auto expected = 2 * h * layers * (sa + pa + pt) + layers * ((sa > 0 ? sa + h : 0) + (pa > 0 ? pa + h : 0));
+    CHECK(plan.stored_parameters(c) == expected);
+    if (pt > 0) {
+      ++with_prefix;
+      CHECK(plan.trainable_parameters(c) > expected);
+    } else {
+      CHECK(plan.trainable_parameters(c) == expected);
+    }
+  }
+  CHECK(with_prefix > 100);
 }
 
 TEST_CASE("hand-designed methods: the closed-form count equals the built model's, and the laws hold", "[peft][hand_designed]") {
@@ -80,6 +124,10 @@ TEST_CASE("hand-designed methods: the closed-form count equals the built model's
     }
     CHECK(peft_count == closed);
     CHECK(peft_count > 0);
+    std::int64_t stored = 0;  // what save_adapter's stored form holds
+    for (const auto& t : peft::stored_state(net))
+      if (peft::is_peft_parameter(t.name)) stored += t.value.numel();
+    CHECK(stored == m.plan.stored_parameters(c));
     const auto counts = peft::mark_trainable(net);
     CHECK(counts.trainable == closed + c.hidden_size * c.num_labels + c.num_labels);
     torch::NoGradGuard ng;

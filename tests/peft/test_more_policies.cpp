@@ -141,13 +141,20 @@ void check_learns(const P& policy, double lr, int steps) {
   CHECK(last < head);
 }
 
-/// Law (d): the closed form equals the number of PEFT parameters in a built model.
+/// Law (d): the closed form equals the number of PEFT parameters in a built model; the stored
+/// closed form equals the built model's stored form (each folding module's stored tensors).
 template <class P>
 void check_count(const P& policy, const EncoderConfig& c) {
   classifier<P> m(c, peft::plan<P>{policy});
   const auto built = peft_parameters(*m);
   CHECK(built > 0);
   CHECK(policy.trainable_parameters(c) == built);
+  std::int64_t stored = built;
+  peft::plan<P>::for_each_folding_module(*m, [&](const std::string&, auto& module) {
+    for (const auto& p : module.parameters()) stored -= p.numel();
+    for (const auto& [name, t] : module.stored_state()) stored += t.numel();
+  });
+  CHECK(peft::stored_parameters_of(policy, c) == stored);
 }
 
 /// The explicit Sylvester–Hadamard matrix, H_ij = (−1)^{popcount(i & j)}.
@@ -497,4 +504,9 @@ TEST_CASE("UniPELT: closed-form count equals the built model's", "[peft][unipelt
   // prefix of 10 tokens without reparametrisation (10 · 2 · 12 · 768 = 184,320):
   // 12 · (24,576 + 74,544 + 2,307) + 184,320 = 1,401,444.
   CHECK(peft::unipelt{}.trainable_parameters(bert) == 1'401'444);
+  // The paper's reparametrised prefix trains an MLP, which is not stored: the prefix is.
+  const auto reparametrised = peft::unipelt{}.prefix_projection(true).encoder_hidden_size(512);
+  CHECK(reparametrised.stored_parameters(bert) == 1'401'444);
+  CHECK(reparametrised.trainable_parameters(bert) ==
+        1'401'444 - 184'320 + 10 * 768 + (768 * 512 + 512) + (512 * 2 * 12 * 768 + 2 * 12 * 768));
 }

@@ -167,6 +167,49 @@ TEST_CASE("prefix tuning: keys and values per layer, counts with and without pro
   }
 }
 
+TEST_CASE("prefix tuning: the stored count is the folded prefix, with or without the MLP", "[peft][prefix]") {
+  auto big = EncoderConfig::bert_base();
+  // The MLP trains the prefix and is dropped after: 10 · 2 · 12 · 768 stored either way.
+  const auto mlp = peft::prefix_tuning{}.num_virtual_tokens(10).prefix_projection(true).encoder_hidden_size(800);
+  CHECK(mlp.stored_parameters(big) == 10 * 2 * 12 * 768);
+  CHECK(mlp.trainable_parameters(big) > mlp.stored_parameters(big));
+  CHECK(mlp.folded().stored_parameters(big) == mlp.stored_parameters(big));
+  CHECK(mlp.folded().trainable_parameters(big) == mlp.stored_parameters(big));
+  CHECK(peft::stored_parameters_of(peft::prefix_tuning(mlp).layers_to_transform({0, 5, 11}), big) == 10 * 2 * 3 * 768);
+  const auto plain = peft::prefix_tuning{}.num_virtual_tokens(20);
+  CHECK(plain.stored_parameters(big) == plain.trainable_parameters(big));
+  // A policy without stored_parameters stores what it trains; a plan sums the enabled ones.
+  const auto adapter = peft::serial_adapter{}.bottleneck_size(48);
+  CHECK(peft::stored_parameters_of(adapter, big) == adapter.trainable_parameters(big));
+  peft::plan<peft::serial_adapter, peft::prefix_tuning> both{adapter, mlp};
+  CHECK(both.stored_parameters(big) == adapter.trainable_parameters(big) + 10 * 2 * 12 * 768);
+  both.enable<peft::prefix_tuning>(false);
+  CHECK(both.stored_parameters(big) == adapter.trainable_parameters(big));
+
+  // Counted on a built model: the encoder's stored form replaces its MLP and P × H embedding.
+  auto c = small();
+  using family = peft::plan<peft::prefix_tuning>;
+  const family plan{peft::prefix_tuning{}.num_virtual_tokens(4).prefix_projection(true).encoder_hidden_size(8)
+                        .layers_to_transform({0, 2})};
+  model::SequenceClassifier<family> m(c, plan);
+  std::int64_t stored = peft_numel(m), folding = 0;
+  family::for_each_folding_module(*m, [&](const std::string& path, peft::prefix_encoder& e) {
+    ++folding;
+    CHECK(path == "bert.embeddings.peft.prefix_tuning");
+    for (const auto& p : e.parameters()) stored -= p.numel();
+    stored += e.stored_parameters();
+    const auto state = e.stored_state();
+    REQUIRE(state.size() == 1);
+    CHECK(state[0].first == "embedding.weight");
+    CHECK(state[0].second.sizes() == torch::IntArrayRef{4, 2 * 2 * c.hidden_size});
+    CHECK(torch::equal(state[0].second, e.prefix()));
+  });
+  CHECK(folding == 1);
+  CHECK(stored == plan.stored_parameters(c));
+  CHECK(stored == 4 * 2 * 2 * c.hidden_size);
+  CHECK(peft_numel(m) == plan.trainable_parameters(c));
+}
+
 TEST_CASE("prefix tuning: padding stays inert with a prefix attached", "[peft][prefix]") {
   // The real tokens' outputs do not change when padding is appended: the mask still applies
   // after the prefix keys are prepended.

@@ -5,6 +5,7 @@
 // backbone.
 #include <autopeft/data/wordpiece_trainer.hpp>
 #include <autopeft/search.hpp>
+#include <autopeft/space/spaces/autopeft_lora_space.hpp>
 #include <autopeft/space/spaces/autopeft_space.hpp>
 #include <autopeft/train.hpp>
 
@@ -13,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
@@ -294,6 +296,37 @@ std::vector<std::string> grammar(std::size_t n, unsigned seed, std::vector<std::
   return out;
 }
 
+// A 2-layer backbone of hidden size `hidden`, pretrained `steps` steps on the grammar, saved as
+// `autopeft pretrain` does, and loaded back.
+autopeft::train::pretrained_backbone tiny_backbone(const std::filesystem::path& dir, std::int64_t hidden, std::int64_t steps) {
+  const auto corpus = grammar(100, 1);
+  const autopeft::data::wordpiece_tokenizer tok(autopeft::data::train_wordpiece(corpus, {.vocab_size = 100}));
+  autopeft::train::mlm_pretrainer_options po;
+  po.model = autopeft::model::EncoderConfig::bert_base();
+  po.model.hidden_size = hidden;
+  po.model.num_hidden_layers = 2;
+  po.model.num_attention_heads = 2;
+  po.model.intermediate_size = 2 * hidden;
+  po.model.max_position_embeddings = 48;
+  po.max_seq_length = 16;
+  po.train_batch_size = 8;
+  po.max_steps = steps;
+  const auto pretrained = autopeft::train::mlm_pretrainer(po).train(tok, corpus);
+  autopeft::train::save_backbone(dir / "backbone", pretrained, tok, {}, 16);
+  return autopeft::train::pretrained_backbone::load(dir / "backbone");
+}
+
+// The grammar's verb-half task with `train` and `dev` examples.
+autopeft::data::task grammar_task(std::size_t train, std::size_t dev) {
+  autopeft::data::task task;
+  task.info = {.name = "verb_half", .labels = {"first", "second"}};
+  std::vector<std::int64_t> train_labels, dev_labels;
+  const auto train_text = grammar(train, 2, &train_labels), dev_text = grammar(dev, 3, &dev_labels);
+  for (std::size_t i = 0; i < train_text.size(); ++i) task.train.push_back({.text_a = train_text[i], .label = train_labels[i]});
+  for (std::size_t i = 0; i < dev_text.size(); ++i) task.dev.push_back({.text_a = dev_text[i], .label = dev_labels[i]});
+  return task;
+}
+
 }  // namespace
 
 TEST_CASE("peft_evaluator trains each trial on one resident frozen backbone; a NaN and an exception fail their trials",
@@ -384,8 +417,8 @@ TEST_CASE("peft_evaluator trains each trial on one resident frozen backbone; a N
     CHECK(y[0] <= 1.0);
     CHECK(y[1] > 0.0);
     CHECK(t.extra["steps"].get<int>() == 8);  // 256 examples, batch 32, one epoch
-    // The % of parameters is the PEFT modules' share of the backbone, as the plan counts them.
-    CHECK(y[1] == Approx(100.0 * static_cast<double>(t.extra["peft_parameters"].get<std::int64_t>()) /
+    // The % of parameters is the stored PEFT modules' share of the backbone, as the plan counts them.
+    CHECK(y[1] == Approx(100.0 * static_cast<double>(t.extra["stored_parameters"].get<std::int64_t>()) /
                          static_cast<double>(eval.backbone_parameters())));
   }
   // One resident backbone, never reloaded, never trained.
@@ -413,4 +446,113 @@ TEST_CASE("peft_evaluator trains each trial on one resident frozen backbone; a N
   const auto elsewhere = other.evaluate(a, 77);
   CHECK(elsewhere.objectives == first.objectives);
   CHECK(elsewhere.extra["final_loss"] == first.extra["final_loss"]);
+}
+
+TEST_CASE("peft_evaluator prices a configuration by its stored parameters, as the closed form does",
+          "[search][study][cost]") {
+  autopeft::testing::scratch_dir dir("peft-evaluator-cost");
+  // A tiny 2-layer backbone, pretrained for one step: only its shapes matter here.
+  const auto backbone = tiny_backbone(dir.path, 16, 1);
+  const auto task = grammar_task(16, 8);
+  autopeft::train::trainer_options low;
+  low.max_steps = 1;
+  low.max_seq_length = 16;
+  const auto base = autopeft::space::autopeft_base_plan<2>();  // prefix through an MLP of width 800
+  search::peft_evaluator<S> eval(backbone, task, low, base);
+  CHECK(eval.cost() == search::cost_kind::stored);
+
+  const auto c = S::from_json({{"sa", 3}, {"pa", 6}, {"pt", 12}, {"layers", {true, false}}});
+  const auto& config = eval.model()->config();
+  const std::int64_t h = config.hidden_size;
+  const auto plan = autopeft::space::to_plan(S{}, c, base);
+  // The reference's 2·H·layers·(sa + pa + pt), plus the SA's and PA's biases; not the prefix's MLP.
+  const std::int64_t stored = 2 * h * 1 * (3 + 6 + 12) + (3 + h) + (6 + h);
+  CHECK(plan.stored_parameters(config) == stored);
+  const auto backbone_parameters = static_cast<double>(eval.backbone_parameters());
+  CHECK(eval.cost(c) == Approx(100.0 * static_cast<double>(stored) / backbone_parameters));
+
+  const auto r = eval.evaluate(c, 5);
+  CHECK(r.extra["stored_parameters"].get<std::int64_t>() == stored);
+  CHECK(r.extra["trainable_parameters"].get<std::int64_t>() == plan.trainable_parameters(config));
+  CHECK(r.extra["peft_parameters"] == r.extra["trainable_parameters"]);
+  CHECK(r.extra["trainable_parameters"].get<std::int64_t>() > stored + 800 * 2 * h);  // the MLP trains
+  CHECK(r.objectives[1] == Approx(eval.cost(c)));
+
+  eval.cost(search::cost_kind::trainable);
+  const auto t = eval.evaluate(c, 5);
+  CHECK(t.objectives[1] ==
+        Approx(100.0 * static_cast<double>(plan.trainable_parameters(config)) / backbone_parameters));
+  CHECK(eval.cost(c) == Approx(t.objectives[1]));
+
+  CHECK(search::to_string(search::cost_kind::stored) == "stored");
+  CHECK(search::cost_kind_from_string("trainable") == search::cost_kind::trainable);
+  CHECK_THROWS_WITH(search::cost_kind_from_string("folded"),
+                    Catch::Contains("'folded'") && Catch::Contains("stored, trainable"));
+}
+
+TEST_CASE("peft_evaluator: an lr dimension sets the trial's rate, a fidelity its examples and epochs; the baselines train "
+          "on a grid of rates, then at the best with fresh seeds",
+          "[search][study][fidelity][baselines]") {
+  autopeft::testing::scratch_dir dir("peft-evaluator-lr");
+  const auto backbone = tiny_backbone(dir.path, 16, 1);
+  const auto task = grammar_task(48, 8);
+  autopeft::train::trainer_options o;
+  o.num_train_epochs = 1;
+  o.train_batch_size = 8;
+  o.max_seq_length = 16;
+  o.learning_rate = 0.5;  // never used: the space's lr dimension or the baseline's rate wins
+  using L = autopeft::space::autopeft_lora_space<2>;
+  search::peft_evaluator<L> eval(backbone, task, o, autopeft::space::autopeft_lora_base_plan<2>());
+  const auto c = L::from_json({{"sa", 0}, {"pa", 0}, {"pt", 0}, {"lora_r", 8}, {"lr", 3e-3}, {"layers", {true, true}}});
+  const auto r = eval.evaluate(c, 1);
+  CHECK(r.extra["learning_rate"].get<double>() == 3e-3);
+  CHECK(r.extra["train_examples"].get<std::int64_t>() == 48);
+  CHECK(r.extra["steps"].get<std::int64_t>() == 6);
+  // LoRA r=8 at query and value of 2 layers, hidden 16: 2 · 2 · 8 · (16 + 16).
+  CHECK(r.extra["stored_parameters"].get<std::int64_t>() == 2 * 2 * 8 * 32);
+  const search::trial_fidelity low{.level = 0, .resources = {{"train_samples", 16}, {"epochs", 2}}};
+  const auto f = eval.evaluate(c, 1, low);
+  CHECK(f.extra["train_examples"].get<std::int64_t>() == 16);
+  CHECK(f.extra["steps"].get<std::int64_t>() == 4);
+  CHECK(f.objectives[1] == r.objectives[1]);  // the cost does not depend on the fidelity
+  CHECK_THROWS_WITH(eval.evaluate(c, 1, search::trial_fidelity{.resources = {{"samples", 3}}}),
+                    Catch::Contains("unknown resource 'samples'") && Catch::Contains("train_samples, epochs and max_steps"));
+
+  // The baselines: LoRA r=8 at the same rate is the same training as the space's configuration.
+  search::hand_designed_evaluator baselines(backbone, task, o);
+  const auto lora8 = baselines.evaluate(search::hand_designed_space::from_json({{"method", "lora8"}, {"lr", 3e-3}}, "test"), 1);
+  CHECK(lora8.objectives == r.objectives);
+  CHECK(baselines.cost("lora8") == Approx(r.objectives[1]));
+
+  auto store = search::study_store::open(dir / "b.db");
+  const auto study = store.create_study("s", {}, peft_objectives(), 5);
+  const search::baseline_options bo{.methods = {"lora8", "ia3"}, .lr_grid = {1e-3, 1e-2}, .seeds = 2};
+  const auto rows = search::run_baselines(store, study, baselines, bo);
+  REQUIRE(rows.size() == 2);
+  const auto trials = store.trials(store.load_study("s:baselines"));
+  CHECK(trials.size() == 2 * 2 + 2 * 2);  // every method: |grid| + seeds runs
+  for (const auto& row : rows) {
+    CHECK(row.grid.size() == 2);
+    CHECK(row.runs == 2);
+    // The chosen rate is the grid's best on dev.
+    double best = -1;
+    for (const auto& [lr, metric] : row.grid) best = std::max(best, metric);
+    CHECK(row.grid.at(row.lr) == best);
+  }
+  // Fresh seeds: no final run repeats a grid run's seed.
+  std::set<std::uint64_t> grid_seeds;
+  for (const auto& t : trials)
+    if (t.params["_stage"] == "grid") grid_seeds.insert(t.seed);
+  for (const auto& t : trials)
+    if (t.params["_stage"] == "final") CHECK_FALSE(grid_seeds.contains(t.seed));
+  // Run again: nothing more is trained, the same results come back.
+  const auto again = search::run_baselines(store, study, baselines, bo);
+  CHECK(store.trials(store.load_study("s:baselines")).size() == trials.size());
+  CHECK(again[0].mean == rows[0].mean);
+  // The report reads one row per baseline, with its rate.
+  const auto data = search::study_report_data(store, study);
+  REQUIRE(data.baselines.size() == 2);
+  CHECK(data.baselines[0].runs == 2);
+  CHECK(data.baselines[0].lr == rows[0].lr);
+  CHECK_THROWS_WITH(search::run_baselines(store, study, baselines, {.methods = {"full"}}), Catch::Contains("'full'"));
 }

@@ -8,6 +8,7 @@
 #include <autopeft/space/sample_cost_stratified.hpp>
 #include <autopeft/space/sample_sobol.hpp>
 #include <autopeft/space/sobol.hpp>
+#include <autopeft/space/spaces/autopeft_lora_space.hpp>
 #include <autopeft/space/spaces/autopeft_space.hpp>
 #include <autopeft/space/spaces/lora_space.hpp>
 #include <autopeft/space/spaces/mam_space.hpp>
@@ -365,4 +366,30 @@ TEST_CASE("the cost-stratified design puts a point in every log-cost decile of A
   const auto no_prefix =
       sample_cost_stratified<S>(16, 0, autopeft_stored, [](const configuration& c) { return S::get<"pt">(c) == 0; });
   for (const auto& c : no_prefix) CHECK(S::get<"pt">(c) == 0);
+}
+
+TEST_CASE("the default space: AutoPEFT's SA/PA/PT with LoRA on query and value and the learning rate", "[space][default]") {
+  using S = autopeft_lora_space<12>;
+  static_assert(S::cardinality == 11ull * 11 * 11 * 8 * 5 * 4096);
+  CHECK(S::cardinality == 218'071'040);
+  CHECK(S::has("lr"));
+  CHECK_FALSE(S::has("r"));
+  // Valid: some module on and some layer on; counted by enumeration on 2 layers.
+  CHECK(autopeft_lora_space<2>::count_valid() == (11 * 11 * 11 * 8 - 1) * 5 * 3);
+  // The closed form for 12 layers, the same law.
+  CHECK((11ull * 11 * 11 * 8 - 1) * 5 * 4095 == 217'997'325);
+  // LoRA r=8 on every layer, nothing else: LoRA r=8 at query and value with lora_alpha 16, as
+  // peft::hand_designed's "lora8".
+  const auto c = S::from_json({{"sa", 0}, {"pa", 0}, {"pt", 0}, {"lora_r", 8}, {"lr", 1e-3}, {"layers", std::vector<bool>(12, true)}});
+  const auto plan = to_plan(S{}, c, autopeft_lora_base_plan<12>());
+  CHECK(plan.is_enabled<peft::lora>());
+  CHECK_FALSE(plan.is_enabled<peft::serial_adapter>());
+  CHECK(plan.get<peft::lora>().r() == 8);
+  CHECK(plan.get<peft::lora>().lora_alpha() == 16);
+  CHECK(plan.trainable_parameters(model::EncoderConfig::bert_base()) == 294'912);  // HF PEFT's figure
+  CHECK(S::get<"lr">(c) == 1e-3);
+  CHECK_THROWS_WITH(S::from_json({{"sa", 0}, {"pa", 0}, {"pt", 0}, {"lora_r", 3}, {"lr", 1e-3}, {"layers", std::vector<bool>(12, true)}}, "cfg"),
+                    Catch::Contains("lora_r") && Catch::Contains("no value 3"));
+  CHECK_THROWS_WITH(S::from_json({{"sa", 0}, {"pa", 0}, {"pt", 0}, {"lora_r", 0}, {"lr", 1e-3}, {"layers", std::vector<bool>(12, true)}}),
+                    Catch::Contains("violates a constraint on 'sa', 'pa', 'pt', 'lora_r'"));
 }

@@ -298,18 +298,20 @@ struct adapter_config<prompt_tuning> {
 template <>
 struct adapter_config<prefix_tuning> {
   static constexpr std::string_view peft_type = "PREFIX_TUNING";
+  /// The policy's fields as they are; save_adapter writes the folded policy (prefix_tuning::folded:
+  /// prefix_projection false), since the file holds the computed prefix, not the MLP.
   static nlohmann::json to_json(const prefix_tuning& p, const model::EncoderConfig& c) {
-    if (p.prefix_projection())
-      throw error("prefix_tuning: saving an HF adapter with prefix_projection is not supported (HF PEFT saves the "
-                  "projected prefix, not the MLP); save without the projection");
     detail::no_layers(p.layers_to_transform(), "prefix_tuning", peft_type);
     auto j = detail::prompt_learning_json(p.num_virtual_tokens(), c);
-    j.update({{"encoder_hidden_size", c.hidden_size}, {"init_weights", nullptr}, {"prefix_projection", false}});
+    j.update({{"encoder_hidden_size", p.projection_width(c)}, {"init_weights", nullptr},
+              {"prefix_projection", p.prefix_projection()}});
     return j;
   }
+  /// A prefix without projection, whatever prefix_projection says: HF PEFT's files hold the
+  /// computed prefix [P, 2·L·H] either way (get_peft_model_state_dict saves
+  /// get_prompt_embedding_to_save(), or the plain embedding in inference mode).
   static prefix_tuning from_json(const nlohmann::json& j, const std::filesystem::path& file) {
-    detail::require(j, "prefix_projection", false, file,
-                    "HF PEFT saves the projected prefix, which a prefix without projection holds");
+    (void)detail::field<bool>(j, "prefix_projection", false, file);  // a wrong type is still an error
     prefix_tuning p;
     p.num_virtual_tokens(detail::field<std::int64_t>(j, "num_virtual_tokens", 20, file));
     return p;

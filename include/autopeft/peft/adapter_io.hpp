@@ -14,12 +14,18 @@
 //
 // One method per adapter, as in HF: the model's plan must hold exactly one policy, and that
 // policy must have an adapter_config<P> (see peft/adapter_config.hpp).
+//
+// What is written is the stored form (stored_state): a prefix trained with its reparametrisation
+// MLP is saved as the prefix it computes, [P, 2·L·H], under `prompt_embeddings`, with
+// prefix_projection false, as HF PEFT saves it; it loads into a prefix without projection
+// (policy_from_config gives one) and reproduces the trained model's outputs.
 #include <autopeft/error.hpp>
 #include <autopeft/io/safetensors.hpp>
 #include <autopeft/model/sequence_classifier.hpp>
 #include <autopeft/peft/adapter_config.hpp>
 #include <autopeft/peft/hf_names.hpp>
 #include <autopeft/peft/plan.hpp>
+#include <autopeft/peft/stored_state.hpp>
 
 #include <torch/torch.h>
 
@@ -29,6 +35,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace autopeft::peft {
@@ -81,10 +88,17 @@ inline const std::string& arch_name(const model::EncoderConfig& c) {
   return c.model_type == model::architecture::bert ? bert : roberta;
 }
 
+template <class P>
+P stored_policy(const P& p) {
+  if constexpr (requires { { p.folded() } -> std::convertible_to<P>; }) return p.folded();
+  else return p;
+}
+
 }  // namespace detail
 
 /// Writes `dir/adapter_config.json` and `dir/adapter_model.safetensors` (float32) for a
-/// SequenceClassifier<plan<P>>: P's tensors under HF PEFT's keys plus the classifier head.
+/// SequenceClassifier<plan<P>>: P's stored tensors (stored_state) under HF PEFT's keys plus the
+/// classifier head, and the config of P's stored form (prefix_tuning::folded).
 /// Throws autopeft::error when a trainable PEFT tensor has no HF key.
 template <class Holder>
 void save_adapter(const Holder& model, const std::filesystem::path& dir, const adapter_save_options& opt = {}) {
@@ -94,7 +108,7 @@ void save_adapter(const Holder& model, const std::filesystem::path& dir, const a
   const auto& policy = model->peft().template get<P>();
   const auto& config = model->config();
 
-  auto j = adapter_config<P>::to_json(policy, config);
+  auto j = adapter_config<P>::to_json(detail::stored_policy(policy), config);
   j["auto_mapping"] = nullptr;
   j["base_model_name_or_path"] =
       opt.base_model_name_or_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(opt.base_model_name_or_path);
@@ -119,9 +133,9 @@ void save_adapter(const Holder& model, const std::filesystem::path& dir, const a
     tensors.emplace_back(hf, t.detach().to(torch::kCPU, torch::kFloat32).contiguous());
   };
   const bool seq_cls = opt.task_type == "SEQ_CLS";
-  for (const auto& p : model->named_parameters(true)) {
-    if (detail::is_peft_name(p.key())) add(p.key(), p.value(), true);
-    else if (seq_cls && p.key().rfind("classifier.", 0) == 0) add(p.key(), p.value(), true);
+  for (const auto& t : stored_state(model)) {
+    if (detail::is_peft_name(t.name)) add(t.name, t.value, true);
+    else if (seq_cls && t.name.rfind("classifier.", 0) == 0) add(t.name, t.value, true);
   }
   if constexpr (std::is_same_v<P, vera>)
     if (policy.save_projection())

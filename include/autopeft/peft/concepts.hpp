@@ -12,6 +12,15 @@
 //   std::shared_ptr<E> build_model(const model::embedding_context&) const;
 //   std::int64_t trainable_parameters(const model::EncoderConfig&) const;  // closed form
 //
+// Optional, for a method that trains more than it keeps (prefix tuning's reparametrisation MLP
+// is a training device: after training the prefix it computes is stored, the MLP dropped):
+//   std::int64_t stored_parameters(const model::EncoderConfig&) const;     // closed form
+// the parameters the adapted model stores after training; absent, it equals trainable_parameters
+// (stored_parameters_of(p, c) reads either). The module that folds then declares its stored form,
+// so a built model can be counted and saved as stored (plan::for_each_folding_module):
+//   std::int64_t stored_parameters() const;                                   // its stored count
+//   std::vector<std::pair<std::string, torch::Tensor>> stored_state();        // its stored tensors
+//
 // A layer module takes part at the sites it implements (each optional):
 //   torch::Tensor transform_input(model::site, const torch::Tensor& x);               // linear, before
 //   torch::Tensor transform_output(model::site, const torch::Tensor& x, torch::Tensor y,
@@ -71,6 +80,10 @@ concept has_count = requires(const P& p, const model::EncoderConfig& c) {
   { p.trainable_parameters(c) } -> std::convertible_to<std::int64_t>;
 };
 template <class P>
+concept has_stored_count = requires(const P& p, const model::EncoderConfig& c) {
+  { p.stored_parameters(c) } -> std::convertible_to<std::int64_t>;
+};
+template <class P>
 concept builds_layer = std::is_void_v<typename P::layer_module> ||
     requires(const P& p, const model::layer_context& c) {
       { p.build_layer(c) } -> std::convertible_to<std::shared_ptr<typename P::layer_module>>;
@@ -89,6 +102,14 @@ concept policy = std::copy_constructible<P> && detail::has_name<P> && detail::ha
 
 template <class>
 inline constexpr bool dependent_false = false;
+
+/// The parameters policy `p` stores after training (closed form): its stored_parameters where it
+/// has one, else its trainable_parameters.
+template <policy P>
+[[nodiscard]] std::int64_t stored_parameters_of(const P& p, const model::EncoderConfig& c) {
+  if constexpr (detail::has_stored_count<P>) return p.stored_parameters(c);
+  else return p.trainable_parameters(c);
+}
 
 /// Checks a candidate policy at an entry point and stops at the first missing member, so the
 /// compiler prints one readable message.

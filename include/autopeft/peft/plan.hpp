@@ -22,9 +22,12 @@
 #include <torch/torch.h>
 
 #include <array>
+#include <concepts>
 #include <optional>
+#include <string>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace autopeft::peft {
@@ -37,6 +40,27 @@ using slot_t = std::conditional_t<std::is_void_v<M>, no_slot, std::shared_ptr<M>
 template <class Tuple, class F>
 void for_each_slot(Tuple& t, F&& f) {
   std::apply([&](auto&... s) { (f(s), ...); }, t);
+}
+
+/// A module whose stored form differs from its parameters (see peft/concepts.hpp).
+template <class M>
+concept folding_module = requires(M& m) {
+  { std::as_const(m).stored_parameters() } -> std::convertible_to<std::int64_t>;
+  { m.stored_state() } -> std::convertible_to<std::vector<std::pair<std::string, torch::Tensor>>>;
+};
+
+/// Calls f(path, m) and gives true when `m` is an M that folds; void and other M give false.
+template <class M, class F>
+bool visit_folding(const std::string& path, torch::nn::Module& m, F& f) {
+  if constexpr (std::is_void_v<M>) {
+    return false;
+  } else if constexpr (!folding_module<M>) {
+    return false;
+  } else {
+    auto* x = dynamic_cast<M*>(&m);
+    if (x) f(path, *x);
+    return x != nullptr;
+  }
 }
 }  // namespace detail
 
@@ -91,6 +115,30 @@ class plan {
     std::size_t i = 0;
     std::apply([&](const auto&... p) { ((n += enabled[i++] ? p.trainable_parameters(c) : 0), ...); }, policies);
     return n;
+  }
+
+  /// Sum of the enabled policies' closed-form stored counts: what the adapted model keeps after
+  /// training (peft::stored_parameters_of; prefix tuning without its reparametrisation MLP).
+  [[nodiscard]] std::int64_t stored_parameters(const model::EncoderConfig& c) const {
+    std::int64_t n = 0;
+    std::size_t i = 0;
+    std::apply([&](const auto&... p) { ((n += enabled[i++] ? stored_parameters_of(p, c) : 0), ...); }, policies);
+    return n;
+  }
+
+  /// Calls f(path, module) for each module of `model` (a built model of this family, or any
+  /// module holding one) whose type is one of the family's module types and declares a stored
+  /// form (stored_parameters(), stored_state(); e.g. prefix_encoder). `path` is the module's name
+  /// in `model`, so `path + "." + name` names its parameters.
+  template <class F>
+  static void for_each_folding_module(const torch::nn::Module& model, F&& f) {
+    for (const auto& item : model.named_modules("", false)) {
+      auto& m = *item.value();
+      // A module type shared by two policies (prefix_encoder) is visited once.
+      [[maybe_unused]] const bool done =
+          (detail::visit_folding<typename Ps::model_module>(item.key(), m, f) || ... || false) ||
+          (detail::visit_folding<typename Ps::layer_module>(item.key(), m, f) || ... || false);
+    }
   }
 
   template <class P, std::size_t I = 0>

@@ -11,6 +11,12 @@
 // slice 2j + 1 of the 2L axis, viewed as [heads, P, head_dim], as HF lays them out. As in HF,
 // positions of the real tokens are shifted by P (the prefix counts as past tokens).
 // The AutoPEFT reference uses the projection with h = 800.
+//
+// The MLP is a training device: after training the prefix it computes, [P, 2·L·H], is what the
+// adapted model needs, so the stored count (stored_parameters) is P·2LH with or without the
+// projection, as in the AutoPEFT reference's cost. The encoder's stored_state() gives that
+// folded prefix, which save_adapter writes (as HF PEFT's get_peft_model_state_dict saves
+// get_prompt_embedding_to_save()) and which loads into a prefix without projection.
 #include <autopeft/error.hpp>
 #include <autopeft/model/no_peft.hpp>
 #include <autopeft/peft/target.hpp>
@@ -19,6 +25,9 @@
 
 #include <cmath>
 #include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace autopeft::peft {
 
@@ -58,28 +67,41 @@ class prefix_encoder : public torch::nn::Module {
   prefix_encoder(std::int64_t virtual_tokens, std::int64_t hidden, std::int64_t layers,
                  std::int64_t heads, bool projection, std::int64_t projection_hidden,
                  const torch::TensorOptions& options = {})
-      : p_(virtual_tokens), layers_(layers), heads_(heads), head_dim_(hidden / heads) {
-    const auto width = 2 * layers * hidden;
+      : p_(virtual_tokens), layers_(layers), heads_(heads), head_dim_(hidden / heads), width_(2 * layers * hidden) {
     if (projection) {
       embedding = register_module("embedding", torch::nn::Embedding(virtual_tokens, hidden));
       transform = register_module(
           "transform", torch::nn::Sequential(std::make_shared<detail::placed_linear>(hidden, projection_hidden, options),
                                              torch::nn::Tanh(),
-                                             std::make_shared<detail::placed_linear>(projection_hidden, width, options)));
+                                             std::make_shared<detail::placed_linear>(projection_hidden, width_, options)));
     } else {
-      embedding = register_module("embedding", torch::nn::Embedding(virtual_tokens, width));
+      embedding = register_module("embedding", torch::nn::Embedding(virtual_tokens, width_));
     }
   }
 
   /// Called at the prompt site, once per forward: computes every selected layer's prefix.
   std::int64_t prompt(torch::Tensor& inputs_embeds) {
-    auto e = embedding->weight;
-    if (!transform.is_empty()) e = transform->forward(e);
     // [P, 2L·H] -> [2L, heads, P, head_dim]
-    cache_ = e.to(inputs_embeds.scalar_type()).view({p_, 2 * layers_, heads_, head_dim_}).permute({1, 2, 0, 3});
+    cache_ = prefix().to(inputs_embeds.scalar_type()).view({p_, 2 * layers_, heads_, head_dim_}).permute({1, 2, 0, 3});
     return 0;
   }
   std::int64_t position_offset() const { return p_; }
+
+  /// The prefix of every selected layer, [P, 2L·H] (layer j's keys at columns 2j·H.., values at
+  /// (2j + 1)·H..): the embedding, through the MLP when there is one.
+  torch::Tensor prefix() {
+    auto e = embedding->weight;
+    if (!transform.is_empty()) e = transform->forward(e);
+    return e;
+  }
+
+  /// What is stored after training: the folded prefix P·2LH, without the MLP.
+  [[nodiscard]] std::int64_t stored_parameters() const { return p_ * width_; }
+  /// The stored form, named as a prefix without projection names it: {"embedding.weight", [P, 2L·H]}.
+  std::vector<std::pair<std::string, torch::Tensor>> stored_state() {
+    torch::NoGradGuard no_grad;
+    return {{"embedding.weight", prefix().detach()}};
+  }
 
   /// Keys and values of the j-th selected layer, [B, heads, P, head_dim] each.
   model::prefix_kv layer_kv(std::int64_t j, std::int64_t batch) const {
@@ -92,7 +114,7 @@ class prefix_encoder : public torch::nn::Module {
   torch::nn::Sequential transform{nullptr};
 
  private:
-  std::int64_t p_, layers_, heads_, head_dim_;
+  std::int64_t p_, layers_, heads_, head_dim_, width_;
   torch::Tensor cache_;
 };
 
@@ -160,6 +182,17 @@ struct prefix_tuning {
     if (!prefix_projection_) return p * width;
     const auto e = projection_width(c);
     return p * h + (h * e + e) + (e * width + width);
+  }
+  /// P·2LH with or without the projection: the MLP is dropped once the prefix is computed.
+  [[nodiscard]] std::int64_t stored_parameters(const model::EncoderConfig& c) const {
+    return num_virtual_tokens_ * 2 * selected_layers(c) * c.hidden_size;
+  }
+  /// The policy of the stored form: the same prefix without the reparametrisation, which the
+  /// folded prefix (prefix_encoder::stored_state) loads into.
+  [[nodiscard]] prefix_tuning folded() const {
+    auto p = *this;
+    p.prefix_projection(false).encoder_hidden_size(0);
+    return p;
   }
 };
 

@@ -29,6 +29,8 @@
 // bottleneck_size 48, non_linearity "relu", layers_to_transform.
 // Trainable parameters, L selected layers, P = num_virtual_tokens:
 //   L · (2 · r · 2H  +  bottleneck (2Hb + b + H)  +  (H + 1) · (P > 0 ? 3 : 2))  +  prefix_tuning's count.
+// Stored parameters: the same with prefix_tuning's stored count (P·2LH: a reparametrisation MLP
+// is dropped once the prefix is computed). The gates stay: they are functions of the input.
 #include <autopeft/error.hpp>
 #include <autopeft/model/no_peft.hpp>
 #include <autopeft/peft/bottleneck.hpp>
@@ -153,16 +155,23 @@ struct unipelt {
   }
 
   [[nodiscard]] std::int64_t trainable_parameters(const model::EncoderConfig& c) const {
+    return layer_parameters(c) + (num_virtual_tokens_ > 0 ? prefix_part().trainable_parameters(c) : 0);
+  }
+  [[nodiscard]] std::int64_t stored_parameters(const model::EncoderConfig& c) const {
+    return layer_parameters(c) + (num_virtual_tokens_ > 0 ? prefix_part().stored_parameters(c) : 0);
+  }
+
+ private:
+  /// LoRA, adapter and gates of every selected layer (the prefix aside).
+  [[nodiscard]] std::int64_t layer_parameters(const model::EncoderConfig& c) const {
     check();
     std::int64_t layers = 0;
     for (std::int64_t l = 0; l < c.num_hidden_layers; ++l) layers += layer_selected(layers_to_transform_, l);
     const auto h = c.hidden_size;
     const auto gates = num_virtual_tokens_ > 0 ? 3 : 2;
-    const auto per_layer = 2 * r_ * 2 * h + bottleneck::count(h, bottleneck_size_) + gates * (h + 1);
-    return layers * per_layer + (num_virtual_tokens_ > 0 ? prefix_part().trainable_parameters(c) : 0);
+    return layers * (2 * r_ * 2 * h + bottleneck::count(h, bottleneck_size_) + gates * (h + 1));
   }
 
- private:
   void check() const {
     if (r_ <= 0) throw error("unipelt: option 'r' must be positive, got " + std::to_string(r_));
     if (bottleneck_size_ <= 0) throw error("unipelt: option 'bottleneck_size' must be positive");
