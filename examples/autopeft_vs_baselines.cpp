@@ -48,7 +48,7 @@ using namespace autopeft;
 namespace {
 
 struct options {
-  std::string backbone, out, configs, shard = "0/1", device = "cpu";
+  std::string backbone, out, configs, shard = "0/1", device = "cpu", cost = "stored";
   std::vector<std::string> tasks{"wn_supersense", "wn_hypernym", "wn_paraphrase", "wn_pos", "fortune_category"};
   std::vector<std::string> methods{"all"};
   std::int64_t seeds = 5, train_samples = 0, eval_samples = 0, epochs = 3, batch_size = 32, max_seq_length = 64;
@@ -144,6 +144,7 @@ std::vector<unit> configuration_units(const options& o, const std::vector<std::s
 struct run_result {
   train::train_result fit;
   std::int64_t peft_parameters = 0, head_parameters = 0;
+  std::int64_t stored_parameters = 0;  ///< what the adapted model stores (a prefix folded)
 };
 
 // Trains a fresh classifier of family F on `task`: the backbone frozen except what `plan`
@@ -169,6 +170,8 @@ run_result train_once(const train::pretrained_backbone& backbone, const data::ta
                              (peft::is_backbone_parameter(p.key()) && (full || p.key().find("pooler.") == std::string::npos));
     (in_backbone ? r.peft_parameters : r.head_parameters) += p.value().numel();
   }
+  // A prefix's MLP trains but is not stored: the adapted model keeps the folded prefix.
+  r.stored_parameters = full ? r.peft_parameters : plan.stored_parameters(m->config());
   o.seed = seed;
   r.fit = train::trainer(o).fit(m, task, backbone.tokenizer());
   return r;
@@ -206,6 +209,9 @@ int main(int argc, char** argv) try {
   app.add_option("--batch-size", o.batch_size, "examples per step")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--max-seq-length", o.max_seq_length, "tokens per example")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
+  app.add_option("--cost", o.cost, "params_pct counts the stored parameters (a prefix folded, as the search prices it) or the trainable ones")
+      ->check(CLI::IsMember({"stored", "trainable"}))
+      ->capture_default_str();
   app.add_option("--threads", o.threads, "CPU threads for LibTorch (0: all cores)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (o.threads > 0) torch::set_num_threads(o.threads);
@@ -275,14 +281,18 @@ int main(int argc, char** argv) try {
       r = train_once(backbone, task, to, m.plan, m.full_finetuning, u.seed);
     } else {
       to.learning_rate = o.lr;
-      r = cli::with_space(config.num_hidden_layers, [&]<class S>() {
+      // A configuration of the default space (LoRA and the learning rate searched) or of the paper's.
+      cli::study_settings space_of;
+      space_of.space = u.params.contains("lora_r") ? "default" : "autopeft";
+      r = cli::with_space(space_of, config.num_hidden_layers, [&]<class S>(const space::family_t<S>& base) {
         const auto c = S::from_json(u.params, o.configs + ": " + u.label);
-        const auto base = space::autopeft_base_plan<S::num_components - 3>();
+        if constexpr (S::has("lr")) to.learning_rate = static_cast<double>(S::template get<"lr">(c));
         return train_once(backbone, task, to, space::to_plan(S{}, c, base), false, u.seed);
       });
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const double pct = 100.0 * static_cast<double>(r.peft_parameters) / static_cast<double>(backbone_params);
+    const auto priced = o.cost == "stored" ? r.stored_parameters : r.peft_parameters;
+    const double pct = 100.0 * static_cast<double>(priced) / static_cast<double>(backbone_params);
     nlohmann::json line{{"task", u.task},
                         {"kind", u.kind},
                         {"label", u.label},
@@ -293,6 +303,8 @@ int main(int argc, char** argv) try {
                         {"final_metric", r.fit.final_metric},
                         {"params_pct", pct},
                         {"peft_parameters", r.peft_parameters},
+                        {"stored_parameters", r.stored_parameters},
+                        {"cost", o.cost},
                         {"head_parameters", r.head_parameters},
                         {"backbone_parameters", backbone_params},
                         {"learning_rate", to.learning_rate},

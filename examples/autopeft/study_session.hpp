@@ -273,6 +273,9 @@ inline void print_front(const search::study_store& store, const search::study_re
     std::printf("  %5lld  %4s  %9.4f%%  %9.4f  %-22s  %s\n", static_cast<long long>(t.number), rung.c_str(), (*t.objectives)[1],
                 (*t.objectives)[0], rt.c_str(), brief(t.params).c_str());
   }
+  if (const auto c = search::retrain_correlation(store, study); c.n >= 3)
+    std::printf("Spearman correlation of the search's %s with the re-trained one, over %lld Pareto configurations: %.3f\n",
+                metric.c_str(), static_cast<long long>(c.n), c.rho);
   const auto data = search::study_report_data(store, study, ro);
   if (!data.baselines.empty()) {
     std::printf("Baselines (at the re-training fidelity; %s mean over their final seeds):\n", metric.c_str());

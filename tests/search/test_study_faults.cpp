@@ -431,3 +431,24 @@ TEST_CASE("multi-fidelity: an evaluator without a fidelity overload fails the tr
   CHECK(e.state == search::trial_state::failed);
   CHECK_THAT(e.error, Catch::Contains("takes no fidelity") && Catch::Contains("multi_fidelity_evaluator"));
 }
+
+TEST_CASE("retrain_correlation: Spearman's rho of the search's metric against the re-trained mean over the Pareto set",
+          "[search][study][fidelity]") {
+  autopeft::testing::scratch_dir dir("retrain-correlation");
+  auto store = search::study_store::open(dir / "r.db");
+  const auto study = store.create_study("s", {}, peft_objectives());
+  // A Pareto set of three (metric rising with cost), re-trained in the opposite order.
+  const auto a = record(store, study, config(1, 0, 0), 1, {0.60, 1});
+  const auto b = record(store, study, config(3, 0, 0), 1, {0.70, 2});
+  const auto c = record(store, study, config(6, 0, 0), 1, {0.80, 3});
+  CHECK(search::retrain_correlation(store, study).n == 0);
+  const auto fin = store.create_study("s:final", {}, peft_objectives());
+  for (const auto& [source, metric] : {std::pair{a, 0.9}, std::pair{b, 0.8}, std::pair{c, 0.7}}) {
+    const auto n = store.enqueue(fin, {{"_source", source}, {"_seed_index", 0}}, 1);
+    REQUIRE(store.claim(fin)->number == n);
+    store.complete(fin, n, {metric, 1.0});
+  }
+  const auto r = search::retrain_correlation(store, study);
+  CHECK(r.n == 3);
+  CHECK(r.rho == Approx(-1.0));
+}

@@ -158,7 +158,7 @@ class study_driver {
     double trial_seconds_this_run = 0;
     for (;;) {
       detail::study_census census(store.trials(study));
-      if (census.finished >= o_.max_trials || (o_.max_cost > 0 && census.spent >= o_.max_cost)) {
+      if (census.finished >= o_.max_trials || (o_.max_cost > 0 && census.spent >= o_.max_cost - 1e-9)) {
         summary.budget_exhausted = true;
         break;
       }
@@ -249,6 +249,17 @@ class study_driver {
                            const std::vector<space::configuration>& pending) const {
     if (!o_.fidelities.empty()) {
       auto promoted = promotions(study, census, n);
+      if (o_.max_cost > 0) {  // never promote past the cost budget (a first promotion always goes)
+        double open_cost = census.spent;
+        for (const auto& t : census.trials)
+          if (t.state == trial_state::waiting || t.state == trial_state::running) open_cost += t.fidelity ? t.fidelity->cost : 1.0;
+        std::size_t keep = 0;
+        for (; keep < promoted.size(); ++keep) {
+          if (keep > 0 && open_cost + promoted[keep].fidelity->cost > o_.max_cost + 1e-9) break;
+          open_cost += promoted[keep].fidelity->cost;
+        }
+        promoted.resize(keep);
+      }
       if (!promoted.empty()) {
         auto k = census.proposed;
         for (auto& p : promoted) p.seed = trial_seed(study, k++);
@@ -329,8 +340,9 @@ class study_driver {
     return out;
   }
 
-  // `trials` (complete) best first: non-dominated rank, then exclusive hypervolume contribution
-  // within the front, then trial number.
+  // `trials` (complete) best first: those inside the reference box (they can add hypervolume)
+  // before those outside it; within each group, non-dominated rank, then exclusive hypervolume
+  // contribution within the front, then trial number.
   std::vector<const trial_record*> ranked(const study_record& study, const std::vector<const trial_record*>& trials) const {
     const auto m = static_cast<std::int64_t>(study.objectives.size());
     auto y_of = [&](const trial_record& t) {
@@ -352,7 +364,15 @@ class study_driver {
       }
       return mobo::hypervolume(torch::tensor(y, torch::kFloat64).view({static_cast<std::int64_t>(ts.size()), m}), ref_t);
     };
-    std::vector<const trial_record*> left = trials, out;
+    std::vector<const trial_record*> inside, outside, out;
+    for (const auto* t : trials) {
+      const auto y = y_of(*t);
+      bool in = true;
+      for (std::size_t i = 0; i < y.size(); ++i) in = in && y[i] > ref[i];
+      (in ? inside : outside).push_back(t);
+    }
+    for (auto* group : {&inside, &outside}) {
+    std::vector<const trial_record*> left = *group;
     while (!left.empty()) {
       std::vector<double> y;
       for (const auto* t : left) {
@@ -376,6 +396,7 @@ class study_driver {
       });
       for (const auto& [c, t] : scored) out.push_back(t);
       left = std::move(rest);
+    }
     }
     return out;
   }
@@ -446,29 +467,43 @@ class study_driver {
         }};
     const auto bounds = torch::stack({torch::zeros({d}), torch::ones({d})}).to(torch::kFloat64);
     mobo::ask_tell<Kernel> opt(bounds, m, torch::tensor(ref, torch::kFloat64), ds, ao);
-    // Each configuration once, at the highest rung it completed (in a multi-fidelity study),
-    // in the place of its first proposal.
+    // The surrogate learns from one rung, as BOHB does (Falkner et al., 2018): the highest rung
+    // with at least surrogate_min_points complete configurations (rung 0 until then), each
+    // configuration once, in the place of its first proposal. Mixing rungs would teach it the
+    // low rungs' bias. Configurations evaluated only elsewhere, and failed ones, are excluded
+    // from the proposals.
+    const auto rung_of = [](const trial_record& t) { return t.fidelity ? t.fidelity->level : std::int64_t{0}; };
+    std::map<std::int64_t, std::set<std::string>> complete_at;
+    for (const trial_record* tp : census.in_proposal_order())
+      if (tp->state == trial_state::complete && tp->objectives) complete_at[rung_of(*tp)].insert(configuration_key(tp->params));
+    std::int64_t fit_rung = 0;
+    for (const auto& [rung, keys] : complete_at)
+      if (static_cast<std::int64_t>(keys.size()) >= o_.surrogate_min_points) fit_rung = std::max(fit_rung, rung);
     std::vector<torch::Tensor> xs, ys, failed;
-    std::map<std::string, std::pair<std::size_t, std::int64_t>> row_of;  // configuration -> (row, rung)
+    std::set<std::string> told, excluded;
     for (const trial_record* tp : census.in_proposal_order()) {
       const trial_record& t = *tp;
-      const auto x = torch::tensor(Space::encode(configuration_of<Space>(t, "trial " + std::to_string(t.number))), torch::kFloat64);
-      if (t.state == trial_state::complete && t.objectives) {
+      const auto key = configuration_key(t.params);
+      if (t.state == trial_state::complete && t.objectives && rung_of(t) == fit_rung) {
+        if (!told.insert(key).second) continue;
+        const auto x = torch::tensor(Space::encode(configuration_of<Space>(t, "trial " + std::to_string(t.number))), torch::kFloat64);
         std::vector<double> y;
         for (std::size_t i = 0; i < t.objectives->size(); ++i)
           y.push_back(study.objectives[i].minimize ? -(*t.objectives)[i] : (*t.objectives)[i]);
-        const auto rung = t.fidelity ? t.fidelity->level : 0;
-        auto [it, fresh] = row_of.emplace(configuration_key(t.params), std::pair{xs.size(), rung});
-        if (fresh) {
-          xs.push_back(x);
-          ys.push_back(torch::tensor(y, torch::kFloat64));
-        } else if (t.fidelity && rung >= it->second.second) {
-          ys[it->second.first] = torch::tensor(y, torch::kFloat64);
-          it->second.second = rung;
-        }
-      } else if ((t.state == trial_state::failed || t.state == trial_state::pruned) && !t.params.contains("_promoted_from")) {
-        failed.push_back(x);
+        xs.push_back(x);
+        ys.push_back(torch::tensor(y, torch::kFloat64));
+      } else {
+        excluded.insert(key);
       }
+    }
+    // Excluded: every other configuration evaluated (failed, or seen at another rung only),
+    // unless it was told at the fitting rung.
+    std::set<std::string> listed;
+    for (const trial_record* tp : census.in_proposal_order()) {
+      const auto key = configuration_key(tp->params);
+      if (!told.contains(key) && excluded.contains(key) && listed.insert(key).second)
+        failed.push_back(torch::tensor(Space::encode(configuration_of<Space>(*tp, "trial " + std::to_string(tp->number))),
+                                       torch::kFloat64));
     }
     if (!xs.empty()) opt.tell(torch::stack(xs), torch::stack(ys));
     if (!failed.empty()) opt.exclude(torch::stack(failed));

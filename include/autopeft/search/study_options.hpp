@@ -54,10 +54,14 @@ struct study_options {
   /// configurations complete at a rung, the best one (by non-dominated rank, then hypervolume
   /// contribution) is promoted to the next rung: asynchronous successive halving (ASHA, Li et
   /// al., 2020) with the multi-objective ranking of MO-ASHA (Schmucker et al., 2021). The
-  /// Pareto set, the hypervolume and the surrogate use each configuration's result at the
-  /// highest rung it reached. The evaluator must be a multi_fidelity_evaluator.
+  /// Pareto set and the hypervolume use each configuration's result at the highest rung it
+  /// reached; the surrogate, one rung (surrogate_min_points). The evaluator must be a
+  /// multi_fidelity_evaluator.
   std::vector<trial_fidelity> fidelities;
   std::int64_t eta = 3;
+  /// The surrogate learns from the highest rung with at least this many complete
+  /// configurations (rung 0 until then), as BOHB does.
+  std::int64_t surrogate_min_points = 6;
   /// Budget in summed fidelity cost (each finished trial adds its rung's cost; a trial without
   /// fidelity adds 1): when positive, the study also stops once this much is spent.
   double max_cost = 0;
@@ -81,6 +85,7 @@ struct study_options {
     if (design == initial_design_kind::cost_stratified && !cost)
       fail("cost", "is not set: the cost-stratified initial design needs the closed-form cost of a configuration");
     if (eta < 2) fail("eta", "must be at least 2 (of every eta configurations at a rung, one is promoted)");
+    if (surrogate_min_points < 1) fail("surrogate_min_points", "must be at least 1");
     for (std::size_t i = 0; i < fidelities.size(); ++i) {
       if (!(fidelities[i].cost > 0) || !std::isfinite(fidelities[i].cost))
         fail("fidelities[" + std::to_string(i) + "].cost", "must be a positive number");
