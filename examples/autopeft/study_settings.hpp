@@ -102,7 +102,7 @@ inline std::vector<settings_field> settings_fields(study_settings& s) {
   using detail::field_of;
   return {
       field_of("task", s.task, "embedded task (wn_supersense, wn_hypernym, wn_paraphrase, wn_pos, fortune_category) or, with --data-dir, a GLUE task (rte, sst2, ...)"),
-      field_of("space", s.space, "search space: default (AutoPEFT's SA/PA/PT plus LoRA on query/value and the learning rate) or autopeft (the paper's SA/PA/PT space, for reproduction)"),
+      field_of("space", s.space, "search space: default (AutoPEFT's SA/PA/PT plus LoRA on query/value, (IA)3 and the learning rate) or autopeft (the paper's SA/PA/PT space, for reproduction)"),
       field_of("cost", s.cost, "cost objective: stored (parameters the adapted model stores: the prefix without its MLP, as the AutoPEFT reference) or trainable (parameters trained)"),
       field_of("data_dir", s.data_dir, "a GLUE task folder (train.tsv, dev.tsv) instead of the embedded benchmark"),
       field_of("backbone", s.backbone, "pretrained backbone folder (default: the cached default backbone, built on first use)"),

@@ -16,6 +16,7 @@
 #include <autopeft/search/report.hpp>
 #include <autopeft/search/requeued_trial.hpp>
 #include <autopeft/search/resident_classifier.hpp>
+#include <autopeft/search/retrain_correlation.hpp>
 #include <autopeft/search/retrain_pareto.hpp>
 #include <autopeft/search/run_baselines.hpp>
 #include <autopeft/search/run_trial.hpp>

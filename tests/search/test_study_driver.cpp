@@ -503,7 +503,7 @@ TEST_CASE("peft_evaluator: an lr dimension sets the trial's rate, a fidelity its
   o.learning_rate = 0.5;  // never used: the space's lr dimension or the baseline's rate wins
   using L = autopeft::space::autopeft_lora_space<2>;
   search::peft_evaluator<L> eval(backbone, task, o, autopeft::space::autopeft_lora_base_plan<2>());
-  const auto c = L::from_json({{"sa", 0}, {"pa", 0}, {"pt", 0}, {"lora_r", 8}, {"lr", 3e-3}, {"layers", {true, true}}});
+  const auto c = L::from_json({{"sa", 0}, {"pa", 0}, {"pt", 0}, {"lora_r", 8}, {"ia3", 0}, {"lr", 3e-3}, {"layers", {true, true}}});
   const auto r = eval.evaluate(c, 1);
   CHECK(r.extra["learning_rate"].get<double>() == 3e-3);
   CHECK(r.extra["train_examples"].get<std::int64_t>() == 48);

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <map>
 #include <new>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -451,4 +452,24 @@ TEST_CASE("retrain_correlation: Spearman's rho of the search's metric against th
   const auto r = search::retrain_correlation(store, study);
   CHECK(r.n == 3);
   CHECK(r.rho == Approx(-1.0));
+}
+
+TEST_CASE("retrain_pareto: every Pareto trial k times with distinct seeds; a second call adds nothing", "[search][study][retrain]") {
+  autopeft::testing::scratch_dir dir("retrain");
+  auto store = search::study_store::open(dir / "r.db");
+  const auto study = store.create_study("s", {}, peft_objectives(), 9);
+  analytic_evaluator f;
+  search::study_driver<S>(small_study(8)).run(store, study, f);
+  const auto front = search::pareto_trials(study, store.trials(study));
+  REQUIRE_FALSE(front.empty());
+  const auto rows = search::retrain_pareto<S>(store, study, f, {.seeds = 4});
+  REQUIRE(rows.size() == front.size());
+  const auto runs = store.trials(store.load_study("s:final"));
+  CHECK(runs.size() == 4 * front.size());
+  std::set<std::uint64_t> seeds;
+  for (const auto& t : runs) seeds.insert(t.seed);
+  CHECK(seeds.size() == runs.size());  // seed indices 2k and 2k + 1 once shared a seed
+  for (const auto& r : rows) CHECK(r.runs == 4);
+  search::retrain_pareto<S>(store, study, f, {.seeds = 4});
+  CHECK(store.trials(store.load_study("s:final")).size() == runs.size());
 }

@@ -368,19 +368,19 @@ TEST_CASE("the cost-stratified design puts a point in every log-cost decile of A
   for (const auto& c : no_prefix) CHECK(S::get<"pt">(c) == 0);
 }
 
-TEST_CASE("the default space: AutoPEFT's SA/PA/PT with LoRA on query and value and the learning rate", "[space][default]") {
+TEST_CASE("the default space: AutoPEFT's SA/PA/PT with LoRA on query and value, (IA)3 and the learning rate", "[space][default]") {
   using S = autopeft_lora_space<12>;
-  static_assert(S::cardinality == 11ull * 11 * 11 * 8 * 5 * 4096);
-  CHECK(S::cardinality == 218'071'040);
+  static_assert(S::cardinality == 11ull * 11 * 11 * 8 * 2 * 6 * 4096);
+  CHECK(S::cardinality == 523'370'496);
   CHECK(S::has("lr"));
   CHECK_FALSE(S::has("r"));
   // Valid: some module on and some layer on; counted by enumeration on 2 layers.
-  CHECK(autopeft_lora_space<2>::count_valid() == (11 * 11 * 11 * 8 - 1) * 5 * 3);
+  CHECK(autopeft_lora_space<2>::count_valid() == (11 * 11 * 11 * 8 * 2 - 1) * 6 * 3);
   // The closed form for 12 layers, the same law.
-  CHECK((11ull * 11 * 11 * 8 - 1) * 5 * 4095 == 217'997'325);
+  CHECK((11ull * 11 * 11 * 8 * 2 - 1) * 6 * 4095 == 523'218'150);
   // LoRA r=8 on every layer, nothing else: LoRA r=8 at query and value with lora_alpha 16, as
   // peft::hand_designed's "lora8".
-  const auto c = S::from_json({{"sa", 0}, {"pa", 0}, {"pt", 0}, {"lora_r", 8}, {"lr", 1e-3}, {"layers", std::vector<bool>(12, true)}});
+  const auto c = S::from_json({{"sa", 0}, {"pa", 0}, {"pt", 0}, {"lora_r", 8}, {"ia3", 0}, {"lr", 1e-3}, {"layers", std::vector<bool>(12, true)}});
   const auto plan = to_plan(S{}, c, autopeft_lora_base_plan<12>());
   CHECK(plan.is_enabled<peft::lora>());
   CHECK_FALSE(plan.is_enabled<peft::serial_adapter>());
@@ -388,8 +388,11 @@ TEST_CASE("the default space: AutoPEFT's SA/PA/PT with LoRA on query and value a
   CHECK(plan.get<peft::lora>().lora_alpha() == 16);
   CHECK(plan.trainable_parameters(model::EncoderConfig::bert_base()) == 294'912);  // HF PEFT's figure
   CHECK(S::get<"lr">(c) == 1e-3);
-  CHECK_THROWS_WITH(S::from_json({{"sa", 0}, {"pa", 0}, {"pt", 0}, {"lora_r", 3}, {"lr", 1e-3}, {"layers", std::vector<bool>(12, true)}}, "cfg"),
+  // (IA)3 alone, on every layer: HF PEFT's 64,512 trainable parameters on bert-base.
+  const auto ia3 = S::from_json({{"sa", 0}, {"pa", 0}, {"pt", 0}, {"lora_r", 0}, {"ia3", 1}, {"lr", 3e-2}, {"layers", std::vector<bool>(12, true)}});
+  CHECK(to_plan(S{}, ia3, autopeft_lora_base_plan<12>()).trainable_parameters(model::EncoderConfig::bert_base()) == 64'512);
+  CHECK_THROWS_WITH(S::from_json({{"sa", 0}, {"pa", 0}, {"pt", 0}, {"lora_r", 3}, {"ia3", 0}, {"lr", 1e-3}, {"layers", std::vector<bool>(12, true)}}, "cfg"),
                     Catch::Contains("lora_r") && Catch::Contains("no value 3"));
-  CHECK_THROWS_WITH(S::from_json({{"sa", 0}, {"pa", 0}, {"pt", 0}, {"lora_r", 0}, {"lr", 1e-3}, {"layers", std::vector<bool>(12, true)}}),
-                    Catch::Contains("violates a constraint on 'sa', 'pa', 'pt', 'lora_r'"));
+  CHECK_THROWS_WITH(S::from_json({{"sa", 0}, {"pa", 0}, {"pt", 0}, {"lora_r", 0}, {"ia3", 0}, {"lr", 1e-3}, {"layers", std::vector<bool>(12, true)}}),
+                    Catch::Contains("violates a constraint on 'sa', 'pa', 'pt', 'lora_r', 'ia3'"));
 }

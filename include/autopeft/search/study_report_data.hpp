@@ -141,22 +141,17 @@ inline std::vector<report_data::baseline_row> baseline_rows(const std::vector<tr
   r.settings = o.settings;
   r.reference = o.reference;
   const auto trials = store.trials(study);
-  std::vector<double> y;  // maximised
+  std::vector<trial_record> so_far;
   for (const auto& t : trials) {
     report_data::trial_row row{.number = static_cast<int>(t.number), .state = t.state, .params = detail::visible_params(t.params),
                                .seconds = t.duration_s.value_or(0.0), .error = t.error.value_or("")};
     if (t.state == trial_state::complete && t.objectives) {
       row.metric = (*t.objectives)[0];
       row.pct_params = (*t.objectives)[1];
-      y.push_back((*t.objectives)[0]);
-      y.push_back(-(*t.objectives)[1]);
     }
-    if (o.reference) {
-      const auto n = static_cast<std::int64_t>(y.size() / 2);
-      r.hypervolume.push_back(n == 0 ? 0.0
-                                     : mobo::hypervolume(torch::tensor(y, torch::kFloat64).view({n, 2}),
-                                                         torch::tensor({o.reference->metric, -o.reference->pct_params}, torch::kFloat64)));
-    }
+    so_far.push_back(t);
+    // As the study counts it: each configuration at the highest rung it had reached.
+    if (o.reference) r.hypervolume.push_back(study_hypervolume(study, so_far, {o.reference->metric, o.reference->pct_params}));
     r.trials.push_back(std::move(row));
   }
   const auto retrained = retrained_results(store, study);

@@ -1,6 +1,7 @@
 #pragma once
 // The option a size_of<P, D> binding sets: a policy's "size". Specialise policy_size<P> for a
 // new policy (a `static void set(P&, std::int64_t)`).
+#include <autopeft/peft/ia3.hpp>
 #include <autopeft/peft/lora.hpp>
 #include <autopeft/peft/parallel_adapter.hpp>
 #include <autopeft/peft/prefix_tuning.hpp>
@@ -29,6 +30,12 @@ struct policy_size<peft::parallel_adapter> {
 template <>
 struct policy_size<peft::prefix_tuning> {
   static void set(peft::prefix_tuning& p, std::int64_t v) { p.num_virtual_tokens(v); }
+};
+/// (IA)³ has no size: a size_of<peft::ia3, ordinal<"ia3", 0, 1>> dimension switches it off (0)
+/// or on (1).
+template <>
+struct policy_size<peft::ia3> {
+  static void set(peft::ia3&, std::int64_t) {}
 };
 template <>
 struct policy_size<peft::prompt_tuning> {
