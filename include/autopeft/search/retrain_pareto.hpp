@@ -12,6 +12,7 @@
 //   auto rows = search::retrain_pareto<S>(store, study, full, {.seeds = 5});
 //   for (auto& r : rows) std::printf("trial %lld: %.4f +- %.4f\n", r.source, r.mean[0], r.std[0]);
 #include <autopeft/search/concepts.hpp>
+#include <autopeft/search/detail/mean_and_std.hpp>
 #include <autopeft/search/pareto_trials.hpp>
 #include <autopeft/search/run_trial.hpp>
 #include <autopeft/search/study_event.hpp>
@@ -22,6 +23,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace autopeft::search {
@@ -62,16 +64,7 @@ struct retrained_trial {
   for (auto& [src, ys] : runs) {
     auto& r = out[src];
     r.runs = static_cast<std::int64_t>(ys.size());
-    const auto m = ys.front().size();
-    r.mean.assign(m, 0.0);
-    r.std.assign(m, 0.0);
-    for (const auto& y : ys)
-      for (std::size_t i = 0; i < m; ++i) r.mean[i] += y[i] / static_cast<double>(ys.size());
-    if (ys.size() > 1) {
-      for (const auto& y : ys)
-        for (std::size_t i = 0; i < m; ++i) r.std[i] += (y[i] - r.mean[i]) * (y[i] - r.mean[i]);
-      for (auto& v : r.std) v = std::sqrt(v / static_cast<double>(ys.size() - 1));
-    }
+    std::tie(r.mean, r.std) = detail::mean_and_std(ys);
   }
   return out;
 }

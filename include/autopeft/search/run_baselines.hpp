@@ -18,6 +18,7 @@
 //   auto rows = search::run_baselines(store, study, baselines, {.methods = {"lora8", "ia3"}, .lr_grid = {1e-3, 3e-3}});
 #include <autopeft/error.hpp>
 #include <autopeft/peft/hand_designed.hpp>
+#include <autopeft/search/detail/mean_and_std.hpp>
 #include <autopeft/search/hand_designed_space.hpp>
 #include <autopeft/search/run_trial.hpp>
 #include <autopeft/search/study_event.hpp>
@@ -30,6 +31,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace autopeft::search {
@@ -154,18 +156,7 @@ std::vector<baseline_result> run_baselines(study_store& store, const study_recor
       if (t->state == trial_state::failed) ++r.failed;
     }
     r.runs = static_cast<std::int64_t>(ys.size());
-    if (!ys.empty()) {
-      const auto d = ys.front().size();
-      r.mean.assign(d, 0.0);
-      r.std.assign(d, 0.0);
-      for (const auto& y : ys)
-        for (std::size_t i = 0; i < d; ++i) r.mean[i] += y[i] / static_cast<double>(ys.size());
-      if (ys.size() > 1) {
-        for (const auto& y : ys)
-          for (std::size_t i = 0; i < d; ++i) r.std[i] += (y[i] - r.mean[i]) * (y[i] - r.mean[i]);
-        for (auto& v : r.std) v = std::sqrt(v / static_cast<double>(ys.size() - 1));
-      }
-    }
+    if (!ys.empty()) std::tie(r.mean, r.std) = detail::mean_and_std(ys);
     out.push_back(std::move(r));
   }
   return out;
