@@ -16,8 +16,9 @@ export OMP_NUM_THREADS=1 AUTOPEFT_CACHE_DIR="$work/cache" OMPI_ALLOW_RUN_AS_ROOT
 
 trials=8
 args=(--backbone "$work/backbone" --store "$work/s.db" --study mpi --task wn_pos --trials $trials --initial 3 --batch 2
-      --train-samples 600 --epochs 4 --max-seq-length 32 --retrain-seeds 1 --final-train-samples 200 --final-epochs 1
-      --threads 1 --report "$work/report.html" --worker-timeout 4)
+      --train-samples 600 --epochs 8 --max-seq-length 32 --retrain-seeds 1 --final-train-samples 200 --final-epochs 1
+      --baseline-methods ia3 --lr-grid 1e-2 --threads 1 --report "$work/report.html" --worker-timeout 4)
+# Eight epochs keep each trial long enough (a second or more) for the kill to land mid-trial.
 mpirun --oversubscribe --enable-recovery -np 3 "$mpi_bin" search "${args[@]}" > "$work/out.txt" 2> "$work/log.txt" &
 launcher=$!
 if [ "$mode" = kill ]; then
