@@ -467,43 +467,51 @@ class study_driver {
         }};
     const auto bounds = torch::stack({torch::zeros({d}), torch::ones({d})}).to(torch::kFloat64);
     mobo::ask_tell<Kernel> opt(bounds, m, torch::tensor(ref, torch::kFloat64), ds, ao);
-    // The surrogate learns from one rung, as BOHB does (Falkner et al., 2018): the highest rung
-    // with at least surrogate_min_points complete configurations (rung 0 until then), each
-    // configuration once, in the place of its first proposal. Mixing rungs would teach it the
-    // low rungs' bias. Configurations evaluated only elsewhere, and failed ones, are excluded
-    // from the proposals.
+    // What the surrogate learns from (study_options::surrogate_min_points): by default each
+    // configuration once, at the highest rung it completed, in the place of its first proposal;
+    // failed configurations are excluded. With surrogate_min_points > 0, one rung, as BOHB does
+    // (Falkner et al., 2018): the highest with at least that many complete configurations (rung
+    // 0 until then); configurations seen only at other rungs are then excluded too.
     const auto rung_of = [](const trial_record& t) { return t.fidelity ? t.fidelity->level : std::int64_t{0}; };
-    std::map<std::int64_t, std::set<std::string>> complete_at;
-    for (const trial_record* tp : census.in_proposal_order())
-      if (tp->state == trial_state::complete && tp->objectives) complete_at[rung_of(*tp)].insert(configuration_key(tp->params));
-    std::int64_t fit_rung = 0;
-    for (const auto& [rung, keys] : complete_at)
-      if (static_cast<std::int64_t>(keys.size()) >= o_.surrogate_min_points) fit_rung = std::max(fit_rung, rung);
+    std::int64_t fit_rung = -1;  // -1: each configuration at its highest rung
+    if (o_.surrogate_min_points > 0) {
+      std::map<std::int64_t, std::set<std::string>> complete_at;
+      for (const trial_record* tp : census.in_proposal_order())
+        if (tp->state == trial_state::complete && tp->objectives) complete_at[rung_of(*tp)].insert(configuration_key(tp->params));
+      fit_rung = 0;
+      for (const auto& [rung, keys] : complete_at)
+        if (static_cast<std::int64_t>(keys.size()) >= o_.surrogate_min_points) fit_rung = std::max(fit_rung, rung);
+    }
     std::vector<torch::Tensor> xs, ys, failed;
-    std::set<std::string> told, excluded;
+    std::map<std::string, std::pair<std::size_t, std::int64_t>> row_of;  // configuration -> (row, rung)
+    std::set<std::string> excluded;
+    auto encoded = [](const trial_record& t) {
+      return torch::tensor(Space::encode(configuration_of<Space>(t, "trial " + std::to_string(t.number))), torch::kFloat64);
+    };
     for (const trial_record* tp : census.in_proposal_order()) {
       const trial_record& t = *tp;
       const auto key = configuration_key(t.params);
-      if (t.state == trial_state::complete && t.objectives && rung_of(t) == fit_rung) {
-        if (!told.insert(key).second) continue;
-        const auto x = torch::tensor(Space::encode(configuration_of<Space>(t, "trial " + std::to_string(t.number))), torch::kFloat64);
+      const bool complete = t.state == trial_state::complete && t.objectives.has_value();
+      if (complete && (fit_rung < 0 || rung_of(t) == fit_rung)) {
         std::vector<double> y;
         for (std::size_t i = 0; i < t.objectives->size(); ++i)
           y.push_back(study.objectives[i].minimize ? -(*t.objectives)[i] : (*t.objectives)[i]);
-        xs.push_back(x);
-        ys.push_back(torch::tensor(y, torch::kFloat64));
-      } else {
+        auto [it, fresh] = row_of.emplace(key, std::pair{xs.size(), rung_of(t)});
+        if (fresh) {
+          xs.push_back(encoded(t));
+          ys.push_back(torch::tensor(y, torch::kFloat64));
+        } else if (rung_of(t) >= it->second.second) {
+          ys[it->second.first] = torch::tensor(y, torch::kFloat64);
+          it->second.second = rung_of(t);
+        }
+      } else if (fit_rung >= 0 || t.state == trial_state::failed || t.state == trial_state::pruned) {
         excluded.insert(key);
       }
     }
-    // Excluded: every other configuration evaluated (failed, or seen at another rung only),
-    // unless it was told at the fitting rung.
     std::set<std::string> listed;
     for (const trial_record* tp : census.in_proposal_order()) {
       const auto key = configuration_key(tp->params);
-      if (!told.contains(key) && excluded.contains(key) && listed.insert(key).second)
-        failed.push_back(torch::tensor(Space::encode(configuration_of<Space>(*tp, "trial " + std::to_string(tp->number))),
-                                       torch::kFloat64));
+      if (!row_of.contains(key) && excluded.contains(key) && listed.insert(key).second) failed.push_back(encoded(*tp));
     }
     if (!xs.empty()) opt.tell(torch::stack(xs), torch::stack(ys));
     if (!failed.empty()) opt.exclude(torch::stack(failed));

@@ -55,13 +55,15 @@ struct study_options {
   /// contribution) is promoted to the next rung: asynchronous successive halving (ASHA, Li et
   /// al., 2020) with the multi-objective ranking of MO-ASHA (Schmucker et al., 2021). The
   /// Pareto set and the hypervolume use each configuration's result at the highest rung it
-  /// reached; the surrogate, one rung (surrogate_min_points). The evaluator must be a
+  /// reached; so does the surrogate, unless surrogate_min_points says otherwise. The evaluator must be a
   /// multi_fidelity_evaluator.
   std::vector<trial_fidelity> fidelities;
   std::int64_t eta = 3;
-  /// The surrogate learns from the highest rung with at least this many complete
-  /// configurations (rung 0 until then), as BOHB does.
-  std::int64_t surrogate_min_points = 6;
+  /// 0 (default): the surrogate learns from each configuration at the highest rung it reached.
+  /// > 0: from one rung only, the highest with at least this many complete configurations
+  /// (rung 0 until then), as BOHB does; on the synthetic benchmark that was worse
+  /// (docs/results/multi_fidelity_synthetic.md).
+  std::int64_t surrogate_min_points = 0;
   /// Budget in summed fidelity cost (each finished trial adds its rung's cost; a trial without
   /// fidelity adds 1): when positive, the study also stops once this much is spent.
   double max_cost = 0;
@@ -85,7 +87,7 @@ struct study_options {
     if (design == initial_design_kind::cost_stratified && !cost)
       fail("cost", "is not set: the cost-stratified initial design needs the closed-form cost of a configuration");
     if (eta < 2) fail("eta", "must be at least 2 (of every eta configurations at a rung, one is promoted)");
-    if (surrogate_min_points < 1) fail("surrogate_min_points", "must be at least 1");
+    if (surrogate_min_points < 0) fail("surrogate_min_points", "must be 0 (each configuration at its highest rung) or positive");
     for (std::size_t i = 0; i < fidelities.size(); ++i) {
       if (!(fidelities[i].cost > 0) || !std::isfinite(fidelities[i].cost))
         fail("fidelities[" + std::to_string(i) + "].cost", "must be a positive number");
