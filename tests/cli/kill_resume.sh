@@ -17,24 +17,35 @@ export OMP_NUM_THREADS=1 AUTOPEFT_CACHE_DIR="$work/cache"
 args=(--backbone "$work/backbone" --store "$work/s.db" --study killed --task wn_pos --trials 10 --initial 4 --batch 2
       --train-samples 600 --epochs 4 --max-seq-length 32 --retrain-seeds 2 --final-train-samples 200 --final-epochs 1
       --threads 1 --report "$work/report.html")
-"$bin" search "${args[@]}" > "$work/search.out" 2> "$work/search.log" &
-pid=$!
-killed=0
-for _ in $(seq 1 1200); do
-  if ! kill -0 "$pid" 2> /dev/null; then break; fi
-  if "$bin" status --store "$work/s.db" --study killed 2> /dev/null |
-      grep -Eq "trials: ([3-9]|[1-9][0-9]) complete, 0 failed, 1 running"; then
-    kill -9 "$pid"
-    killed=1
-    break
+# The kill races the trial: it may finish between the status read and the signal, leaving no
+# running trial to interrupt. Such an attempt starts over on a fresh store; at most 5 tries.
+caught=0
+for attempt in 1 2 3 4 5; do
+  rm -f "$work/s.db" "$work/s.db-wal" "$work/s.db-shm"
+  "$bin" search "${args[@]}" > "$work/search.out" 2> "$work/search.log" &
+  pid=$!
+  killed=0
+  for _ in $(seq 1 1200); do
+    if ! kill -0 "$pid" 2> /dev/null; then break; fi
+    if "$bin" status --store "$work/s.db" --study killed 2> /dev/null |
+        grep -Eq "trials: ([3-9]|[1-9][0-9]) complete, 0 failed, 1 running"; then
+      kill -9 "$pid"
+      killed=1
+      break
+    fi
+    sleep 0.1
+  done
+  wait "$pid" || true
+  if [ "$killed" != 1 ]; then
+    echo "the search ended before it could be killed mid-trial:"; cat "$work/search.log"; exit 1
   fi
-  sleep 0.1
+  "$bin" status --store "$work/s.db" --study killed --export "$work/before.json" > /dev/null
+  if python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["trials"]; sys.exit(0 if any(x["state"]=="running" for x in t) else 1)' "$work/before.json"; then
+    caught=1; break
+  fi
+  echo "attempt $attempt: the trial finished before the kill landed; trying again"
 done
-wait "$pid" || true
-if [ "$killed" != 1 ]; then
-  echo "the search ended before it could be killed mid-trial:"; cat "$work/search.log"; exit 1
-fi
-"$bin" status --store "$work/s.db" --study killed --export "$work/before.json" > /dev/null
+[ "$caught" = 1 ] || { echo "5 kills in a row landed between trials"; exit 1; }
 "$bin" resume --store "$work/s.db" --study killed > "$work/resume.out" 2> "$work/resume.log" ||
   { echo "resume failed:"; cat "$work/resume.log"; exit 1; }
 "$bin" status --store "$work/s.db" --study killed --export "$work/after.json" > /dev/null
