@@ -30,6 +30,19 @@ inline session_inputs load_session_inputs(const study_settings& s) {
   return {dir, std::move(backbone), load_task(s)};
 }
 
+/// The study options of the settings for a search with `evaluator` (which must outlive them):
+/// its feasibility rule and closed-form cost, and the initial_methods' configurations first in
+/// the initial design.
+template <class Space>
+search::study_options search_options_of(const study_settings& s, const session_inputs& in,
+                                        const search::peft_evaluator<Space>& evaluator) {
+  auto options = study_options_of(s, in.task.train.size());
+  options.infeasible = [&evaluator](const space::configuration& c) { return evaluator.infeasible(c); };
+  options.cost = [&evaluator](const space::configuration& c) { return evaluator.cost(c); };
+  options.initial_configurations = initial_configurations_of<Space>(s, in.backbone.config());
+  return options;
+}
+
 /// The steps after the search: baselines, re-training of the Pareto set, the front, the report.
 /// Baselines and re-training run at the same (final) fidelity, so the verdicts compare like
 /// with like.
@@ -73,15 +86,13 @@ void run_study_session(search::study_store& store, const study_settings& s, GetS
     std::fprintf(stderr, "study \"%s\" in %s: task %s (%zu train / %zu dev), backbone %s\n", study.name.c_str(),
                  store.path().string().c_str(), in.task.info.name.c_str(), in.task.train.size(), in.task.dev.size(),
                  describe_backbone(in.backbone, evaluator.backbone_parameters()).c_str());
-    auto options = study_options_of(s, in.task.train.size());
     std::string fidelity = std::to_string(s.train_samples) + " train examples x " + std::to_string(s.epochs) + " epoch(s)";
-    if (!options.fidelities.empty()) fidelity = "rungs " + s.fidelities + " (train examples x epochs), promotion 1 in " + std::to_string(s.eta);
-    std::fprintf(stderr, "space %s, cost %s; budget %lld trials (%lld initial, %s design, then batches of %lld); trial: %s\n",
+    if (!s.fidelities.empty()) fidelity = "rungs " + s.fidelities + " (train examples x epochs), promotion 1 in " + std::to_string(s.eta);
+    const auto seeded = s.initial_methods.empty() ? std::string() : s.initial_methods + " first, then ";
+    std::fprintf(stderr, "space %s, cost %s; budget %lld trials (%lld initial: %s%s design; then batches of %lld); trial: %s\n",
                  s.space.c_str(), s.cost.c_str(), static_cast<long long>(s.trials), static_cast<long long>(s.initial),
-                 s.design.c_str(), static_cast<long long>(s.batch), fidelity.c_str());
-    options.infeasible = [&evaluator](const space::configuration& c) { return evaluator.infeasible(c); };
-    options.cost = [&evaluator](const space::configuration& c) { return evaluator.cost(c); };
-    const search::study_driver<Space> driver(options);
+                 seeded.c_str(), s.design.c_str(), static_cast<long long>(s.batch), fidelity.c_str());
+    const search::study_driver<Space> driver(search_options_of(s, in, evaluator));
     const auto summary = driver.run(store, study, evaluator, study_printer(store, study));
     std::fprintf(stderr, "search: %lld complete, %lld failed, %lld interrupted and re-run; hypervolume %.4f; %.0f s\n",
                  static_cast<long long>(summary.complete), static_cast<long long>(summary.failed),

@@ -9,6 +9,7 @@
 #include <autopeft/data/load_glue.hpp>
 #include <autopeft/search.hpp>
 #include <autopeft/search/hand_designed_evaluator.hpp>
+#include <autopeft/search/hand_designed_in_space.hpp>
 #include <autopeft/search/run_baselines.hpp>
 #include <autopeft/space/spaces/autopeft_lora_space.hpp>
 #include <autopeft/space/spaces/autopeft_space.hpp>
@@ -18,6 +19,7 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -145,6 +147,23 @@ decltype(auto) with_space(const study_settings& s, std::int64_t layers, F&& f) {
   }
 }
 
+/// The configurations of Space nearest the settings' initial_methods (search::
+/// hand_designed_in_space), at the space's rate nearest the geometric middle of lr_grid; a
+/// method the space cannot express is left out with a note on stderr.
+template <class Space>
+std::vector<space::configuration> initial_configurations_of(const study_settings& s, const model::EncoderConfig& c) {
+  const auto grid = parse_numbers(s.lr_grid, "lr_grid");
+  double log_sum = 0;
+  for (double v : grid) log_sum += std::log(v);
+  const double lr = std::exp(log_sum / static_cast<double>(grid.size()));
+  std::vector<space::configuration> out;
+  for (const auto& name : parse_names(s.initial_methods)) {
+    if (auto x = search::hand_designed_in_space<Space>(name, c, lr)) out.push_back(*x);
+    else std::fprintf(stderr, "initial design: the %s space cannot express %s; left out\n", s.space.c_str(), name.c_str());
+  }
+  return out;
+}
+
 /// A configuration in one line, as the report shows it: "sa=3 pa=0 pt=12 layers=110111".
 inline std::string brief(const nlohmann::json& params) { return search::brief_params(params); }
 
@@ -219,13 +238,7 @@ inline train::progress_callback trial_bar() {
 /// The settings' baselines: methods, learning-rate grid and seeds (those of the re-training).
 inline search::baseline_options baseline_options_of(const study_settings& s) {
   search::baseline_options o;
-  o.methods.clear();
-  std::size_t start = 0;
-  while (start <= s.baseline_methods.size()) {
-    const auto end = std::min(s.baseline_methods.find(',', start), s.baseline_methods.size());
-    if (end > start) o.methods.push_back(s.baseline_methods.substr(start, end - start));
-    start = end + 1;
-  }
+  o.methods = parse_names(s.baseline_methods);
   o.lr_grid = parse_numbers(s.lr_grid, "lr_grid");
   o.seeds = std::max<std::int64_t>(1, s.retrain_seeds);
   return o;

@@ -7,10 +7,12 @@
 #include <autopeft/detail/json_value.hpp>
 #include <autopeft/detail/parse_json.hpp>
 #include <autopeft/error.hpp>
+#include <autopeft/peft/hand_designed.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -38,6 +40,8 @@ struct study_settings {
   std::int64_t batch = 4;
   double time_budget = 0;
   std::string design = "stratified";
+  // Hand-designed methods whose nearest configurations open the initial design.
+  std::string initial_methods = "lora8,ia3,pfeiffer,parallel";
   std::string acquisition = "qnehvi";
   double ref_metric = 0.0;
   double ref_params = 26.0;
@@ -114,6 +118,7 @@ inline std::vector<settings_field> settings_fields(study_settings& s) {
       field_of("batch", s.batch, "configurations per MOBO proposal (q)"),
       field_of("time_budget", s.time_budget, "budget: stop starting trials after this many seconds (0: none)"),
       field_of("design", s.design, "initial design: stratified (Sobol points spread over the log-cost range), sobol or random"),
+      field_of("initial_methods", s.initial_methods, "hand-designed methods (as in baseline_methods) whose nearest configurations in the space open the initial design, at the rate of the space nearest the middle of lr_grid; empty: none"),
       field_of("acquisition", s.acquisition, "qnehvi, qlog_nehvi, qnparego, ucb, thompson or random"),
       field_of("ref_metric", s.ref_metric, "hypervolume reference point: metric"),
       field_of("ref_params", s.ref_params, "hypervolume reference point: % trainable parameters"),
@@ -186,6 +191,7 @@ inline void settings_from_stored(study_settings& s, const nlohmann::json& j, con
     if (!j.contains("space") && !given.contains("space")) s.space = "autopeft";
     if (!j.contains("cost") && !given.contains("cost")) s.cost = "trainable";
     if (!j.contains("design") && !given.contains("design")) s.design = "sobol";
+    if (!j.contains("initial_methods") && !given.contains("initial_methods")) s.initial_methods.clear();
   }
   settings_from_json(s, j, where, given);
 }
@@ -226,6 +232,18 @@ inline std::vector<fidelity_rung> parse_fidelities(const std::string& text) {
     if (r.train_samples < 0 || r.epochs < 1)
       throw error("setting 'fidelities': in '" + part + "' the samples must be >= 0 (0: all) and the epochs >= 1");
     out.push_back(r);
+    start = end + 1;
+  }
+  return out;
+}
+
+/// "lora8,ia3" -> {"lora8", "ia3"}; empty parts are dropped.
+inline std::vector<std::string> parse_names(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto end = std::min(text.find(',', start), text.size());
+    if (end > start) out.push_back(text.substr(start, end - start));
     start = end + 1;
   }
   return out;
@@ -275,6 +293,13 @@ inline void resolve_settings(const CLI::App& cmd, study_settings& s, const std::
   if (s.eta < 2) bad("eta", "must be at least 2");
   (void)parse_fidelities(s.fidelities);
   (void)parse_numbers(s.lr_grid, "lr_grid");
+  for (const auto& field : {std::pair{"baseline_methods", &s.baseline_methods}, std::pair{"initial_methods", &s.initial_methods}})
+    for (const auto& name : parse_names(*field.second)) {
+      const auto known = peft::hand_designed_names();
+      if (name == "full" || std::find(known.begin(), known.end(), name) == known.end())
+        bad(field.first, "names an unknown method '" + name +
+                             "'; use lora8, lora16, pfeiffer, parallel, prefix, mam, unipelt, ia3 or bitfit, comma-separated");
+    }
   if (s.device != "cpu" && !s.device.starts_with("cuda"))
     bad("device", "must be cpu, cuda or cuda:N, not '" + s.device + "'");
   if (s.epochs < 1 && s.max_steps < 1) bad("epochs", "must be at least 1 (or set max_steps)");

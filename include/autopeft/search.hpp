@@ -9,6 +9,7 @@
 #include <autopeft/search/evaluation.hpp>
 #include <autopeft/search/format_params.hpp>
 #include <autopeft/search/hand_designed_evaluator.hpp>
+#include <autopeft/search/hand_designed_in_space.hpp>
 #include <autopeft/search/hand_designed_space.hpp>
 #include <autopeft/search/integrity_report.hpp>
 #include <autopeft/search/pareto_trials.hpp>

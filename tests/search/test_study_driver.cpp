@@ -271,6 +271,67 @@ TEST_CASE("study driver: asynchronous proposals treat running trials as pending;
   CHECK(driver.finished(store, study) == 6);
 }
 
+TEST_CASE("hand_designed_in_space: the nearest configuration of a space to each hand-designed method", "[search][design]") {
+  using L = autopeft::space::autopeft_lora_space<12>;
+  const auto bert = autopeft::model::EncoderConfig::bert_base();
+  auto json_of = [&](std::string_view name, double lr) { return L::to_json(*search::hand_designed_in_space<L>(name, bert, lr)); };
+  const std::vector<bool> all_on(12, true);
+  // Pfeiffer's H/16 = 48 and LoRA's r = 8 are levels of the space; the parallel adapter's 2H/3 =
+  // 512 is not: log-nearest is 384 (ln 512/384 = 0.29 against ln 768/512 = 0.41).
+  CHECK(json_of("pfeiffer", 3e-3) == nlohmann::json{{"sa", 48}, {"pa", 0}, {"pt", 0}, {"lora_r", 0}, {"ia3", 0}, {"lr", 3e-3}, {"layers", all_on}});
+  CHECK(json_of("lora8", 2e-3) == nlohmann::json{{"sa", 0}, {"pa", 0}, {"pt", 0}, {"lora_r", 8}, {"ia3", 0}, {"lr", 3e-3}, {"layers", all_on}});
+  CHECK(json_of("parallel", 1e-2)["pa"] == 384);
+  CHECK(json_of("ia3", 1e-2) == nlohmann::json{{"sa", 0}, {"pa", 0}, {"pt", 0}, {"lora_r", 0}, {"ia3", 1}, {"lr", 1e-2}, {"layers", all_on}});
+  const auto mam = json_of("mam", 1e-4);  // prefix 30 -> 24, parallel 512 -> 384
+  CHECK((mam["pt"] == 24 && mam["pa"] == 384 && mam["sa"] == 0 && mam["lr"] == 1e-4));
+  // What the space cannot express has no configuration: BitFit and UniPELT anywhere, LoRA and
+  // (IA)3 in the paper's space.
+  CHECK_FALSE(search::hand_designed_in_space<L>("bitfit", bert, 1e-3).has_value());
+  CHECK_FALSE(search::hand_designed_in_space<L>("unipelt", bert, 1e-3).has_value());
+  CHECK_FALSE(search::hand_designed_in_space<L>("full", bert, 1e-3).has_value());
+  using P = autopeft::space::autopeft_space<12>;
+  CHECK_FALSE(search::hand_designed_in_space<P>("lora8", bert, 1e-3).has_value());
+  CHECK_FALSE(search::hand_designed_in_space<P>("ia3", bert, 1e-3).has_value());
+  CHECK(P::to_json(*search::hand_designed_in_space<P>("pfeiffer", bert, 1e-3)) ==
+        nlohmann::json{{"sa", 48}, {"pa", 0}, {"pt", 0}, {"layers", all_on}});
+  // Where the sizes are levels, the configuration prices as the method does.
+  for (const auto* name : {"pfeiffer", "lora8"}) {
+    const auto plan = autopeft::space::to_plan(L{}, *search::hand_designed_in_space<L>(name, bert, 1e-3), autopeft::space::autopeft_lora_base_plan<12>());
+    CHECK(plan.stored_parameters(bert) == autopeft::peft::hand_designed(name, bert).plan.stored_parameters(bert));
+  }
+  CHECK_THROWS_WITH(search::hand_designed_in_space<L>("lora9", bert, 1e-3), Catch::Contains("unknown hand-designed method 'lora9'"));
+}
+
+TEST_CASE("study driver: initial_configurations open the initial design; a bad one is refused naming the field",
+          "[search][study][design]") {
+  autopeft::testing::scratch_dir dir("study-driver-seeds");
+  auto store = search::study_store::open(dir / "s.db");
+  const auto study = store.create_study("seeded", {{"kind", "test"}}, peft_objectives(), 11);
+  auto o = small_study(8);
+  const auto first = S::from_json({{"sa", 768}, {"pa", 0}, {"pt", 0}, {"layers", {true, true}}});
+  const auto second = S::from_json({{"sa", 0}, {"pa", 1}, {"pt", 0}, {"layers", {false, true}}});
+  o.initial_configurations = {first, second, first};  // the repeat is skipped
+  analytic_evaluator f;
+  search::study_driver<S>(o).run(store, study, f);
+  const auto trials = store.trials(study);
+  REQUIRE(trials.size() == 8);
+  CHECK(S::hash(search::configuration_of<S>(trials[0], "test")) == S::hash(first));
+  CHECK(S::hash(search::configuration_of<S>(trials[1], "test")) == S::hash(second));
+  for (int i = 0; i < 6; ++i) CHECK(trials[static_cast<std::size_t>(i)].params["_origin"] == "initial");
+  CHECK(configuration_hashes(trials).size() == 8);
+  // The rest of the design is the unseeded design's, less what the seeds took.
+  autopeft::testing::scratch_dir dir2("study-driver-unseeded");
+  auto store2 = search::study_store::open(dir2 / "s.db");
+  const auto plain = store2.create_study("plain", {{"kind", "test"}}, peft_objectives(), 11);
+  analytic_evaluator g;
+  search::study_driver<S>(small_study(6)).run(store2, plain, g);
+  CHECK(S::hash(search::configuration_of<S>(store2.trials(plain)[0], "test")) ==
+        S::hash(search::configuration_of<S>(trials[2], "test")));
+
+  o.initial_configurations = {autopeft::space::configuration{{1.0, 2.0}}};
+  CHECK_THROWS_WITH(search::study_driver<S>(o), Catch::Contains("initial_configurations[0]") && Catch::Contains("components"));
+}
+
 TEST_CASE("study options name the offending field", "[search][study]") {
   auto o = small_study(5);
   o.reference_point = {0.5};

@@ -129,7 +129,15 @@ class study_driver {
   using space_type = Space;
   using kernel_type = Kernel;
 
-  explicit study_driver(study_options options) : o_(std::move(options)) {}
+  explicit study_driver(study_options options) : o_(std::move(options)) {
+    for (std::size_t i = 0; i < o_.initial_configurations.size(); ++i)
+      if (const auto& c = o_.initial_configurations[i]; c.x.size() != Space::num_components || !Space::check(c).empty())
+        throw error("study_options: field 'initial_configurations[" + std::to_string(i) + "]' is not a configuration of the space (" +
+                    (c.x.size() != Space::num_components ? std::to_string(c.x.size()) + " components, the space has " +
+                                                               std::to_string(Space::num_components)
+                                                         : Space::check(c)) +
+                    "): build it with Space::from_json or search::hand_designed_in_space");
+  }
 
   [[nodiscard]] const study_options& options() const noexcept { return o_; }
 
@@ -422,8 +430,9 @@ class study_driver {
     auto keep = [&](const space::configuration& c) {
       if (out.size() < n && feasible(c) && seen.insert(Space::hash(c)).second) out.push_back(c);
     };
+    for (const auto& c : o_.initial_configurations) keep(Space::canonical(c));
     if (o_.design == initial_design_kind::cost_stratified) {
-      for (const auto& c : space::sample_cost_stratified<Space>(n, o_.seed, o_.cost, [this](const space::configuration& c) {
+      for (const auto& c : space::sample_cost_stratified<Space>(n + o_.initial_configurations.size(), o_.seed, o_.cost, [this](const space::configuration& c) {
              return feasible(c);
            }))
         keep(c);

@@ -27,6 +27,11 @@ enum class initial_design_kind { sobol, random, cost_stratified };
 struct study_options {
   std::int64_t initial_trials = 10;  ///< N_init
   initial_design_kind design = initial_design_kind::sobol;
+  /// Configurations the initial design starts with, before `design` fills the rest of
+  /// initial_trials (e.g. search::hand_designed_in_space for the methods a user would pick by
+  /// hand; SMAC evaluates its default configuration first the same way). Infeasible or repeated
+  /// ones are skipped; beyond initial_trials they are not run.
+  std::vector<space::configuration> initial_configurations;
   std::int64_t batch_size = 4;       ///< q: configurations per MOBO proposal
   /// Budget: the study stops once this many trials have finished (complete or failed; an
   /// interrupted attempt that is re-run counts once) ...
