@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The README's main-job command: installs the dependencies, builds the autopeft program and runs
-# an AutoPEFT search on the embedded default (examples/configs/main_job.json): the cached
-# pretrained tiny backbone (built on first use, about 3 minutes), 40 trials on wn_pos in the
-# default space (10 cost-stratified points, then MOBO batches of 4; three fidelity rungs,
-# 1000x1, 4000x1 and 4000x2 examples x epochs, with successive halving), the hand-designed
-# baselines (LoRA r=8, (IA)3, Pfeiffer and parallel adapters, each on a learning-rate grid) and
-# the Pareto set re-trained with 3 seeds at 4000x2, the front printed with a verdict per
-# baseline and the report written to main-job/wn_pos-report.html.
+# an AutoPEFT search on the embedded default (examples/configs/main_job.json): the default tiny
+# backbone (shipped in share/backbones; rebuilt by its recipe, about 3 minutes, if that copy is
+# missing or damaged), 32 trials on wn_pos in the default space (10 initial points, the
+# hand-designed methods' nearest configurations first and then cost-stratified ones, then MOBO
+# batches of 4; two fidelity rungs, 4000x1 and 4000x2 examples x epochs, with successive
+# halving), the hand-designed baselines (LoRA r=8, (IA)3, Pfeiffer and parallel adapters, each
+# on a learning-rate grid) and the Pareto set re-trained with 3 seeds at 4000x2, the front
+# printed with a verdict per baseline and the report written to main-job/wn_pos-report.html.
 #   bash scripts/main.sh [flags passed to autopeft search, e.g. --trials 40 --task wn_supersense]
 # A second run resumes the study in main-job/study.db (finishing it if it was interrupted) and
 # prints its front again; remove main-job/ to start over.

@@ -383,6 +383,41 @@ TEST_CASE("default_backbone builds once into the cache and trusts only complete 
   // A directory without the marker (a crashed or foreign build) or with another recipe's is not complete.
   CHECK_FALSE(train::detail::complete_entry(dir.parent_path() / "elsewhere", recipe.fingerprint()));
   CHECK_FALSE(train::detail::complete_entry(dir, "0123456789abcdef"));
+
+  // A shipped entry of the recipe is used where it lies: nothing is built into an empty cache.
+  testing::scratch_dir shipped("shipped"), cache2("cache2"), cache3("cache3");
+  std::filesystem::copy(dir, shipped / dir.filename(), std::filesystem::copy_options::recursive);
+  CHECK(train::default_backbone({.recipe = recipe, .cache_dir = cache2.path, .shipped_dir = shipped.path}) ==
+        shipped / dir.filename());
+  CHECK_FALSE(std::filesystem::exists(cache2 / "backbones" / dir.filename()));
+  // A damaged shipped file is reported, and the recipe builds the backbone into the cache.
+  {
+    std::fstream f(shipped / dir.filename() / "model.safetensors", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(-3, std::ios::end);
+    const char c = static_cast<char>(f.get());
+    f.seekp(-3, std::ios::end);
+    f.put(static_cast<char>(~c));
+  }
+  std::string log;
+  const auto rebuilt = train::default_backbone(
+      {.recipe = recipe, .cache_dir = cache3.path, .log = [&log](const std::string& l) { log += l + "\n"; }, .shipped_dir = shipped.path});
+  CHECK(rebuilt == cache3 / "backbones" / dir.filename());
+  CHECK_THAT(log, Catch::Contains("shipped backbone is not usable") && Catch::Contains("model.safetensors"));
+  CHECK(train::pretrained_backbone::load(rebuilt).config().hidden_size == 16);
+}
+
+TEST_CASE("the shipped default backbone is the tiny recipe's, and its files are intact", "[train][backbone][cache]") {
+#ifdef AUTOPEFT_SHIPPED_BACKBONES_DIR
+  const auto recipe = train::backbone_recipe::tiny();
+  const auto dir = std::filesystem::path(AUTOPEFT_SHIPPED_BACKBONES_DIR) / (recipe.name + "-" + recipe.fingerprint());
+  // A recipe change without new shipped weights would silently fall back to minutes of
+  // pretraining on every fresh machine: rebuild them (share/backbones/README.md).
+  REQUIRE(train::detail::complete_entry(dir, recipe.fingerprint()));
+  train::backbone_manifest::load(dir).verify_files(dir);
+  CHECK(train::pretrained_backbone::load(dir).config().hidden_size == recipe.pretraining.model.hidden_size);
+#else
+  FAIL("the build does not define AUTOPEFT_SHIPPED_BACKBONES_DIR (CMakeLists.txt sets it on the autopeft target)");
+#endif
 }
 
 TEST_CASE("Full fine-tuning fits a separable task", "[train][trainer]") {

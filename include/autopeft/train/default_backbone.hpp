@@ -9,9 +9,18 @@
 // last, and the directory renamed into place, so a crashed or concurrent build is never taken
 // for a finished one. Builders of one entry take turns through an flock on `<entry>.lock`; a
 // build that was killed resumes from its last checkpoint when called again.
+//
+// Before building, a backbone shipped with the program is looked for: a complete entry of the
+// same name in `shipped_dir` (the repository's share/backbones, or <prefix>/share/autopeft/
+// backbones once installed; the build defines AUTOPEFT_SHIPPED_BACKBONES_DIR) whose files
+// match the sizes and CRC-32s its autopeft.json records is used where it lies, read-only. The
+// shipped `tiny` entry is what the recipe builds on a Debian machine with wordnet-base and
+// fortunes (share/backbones/README.md), so the first run skips minutes of pretraining; a damaged
+// copy is reported and the recipe builds the backbone instead.
 #include <autopeft/error.hpp>
 #include <autopeft/io/cache_dir.hpp>
 #include <autopeft/io/remove_tree.hpp>
+#include <autopeft/train/backbone_manifest.hpp>
 #include <autopeft/train/backbone_recipe.hpp>
 #include <autopeft/train/pretrain_backbone.hpp>
 
@@ -34,6 +43,14 @@ struct default_backbone_options {
   torch::Device device = torch::kCPU;
   progress_callback progress;
   std::function<void(const std::string&)> log;
+  /// Where shipped backbones lie (empty: none); by default the build's
+  /// AUTOPEFT_SHIPPED_BACKBONES_DIR.
+  std::filesystem::path shipped_dir =
+#ifdef AUTOPEFT_SHIPPED_BACKBONES_DIR
+      AUTOPEFT_SHIPPED_BACKBONES_DIR;
+#else
+      {};
+#endif
 };
 
 namespace detail {
@@ -66,8 +83,8 @@ class file_lock {
 
 }  // namespace detail
 
-/// The directory of the cached backbone for `options.recipe`, building it first if needed
-/// (minutes: see the recipe). The result loads with pretrained_backbone::load.
+/// The directory of the cached (or shipped) backbone for `options.recipe`, building it first if
+/// needed (minutes: see the recipe). The result loads with pretrained_backbone::load.
 ///
 /// Example:
 ///   auto dir = train::default_backbone();                       // tiny recipe, CPU
@@ -79,6 +96,17 @@ inline std::filesystem::path default_backbone(const default_backbone_options& op
   const auto name = options.recipe.name + "-" + fingerprint;
   const auto entry = root / name;
   if (detail::complete_entry(entry, fingerprint)) return entry;
+  if (!options.shipped_dir.empty()) {
+    const auto shipped = options.shipped_dir / name;
+    if (detail::complete_entry(shipped, fingerprint)) {
+      try {
+        backbone_manifest::load(shipped).verify_files(shipped);
+        return shipped;
+      } catch (const std::exception& e) {
+        if (options.log) options.log("the shipped backbone is not usable, building it from the recipe instead: " + std::string(e.what()));
+      }
+    }
+  }
 
   std::error_code ec;
   fs::create_directories(root, ec);
