@@ -5,7 +5,8 @@
 #   before: the paper's space, trainable-parameter cost, Sobol design, one fidelity (2000 x 2,
 #           lr 2e-3), the old main job's trial;
 #   after:  the main job's settings (examples/configs/main_job.json): the default space, stored
-#           cost, stratified design, rungs 1000x1, 4000x1, 4000x2.
+#           cost, the hand-designed methods' configurations then a stratified design, rungs
+#           4000x1, 4000x2.
 # Both re-train their Pareto sets at 4000 x 2 with 3 seeds; no baselines.
 #   bash bench/spearman_before_after.sh AUTOPEFT_BINARY OUT_DIR [TASKS...]
 set -euo pipefail
