@@ -156,8 +156,9 @@ inline std::string render_report(const report_data& data, const report_options& 
     std::string names;
     for (const auto& n : data.extra_objective_names) names += (names.empty() ? "" : ", ") + escape(n);
     s += ". The study also minimises " + names +
-         ": here, as in the hypervolume below and the verdicts, its trials are compared on the two axes only; the "
-         "trial table lists every objective";
+         ": the plot and the hypervolume below show the two axes only (Pareto configurations kept for those "
+         "objectives alone are off the step line), the verdicts compare on these two axes, and the trial table "
+         "lists every objective";
   }
   if (options.x_scale == axis_scale::log && !log_x)
     s += ". A log scale was asked for, but some shares are not positive: the x axis is linear";

@@ -12,9 +12,11 @@
 //
 // It expects AutoPEFT's two objectives first, in this order: the task metric (maximised), then
 // the trainable parameters in % of the backbone (minimised). Further objectives (extra_objective:
-// step_ms, peak_memory_mb) are shown in the trial table; the plot, the hypervolume curve, the
-// Pareto rows and the verdicts are those of the metric-vs-params projection, so the reference
-// point has two values whatever the study's objectives.
+// step_ms, peak_memory_mb) are shown in the trial table; the plot and the hypervolume curve are
+// those of the metric-vs-params projection, so the reference point has two values whatever the
+// study's objectives. The Pareto rows are the study's Pareto set in all its objectives (what
+// retrain_pareto re-trains), so the verdicts weigh every re-trained configuration on metric and
+// parameters; the plot's step line keeps those not dominated in the plane.
 //
 // Example:
 //   auto data = search::study_report_data(store, study, {.reference = {{0.25, 26.0}}, .task_name = "wn_pos"});
@@ -147,9 +149,9 @@ inline std::vector<report_data::baseline_row> baseline_rows(const std::vector<tr
   // The metric-vs-params projection: the study's record and trials with their first two objectives.
   study_record plane = study;
   plane.objectives.resize(2);
-  auto trials = store.trials(study);
+  const auto trials = store.trials(study);
   std::vector<trial_record> so_far;
-  for (auto& t : trials) {
+  for (auto t : trials) {
     report_data::trial_row row{.number = static_cast<int>(t.number), .state = t.state, .params = detail::visible_params(t.params),
                                .seconds = t.duration_s.value_or(0.0), .error = t.error.value_or("")};
     if (t.state == trial_state::complete && t.objectives && t.objectives->size() == study.objectives.size()) {
@@ -158,13 +160,13 @@ inline std::vector<report_data::baseline_row> baseline_rows(const std::vector<tr
       row.extra_objectives.assign(t.objectives->begin() + 2, t.objectives->end());
       t.objectives->resize(2);
     }
-    so_far.push_back(t);
+    so_far.push_back(std::move(t));
     // As the study counts it: each configuration at the highest rung it had reached.
     if (o.reference) r.hypervolume.push_back(study_hypervolume(plane, so_far, {o.reference->metric, o.reference->pct_params}));
     r.trials.push_back(std::move(row));
   }
   const auto retrained = retrained_results(store, study);
-  for (const auto& p : pareto_trials(plane, trials)) {
+  for (const auto& p : pareto_trials(study, trials)) {
     report_data::pareto_row row{.trial = static_cast<int>(p.number)};
     if (auto it = retrained.find(p.number); it != retrained.end() && it->second.runs > 0) {
       row.retrained_mean = it->second.mean[0];
