@@ -32,6 +32,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -44,8 +45,13 @@ class peak_memory {
   explicit peak_memory(torch::Device device) : device_(device) {
     if (device_.is_cuda()) {
 #if defined(AUTOPEFT_PEAK_MEMORY_CUDA)
-      if (!device_.has_index()) device_ = torch::Device(torch::kCUDA, c10::cuda::current_device());
-      c10::cuda::CUDACachingAllocator::resetPeakStats(device_.index());
+      try {  // the allocator knows a device once CUDA has been initialised on it
+        if (!device_.has_index()) device_ = torch::Device(torch::kCUDA, c10::cuda::current_device());
+        c10::cuda::CUDACachingAllocator::resetPeakStats(device_.index());
+      } catch (const std::exception& e) {
+        why_ = "the CUDA allocator's peak cannot be reset on " + device_.str() + " (" + e.what() +
+               "); put a tensor on the device first, or leave peak_memory_mb out of the objectives";
+      }
 #else
       why_ = "this LibTorch was built without CUDA (AUTOPEFT_WITH_CUDA is unset), so the CUDA allocator's peak cannot "
              "be read; run on a CUDA build of LibTorch, or leave peak_memory_mb out of the objectives";
