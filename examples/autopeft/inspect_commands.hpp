@@ -79,11 +79,13 @@ inline void add_status_command(CLI::App& app) {
         for (const auto& t : trials)
           if (t.state == search::trial_state::complete && t.objectives && (!any || (*t.objectives)[0] > best))
             best = (*t.objectives)[0], any = true;
-        char best_text[32] = "-";
+        char best_text[32] = "-", hv_text[32] = "-";
         if (any) std::snprintf(best_text, sizeof best_text, "%.4f", best);
-        std::printf("  budget %lld; best %s %s; Pareto set %zu; hypervolume %.4f\n", static_cast<long long>(s.trials),
-                    st.objectives[0].name.c_str(), best_text, front.size(),
-                    search::study_hypervolume(st, trials, {s.ref_metric, s.ref_params}));
+        // A study whose stored settings do not give one reference value per objective has no hypervolume here.
+        if (const auto ref = reference_point_of(s); ref.size() == st.objectives.size())
+          std::snprintf(hv_text, sizeof hv_text, "%.4f", search::study_hypervolume(st, trials, ref));
+        std::printf("  budget %lld; best %s %s; Pareto set %zu; hypervolume %s\n", static_cast<long long>(s.trials),
+                    st.objectives[0].name.c_str(), best_text, front.size(), hv_text);
         for (const auto& t : trials)
           if (t.state == search::trial_state::running)
             std::printf("  running: trial %lld since %s on %s  %s\n", static_cast<long long>(t.number),

@@ -33,6 +33,8 @@ struct mpi_args {
   double worker_timeout = 300;
   bool resume = false;
   std::string resume_study;
+  std::string resume_objectives;  // --objectives on resume: must match the study's
+  bool resume_objectives_given = false;
 };
 
 // Rank 0 resolves the settings (flags, config file, or the stored study's) and the study; the
@@ -77,6 +79,8 @@ std::int64_t run(const mpi_args& a, const CLI::App& cmd, int rank, int size) {
         const auto store_path = s.store;
         cli::settings_from_stored(s, study.config, s.store + ", study \"" + study.name + "\"");
         s.store = store_path;
+        if (a.resume_objectives_given) s.objectives = a.resume_objectives;
+        cli::check_objectives(study, s);
         plan = {{"settings", cli::settings_to_json(s)}, {"study", study.name}, {"create", false}};
       } else {
         cli::resolve_settings(cmd, s, a.config);
@@ -113,7 +117,8 @@ std::int64_t run(const mpi_args& a, const CLI::App& cmd, int rank, int size) {
   cli::with_space(s, in.backbone.config().num_hidden_layers, [&]<class Space>(const space::family_t<Space>& base) {
     search::peft_evaluator<Space> evaluator(in.backbone, in.task, cli::trial_options(s, false), base);
     evaluator.cost(search::cost_kind_from_string(s.cost));
-    const std::vector<search::study_objective> objectives{cli::metric_objective(s), {.name = "params_pct", .minimize = true}};
+    cli::choose_objectives(evaluator, s);
+    const auto objectives = cli::study_objectives_of(s);
     if (rank > 0) {
       search::mpi::heartbeat beat(MPI_COMM_WORLD);
       evaluator.set_progress([&beat](const train::progress&) { beat(); });
@@ -161,6 +166,8 @@ int main(int argc, char** argv) {
   resume_cmd->add_option("--study", a.resume_study, "the study (default: the store's only search study)");
   resume_cmd->add_option("--worker-timeout", a.worker_timeout, "seconds of silence after which a worker is given up on")
       ->capture_default_str();
+  resume_cmd->add_option("--objectives", a.resume_objectives,
+                         "the extra objectives the study was created with (a check: other ones are refused)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -169,6 +176,7 @@ int main(int argc, char** argv) {
     return code;
   }
   a.resume = resume_cmd->parsed();
+  a.resume_objectives_given = resume_cmd->count("--objectives") > 0;
   if (size < 2) {
     if (rank == 0) std::cerr << "autopeft-mpi: run it under mpirun with at least 2 ranks (rank 0 proposes, the others evaluate); "
                                 "for one process use `autopeft`\n";

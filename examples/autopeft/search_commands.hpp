@@ -54,20 +54,29 @@ void finish_study(search::study_store& store, const search::study_record& study,
   if (s.baselines) {
     search::hand_designed_evaluator baselines(in.backbone, in.task, trial_options(s, true));
     baselines.cost(cost);
+    choose_objectives(baselines, s);
     baselines.set_progress(trial_bar());
     search::run_baselines(store, study, baselines, baseline_options_of(s), baseline_printer(store, study));
   }
   if (s.retrain_seeds > 0) {
     search::peft_evaluator<Space> full(in.backbone, in.task, trial_options(s, true), base);
     full.cost(cost);
+    choose_objectives(full, s);
     full.set_progress(trial_bar());
     search::retrain_pareto<Space>(store, study, full, {.seeds = s.retrain_seeds}, study_printer(store, study));
   }
   print_front(store, study);
   const auto report = write_study_report(store, study, s, describe_backbone(in.backbone, backbone_parameters));
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("hypervolume %.4f (reference: %s %.3g, %.3g%% parameters)\nreport: %s\ntotal %.0f s\n", hypervolume,
-              study.objectives[0].name.c_str(), s.ref_metric, s.ref_params, report.string().c_str(), secs);
+  const auto ref = reference_point_of(s);
+  std::string extras;
+  for (std::size_t i = 2; i < study.objectives.size() && i < ref.size(); ++i) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, ", %s %.4g", study.objectives[i].name.c_str(), ref[i]);
+    extras += buf;
+  }
+  std::printf("hypervolume %.4f (reference: %s %.3g, %.3g%% parameters%s)\nreport: %s\ntotal %.0f s\n", hypervolume,
+              study.objectives[0].name.c_str(), s.ref_metric, s.ref_params, extras.c_str(), report.string().c_str(), secs);
 }
 
 /// Runs (or continues) a study of `store` with settings `s`: `get_study` creates or loads it
@@ -81,7 +90,9 @@ void run_study_session(search::study_store& store, const study_settings& s, GetS
     // is created, or it would leave an empty study behind that blocks the next `search`.
     search::peft_evaluator<Space> evaluator(in.backbone, in.task, trial_options(s, false), base);
     evaluator.cost(search::cost_kind_from_string(s.cost));
+    choose_objectives(evaluator, s);
     const search::study_record study = get_study();
+    check_objectives(study, s);
     evaluator.set_progress(trial_bar());
     std::fprintf(stderr, "study \"%s\" in %s: task %s (%zu train / %zu dev), backbone %s\n", study.name.c_str(),
                  store.path().string().c_str(), in.task.info.name.c_str(), in.task.train.size(), in.task.dev.size(),
@@ -99,11 +110,6 @@ void run_study_session(search::study_store& store, const study_settings& s, GetS
                  static_cast<long long>(summary.interrupted), summary.hypervolume, summary.seconds);
     finish_study<Space>(store, study, s, in, base, evaluator.backbone_parameters(), summary.hypervolume, t0);
   });
-}
-
-inline search::study_objective metric_objective(const study_settings& s) {
-  if (!s.data_dir.empty()) return {.name = data::to_string(data::glue_info(data::glue_task_from_string(s.task)).metric)};
-  return {.name = "accuracy"};  // every embedded task is scored by accuracy
 }
 
 inline void add_search_command(CLI::App& app) {
@@ -129,8 +135,7 @@ inline void add_search_command(CLI::App& app) {
                       "\": continue it with `autopeft resume --store " + s.store + " --study " + s.study_name() +
                       "`, or name a new one with --study");
       run_study_session(store, s, [&] {
-        return store.create_study(s.study_name(), settings_to_json(s),
-                                  {metric_objective(s), {.name = "params_pct", .minimize = true}}, s.seed);
+        return store.create_study(s.study_name(), settings_to_json(s), study_objectives_of(s), s.seed);
       });
     });
   });
@@ -138,7 +143,7 @@ inline void add_search_command(CLI::App& app) {
 
 inline void add_resume_command(CLI::App& app) {
   struct args {
-    std::string store = "autopeft-study.db", study, device;
+    std::string store = "autopeft-study.db", study, device, objectives;
     int threads = 0;
     std::int64_t trials = 0;
   };
@@ -151,7 +156,10 @@ inline void add_resume_command(CLI::App& app) {
   cmd->add_option("--trials", a->trials, "raise the budget to this many trials")->check(CLI::PositiveNumber);
   cmd->add_option("--device", a->device, "override the device (cpu or cuda)")->check(CLI::IsMember({"cpu", "cuda"}));
   cmd->add_option("--threads", a->threads, "CPU threads for LibTorch")->check(CLI::PositiveNumber);
-  cmd->callback([a] {
+  cmd->add_option("--objectives", a->objectives,
+                  "the extra objectives the study was created with (a check: a study keeps its objectives, and other "
+                  "ones are refused)");
+  cmd->callback([a, cmd] {
     run_command("resume", [&] {
       if (!std::filesystem::exists(a->store)) throw error(a->store + ": no such study store (check --store)");
       auto store = search::study_store::open(a->store);
@@ -162,6 +170,8 @@ inline void add_resume_command(CLI::App& app) {
       if (a->trials > 0) s.trials = a->trials;
       if (!a->device.empty()) s.device = a->device;
       if (a->threads > 0) s.threads = a->threads;
+      if (cmd->count("--objectives") > 0) s.objectives = a->objectives;
+      check_objectives(study, s);  // before the backbone loads
       run_study_session(store, s, [&] { return study; });
     });
   });

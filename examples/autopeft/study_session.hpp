@@ -100,6 +100,58 @@ inline std::vector<search::trial_fidelity> fidelities_of(const study_settings& s
   return out;
 }
 
+/// The objective of the task's metric: accuracy on the embedded tasks, the GLUE task's own.
+inline search::study_objective metric_objective(const study_settings& s) {
+  if (!s.data_dir.empty()) return {.name = data::to_string(data::glue_info(data::glue_task_from_string(s.task)).metric)};
+  return {.name = "accuracy"};  // every embedded task is scored by accuracy
+}
+
+/// The objectives of a study with settings `s`: the metric, params_pct, then the setting
+/// `objectives`' extra ones in its order.
+inline std::vector<search::study_objective> study_objectives_of(const study_settings& s) {
+  std::vector<search::study_objective> out{metric_objective(s), {.name = "params_pct", .minimize = true}};
+  for (const auto e : parse_extra_objectives(s.objectives)) out.push_back(search::objective_of(e));
+  return out;
+}
+
+/// The hypervolume reference point of the settings, one value per objective of
+/// study_objectives_of(s): ref_metric, ref_params, then ref_<name> of each extra objective.
+inline std::vector<double> reference_point_of(const study_settings& s) {
+  std::vector<double> out{s.ref_metric, s.ref_params};
+  for (const auto e : parse_extra_objectives(s.objectives)) switch (e) {
+      case search::extra_objective::step_ms: out.push_back(s.ref_step_ms); break;
+      case search::extra_objective::peak_memory_mb: out.push_back(s.ref_peak_memory_mb); break;
+    }
+  return out;
+}
+
+/// Refuses to run `study` with settings whose objectives are not the ones it was created with:
+/// its trials, Pareto set and hypervolume are in those.
+inline void check_objectives(const search::study_record& study, const study_settings& s) {
+  auto names = [](const std::vector<search::study_objective>& os) {
+    std::string out;
+    for (const auto& o : os) out += (out.empty() ? "" : ", ") + o.name;
+    return out;
+  };
+  const auto wanted = study_objectives_of(s);
+  bool same = wanted.size() == study.objectives.size();
+  for (std::size_t i = 1; same && i < wanted.size(); ++i) same = wanted[i] == study.objectives[i];
+  if (same) return;
+  std::string extras;
+  for (std::size_t i = 2; i < study.objectives.size(); ++i) extras += (extras.empty() ? "" : ",") + study.objectives[i].name;
+  throw error("study \"" + study.name + "\" was created with the objectives (" + names(study.objectives) +
+              ") but the settings ask for (" + names(wanted) + "): a study keeps its objectives; resume it " +
+              (extras.empty() ? std::string("without --objectives") : "with --objectives " + extras + " or without the flag") +
+              ", or start a new study with `autopeft search --study NAME`");
+}
+
+/// The settings' extra objectives chosen on `evaluator` (a peft_evaluator or a
+/// hand_designed_evaluator), so that its trials return the study's objectives.
+template <class Evaluator>
+void choose_objectives(Evaluator& evaluator, const study_settings& s) {
+  evaluator.extra_objectives(parse_extra_objectives(s.objectives));
+}
+
 inline search::study_options study_options_of(const study_settings& s, std::size_t train_size) {
   search::study_options o;
   o.initial_trials = s.initial;
@@ -111,7 +163,7 @@ inline search::study_options study_options_of(const study_settings& s, std::size
   o.batch_size = s.batch;
   o.max_trials = s.trials;
   o.time_budget_seconds = s.time_budget;
-  o.reference_point = {s.ref_metric, s.ref_params};
+  o.reference_point = reference_point_of(s);
   o.seed = s.seed;
   const std::pair<const char*, mobo::acquisition_kind> kinds[] = {
       {"qnehvi", mobo::acquisition_kind::qnehvi},     {"qlog_nehvi", mobo::acquisition_kind::qlog_nehvi},
@@ -167,6 +219,18 @@ std::vector<space::configuration> initial_configurations_of(const study_settings
 /// A configuration in one line, as the report shows it: "sa=3 pa=0 pt=12 layers=110111".
 inline std::string brief(const nlohmann::json& params) { return search::brief_params(params); }
 
+/// A complete trial's objectives in one line: "accuracy 0.8125  params 0.123%  step_ms 41.2".
+inline std::string objectives_text(const search::study_record& study, const std::vector<double>& y) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%s %.4f  params %.3f%%", study.objectives[0].name.c_str(), y.at(0), y.at(1));
+  std::string out = buf;
+  for (std::size_t i = 2; i < y.size() && i < study.objectives.size(); ++i) {
+    std::snprintf(buf, sizeof buf, "  %s %.4g", study.objectives[i].name.c_str(), y[i]);
+    out += buf;
+  }
+  return out;
+}
+
 /// Prints a running study: one line per finished trial with the objectives, the hypervolume and
 /// the ETA over the budget; a progress bar within each trial (on a terminal).
 class study_printer {
@@ -195,9 +259,7 @@ class study_printer {
         std::string what;
         char buf[160];
         if (e.state == search::trial_state::complete) {
-          std::snprintf(buf, sizeof buf, "%s %.4f  params %.3f%%", study_.objectives[0].name.c_str(), e.objectives[0],
-                        e.objectives[1]);
-          what = buf;
+          what = objectives_text(study_, e.objectives);
         } else if (e.state == search::trial_state::pruned) {
           what = "skipped: " + e.error;
         } else {
@@ -246,13 +308,13 @@ inline search::baseline_options baseline_options_of(const study_settings& s) {
 
 /// Prints a baseline's runs as they finish.
 inline search::study_callback baseline_printer(const search::study_store& store, const search::study_record& study) {
-  return [&store, name = search::baselines_study_name(study), metric = study.objectives[0].name](const search::study_event& e) {
+  return [&store, name = search::baselines_study_name(study), study](const search::study_event& e) {
     if (e.what != search::study_event::kind::trial_finished) return;
     const auto t = store.trial(store.load_study(name), e.trial);
     std::string what;
     char buf[160];
     if (e.state == search::trial_state::complete)
-      std::snprintf(buf, sizeof buf, "%s %.4f  params %.3f%%", metric.c_str(), e.objectives[0], e.objectives[1]), what = buf;
+      what = objectives_text(study, e.objectives);
     else
       what = "FAILED: " + e.error;
     std::snprintf(buf, sizeof buf, "[baseline] %-18s %-5s lr %-7g seed %lld  ", t.params.value("_name", "").c_str(),
@@ -270,10 +332,18 @@ inline void print_front(const search::study_store& store, const search::study_re
   const auto front = search::pareto_trials(study, store.trials(study));
   const auto retrained = search::retrained_results(store, study);
   const auto metric = study.objectives[0].name;
-  std::printf("Pareto front of study \"%s\" (%zu configurations; %s up, %% parameters down; each at the highest rung it reached):\n",
-              study.name.c_str(), front.size(), metric.c_str());
-  std::printf("  %5s  %4s  %10s  %9s  %-22s  %s\n", "trial", "rung", "% params", metric.c_str(), "re-trained (mean +- sd)",
-              "configuration");
+  std::string downs = "% parameters";
+  for (std::size_t i = 2; i < study.objectives.size(); ++i) downs += ", " + study.objectives[i].name;
+  std::printf("Pareto front of study \"%s\" (%zu configurations; %s up, %s down; each at the highest rung it reached):\n",
+              study.name.c_str(), front.size(), metric.c_str(), downs.c_str());
+  std::string extra_heads;
+  for (std::size_t i = 2; i < study.objectives.size(); ++i) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "  %14s", study.objectives[i].name.c_str());
+    extra_heads += buf;
+  }
+  std::printf("  %5s  %4s  %10s  %9s%s  %-22s  %s\n", "trial", "rung", "% params", metric.c_str(), extra_heads.c_str(),
+              "re-trained (mean +- sd)", "configuration");
   for (const auto& t : front) {
     std::string rt = "-";
     if (auto it = retrained.find(t.number); it != retrained.end() && it->second.runs > 0) {
@@ -283,8 +353,14 @@ inline void print_front(const search::study_store& store, const search::study_re
       rt = buf;
     }
     const std::string rung = t.fidelity ? std::to_string(t.fidelity->level) : "-";
-    std::printf("  %5lld  %4s  %9.4f%%  %9.4f  %-22s  %s\n", static_cast<long long>(t.number), rung.c_str(), (*t.objectives)[1],
-                (*t.objectives)[0], rt.c_str(), brief(t.params).c_str());
+    std::string extras;
+    for (std::size_t i = 2; i < t.objectives->size(); ++i) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "  %14.4g", (*t.objectives)[i]);
+      extras += buf;
+    }
+    std::printf("  %5lld  %4s  %9.4f%%  %9.4f%s  %-22s  %s\n", static_cast<long long>(t.number), rung.c_str(), (*t.objectives)[1],
+                (*t.objectives)[0], extras.c_str(), rt.c_str(), brief(t.params).c_str());
   }
   if (const auto c = search::retrain_correlation(store, study); c.n >= 3)
     std::printf("Spearman correlation of the search's %s with the re-trained one, over %lld Pareto configurations: %.3f\n",

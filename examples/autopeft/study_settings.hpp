@@ -8,6 +8,7 @@
 #include <autopeft/detail/parse_json.hpp>
 #include <autopeft/error.hpp>
 #include <autopeft/peft/hand_designed.hpp>
+#include <autopeft/search/extra_objective.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -28,6 +29,9 @@ struct study_settings {
   std::string task = "wn_pos";
   std::string space = "default";  // "default" (SA/PA/PT + LoRA + lr) or "autopeft" (the paper's)
   std::string cost = "stored";     // the cost objective: "stored" or "trainable" parameters
+  // Objectives minimised beside the metric and params_pct, in order (search::extra_objective
+  // names: step_ms, peak_memory_mb); empty: the two AutoPEFT objectives only.
+  std::string objectives;
   std::string data_dir;  // empty: the embedded benchmark; else a GLUE task directory
   std::string backbone;  // empty: the cached default backbone (built on first use)
   // Where the study lives.
@@ -45,6 +49,10 @@ struct study_settings {
   std::string acquisition = "qnehvi";
   double ref_metric = 0.0;
   double ref_params = 26.0;
+  // Reference values of the extra objectives: no worse trial adds hypervolume. 1 s per step and
+  // 16 GiB lie above what the default backbone's trials take on a CPU or a GPU.
+  double ref_step_ms = 1000.0;
+  double ref_peak_memory_mb = 16384.0;
   std::uint64_t seed = 0;
   // The low-fidelity trial.
   std::int64_t train_samples = 2000;
@@ -108,6 +116,7 @@ inline std::vector<settings_field> settings_fields(study_settings& s) {
       field_of("task", s.task, "embedded task (wn_supersense, wn_hypernym, wn_paraphrase, wn_pos, fortune_category) or, with --data-dir, a GLUE task (rte, sst2, ...)"),
       field_of("space", s.space, "search space: default (AutoPEFT's SA/PA/PT plus LoRA on query/value, (IA)3 and the learning rate) or autopeft (the paper's SA/PA/PT space, for reproduction)"),
       field_of("cost", s.cost, "cost objective: stored (parameters the adapted model stores: the prefix without its MLP, as the AutoPEFT reference) or trainable (parameters trained)"),
+      field_of("objectives", s.objectives, "objectives minimised beside the metric and params_pct, comma-separated, in order: step_ms (mean ms per optimiser step), peak_memory_mb (peak MiB of the trial: CUDA allocator's peak, or the process's peak resident set on the CPU); empty: none. A study keeps the objectives it was created with"),
       field_of("data_dir", s.data_dir, "a GLUE task folder (train.tsv, dev.tsv) instead of the embedded benchmark"),
       field_of("backbone", s.backbone, "pretrained backbone folder (default: the cached default backbone, built on first use)"),
       field_of("store", s.store, "the study store (SQLite file)"),
@@ -122,6 +131,8 @@ inline std::vector<settings_field> settings_fields(study_settings& s) {
       field_of("acquisition", s.acquisition, "qnehvi, qlog_nehvi, qnparego, ucb, thompson or random"),
       field_of("ref_metric", s.ref_metric, "hypervolume reference point: metric"),
       field_of("ref_params", s.ref_params, "hypervolume reference point: % trainable parameters"),
+      field_of("ref_step_ms", s.ref_step_ms, "hypervolume reference point: step_ms, when an objective"),
+      field_of("ref_peak_memory_mb", s.ref_peak_memory_mb, "hypervolume reference point: peak_memory_mb, when an objective"),
       field_of("seed", s.seed, "seed of the study"),
       field_of("train_samples", s.train_samples, "trial: training examples (a seeded subset; 0: all)"),
       field_of("eval_samples", s.eval_samples, "trial: dev examples (0: all)"),
@@ -184,7 +195,8 @@ inline void settings_from_json(study_settings& s, const nlohmann::json& j, const
 
 /// Reads the settings a study was stored with. A study started before the default space, the
 /// stored cost and the stratified design existed keeps what it ran with (the paper's space,
-/// trainable parameters, Sobol points).
+/// trainable parameters, Sobol points); one started before extra objectives has none (the
+/// default, so a missing "objectives" key needs nothing here).
 inline void settings_from_stored(study_settings& s, const nlohmann::json& j, const std::string& where,
                                  const std::set<std::string>& given = {}) {
   if (j.is_object()) {
@@ -249,6 +261,23 @@ inline std::vector<std::string> parse_names(const std::string& text) {
   return out;
 }
 
+/// "step_ms,peak_memory_mb" -> the extra objectives, in order; errors name the setting, the
+/// unknown or repeated name and the allowed values.
+inline std::vector<search::extra_objective> parse_extra_objectives(const std::string& text) {
+  std::vector<search::extra_objective> out;
+  for (const auto& name : parse_names(text)) {
+    try {
+      out.push_back(search::extra_objective_from_string(name));
+    } catch (const error& e) {
+      throw error("setting 'objectives': " + std::string(e.what()) +
+                  " (the metric and params_pct are always objectives; list only the extra ones, comma-separated)");
+    }
+    if (std::count(out.begin(), out.end(), out.back()) > 1)
+      throw error("setting 'objectives' names " + name + " twice; list each objective once");
+  }
+  return out;
+}
+
 /// "1e-3,3e-3" -> numbers, each positive; errors name the setting.
 inline std::vector<double> parse_numbers(const std::string& text, const std::string& field) {
   std::vector<double> out;
@@ -292,6 +321,9 @@ inline void resolve_settings(const CLI::App& cmd, study_settings& s, const std::
   if (s.cost != "stored" && s.cost != "trainable") bad("cost", "must be stored or trainable, not '" + s.cost + "'");
   if (s.eta < 2) bad("eta", "must be at least 2");
   (void)parse_fidelities(s.fidelities);
+  (void)parse_extra_objectives(s.objectives);
+  if (!(s.ref_step_ms > 0)) bad("ref_step_ms", "must be positive");
+  if (!(s.ref_peak_memory_mb > 0)) bad("ref_peak_memory_mb", "must be positive");
   (void)parse_numbers(s.lr_grid, "lr_grid");
   for (const auto& field : {std::pair{"baseline_methods", &s.baseline_methods}, std::pair{"initial_methods", &s.initial_methods}})
     for (const auto& name : parse_names(*field.second)) {

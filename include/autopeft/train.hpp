@@ -15,6 +15,7 @@
 #include <autopeft/train/multi_tensor_adamw.hpp>
 #include <autopeft/train/non_finite_loss.hpp>
 #include <autopeft/train/pack_documents.hpp>
+#include <autopeft/train/peak_memory.hpp>
 #include <autopeft/train/pretrain_backbone.hpp>
 #include <autopeft/train/pretrained_backbone.hpp>
 #include <autopeft/train/progress.hpp>

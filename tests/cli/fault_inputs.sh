@@ -9,7 +9,8 @@
 #     unreadable (a directory);
 #   - a full disk under the store (a 1 MiB tmpfs, when this machine lets us mount one): the
 #     search stops with "the disk is full" naming the store; with space freed the store passes
-#     its check and `resume` finishes the study with every finished trial kept.
+#     its check and `resume` finishes the study with every finished trial kept;
+#   - an unknown extra objective, and a resume with other objectives than the study's.
 # Prints one line per fault with its outcome.
 #   fault_inputs.sh AUTOPEFT_BINARY WORK_DIR
 set -euo pipefail
@@ -151,4 +152,25 @@ PY
 else
   echo "full disk: skipped (cannot mount a tmpfs here; the [faults] unit test covers it with a size cap)"
 fi
+# --- extra objectives -------------------------------------------------------------------------
+# An unknown name is refused before anything is created; a study with step_ms runs end to end
+# with it as its third objective, and resuming it with other objectives is refused.
+expect_error "objectives: unknown name" "setting 'objectives'|'latency'|step_ms, peak_memory_mb" \
+  search --backbone "$work/backbone" --store "$work/s.db" --study x --trials 2 --objectives latency "${small[@]}"
+expect_error "resume with other objectives" "keeps its objectives|step_ms" resume --store "$work/s.db" --study good --objectives step_ms
+"$bin" search --backbone "$work/backbone" --store "$work/x.db" --study fast --trials 4 --objectives step_ms "${small[@]}" \
+  > "$work/x.out" 2> "$work/x.log" || { echo "a search with --objectives step_ms failed:"; cat "$work/x.log"; exit 1; }
+"$bin" pareto --store "$work/x.db" --format json > "$work/x.json"
+python3 - "$work/x.json" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert rows and all(r["step_ms"] > 0 and "params_pct" in r for r in rows), rows
+PY
+rc=0
+"$bin" resume --store "$work/x.db" --objectives peak_memory_mb > /dev/null 2> "$work/x-resume.log" || rc=$?
+if [ "$rc" != 1 ] || ! grep -q "keeps its objectives" "$work/x-resume.log"; then
+  echo "resuming a step_ms study with peak_memory_mb: status $rc, expected 1 and a refusal:"; cat "$work/x-resume.log"; exit 1
+fi
+echo "extra objectives: a study with step_ms ran ($(grep -c . "$work/x.json") lines of Pareto JSON); other objectives on resume refused: ok"
+
 echo "cli fault injection: $faults faults, each a clear error, the store sound: ok"

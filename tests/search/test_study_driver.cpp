@@ -13,8 +13,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -58,6 +60,71 @@ search::study_options small_study(std::int64_t trials) {
   o.local_search_restarts = 4;
   o.seed = 3;
   return o;
+}
+
+// The analytic landscape with m - 2 more costs to minimise (m = 3 or 4): a "step time" that
+// grows with the prefix and the layers, a "memory" that grows with the parallel adapter; both
+// conflict with the metric, so the Pareto set in m dimensions is larger than in two.
+struct analytic_m_evaluator {
+  std::size_t m = 3;
+  search::evaluation evaluate(const autopeft::space::configuration& c, std::uint64_t seed) {
+    auto r = analytic_evaluator{}.evaluate(c, seed);
+    const auto j = S::to_json(c);
+    const double layers = r.extra["layers"].get<double>();
+    r.objectives.push_back(1 + layers * (0.5 * j["pt"].get<double>() + 0.05 * j["sa"].get<double>()));
+    if (m > 3) r.objectives.push_back(10 + layers * j["pa"].get<double>());
+    return r;
+  }
+};
+
+// y dominates z for the study's senses: no worse in every objective, better in one.
+bool dominates(const std::vector<search::study_objective>& os, const std::vector<double>& y, const std::vector<double>& z) {
+  bool better = false;
+  for (std::size_t i = 0; i < os.size(); ++i) {
+    const double a = os[i].minimize ? -y[i] : y[i], b = os[i].minimize ? -z[i] : z[i];
+    if (a < b) return false;
+    better = better || a > b;
+  }
+  return better;
+}
+
+// The hypervolume of `points` above `ref` (maximisation, any m) by brute force: the grid of every
+// point's coordinates, each cell counted when some point dominates its upper corner.
+double brute_force_hypervolume(const std::vector<std::vector<double>>& points, const std::vector<double>& ref) {
+  const std::size_t m = ref.size();
+  std::vector<std::vector<double>> axes(m);
+  for (std::size_t k = 0; k < m; ++k) {
+    axes[k].push_back(ref[k]);
+    for (const auto& p : points)
+      if (p[k] > ref[k]) axes[k].push_back(p[k]);
+    std::sort(axes[k].begin(), axes[k].end());
+    axes[k].erase(std::unique(axes[k].begin(), axes[k].end()), axes[k].end());
+  }
+  double volume = 0;
+  std::vector<std::size_t> at(m, 1);
+  for (;;) {
+    bool empty = false;
+    for (std::size_t k = 0; k < m; ++k) empty = empty || at[k] >= axes[k].size();
+    if (!empty) {
+      bool covered = false;
+      for (const auto& p : points) {
+        bool all = true;
+        for (std::size_t k = 0; k < m; ++k) all = all && p[k] >= axes[k][at[k]];
+        covered = covered || all;
+      }
+      if (covered) {
+        double cell = 1;
+        for (std::size_t k = 0; k < m; ++k) cell *= axes[k][at[k]] - axes[k][at[k] - 1];
+        volume += cell;
+      }
+    }
+    std::size_t k = 0;
+    for (; k < m; ++k) {
+      if (++at[k] < axes[k].size()) break;
+      at[k] = 1;
+    }
+    if (k == m) return volume;
+  }
 }
 
 std::set<std::uint64_t> configuration_hashes(const std::vector<search::trial_record>& trials) {
@@ -124,6 +191,95 @@ TEST_CASE("study driver: an initial design, then MOBO batches, until the budget;
   // A second run on a spent budget evaluates nothing.
   CHECK(driver.run(store, study, f).complete == 15);
   CHECK(f.calls == 15);
+}
+
+TEST_CASE("study driver: a study with 3 or 4 objectives runs, resumes, and its Pareto set and hypervolume hold in m dimensions",
+          "[search][study][objectives]") {
+  const std::size_t m = GENERATE(3, 4);
+  CAPTURE(m);
+  autopeft::testing::scratch_dir dir("study-driver-m");
+  auto store = search::study_store::open(dir / "s.db");
+  auto objectives = peft_objectives();
+  objectives.push_back(search::objective_of(search::extra_objective::step_ms));
+  if (m > 3) objectives.push_back(search::objective_of(search::extra_objective::peak_memory_mb));
+  const auto study = store.create_study("analytic", {{"kind", "test"}}, objectives, 7);
+  REQUIRE((store.load_study("analytic").objectives == objectives));
+  analytic_m_evaluator f{m};
+  auto o = small_study(8);
+  o.reference_point = {0.0, 100.0, 50.0, 1000.0};
+  o.reference_point.resize(m);
+  CHECK_THROWS_WITH(search::study_driver<S>([&] {
+                      auto bad = o;
+                      bad.reference_point.resize(2);
+                      return bad;
+                    }()).run(store, study, f),
+                    Catch::Contains("reference_point") && Catch::Contains(std::to_string(m) + " objectives"));
+  CHECK(search::study_driver<S>(o).run(store, study, f).complete == 8);  // 6 initial, then a MOBO batch
+  o.max_trials = 11;  // resume with a larger budget: the optimiser is rebuilt from the store
+  const auto summary = search::study_driver<S>(o).run(store, study, f);
+  CHECK(summary.complete == 11);
+  const auto trials = store.trials(study);
+  REQUIRE(trials.size() == 11);
+  CHECK(configuration_hashes(trials).size() == 11);
+  std::vector<std::vector<double>> y;  // maximisation form, for the oracle
+  for (const auto& t : trials) {
+    REQUIRE(t.objectives);
+    REQUIRE(t.objectives->size() == m);
+    CHECK(*t.objectives == f.evaluate(search::configuration_of<S>(t, "test"), 0).objectives);
+    std::vector<double> row;
+    for (std::size_t i = 0; i < m; ++i) row.push_back(objectives[i].minimize ? -(*t.objectives)[i] : (*t.objectives)[i]);
+    y.push_back(row);
+  }
+  std::vector<double> ref;
+  for (std::size_t i = 0; i < m; ++i) ref.push_back(objectives[i].minimize ? -o.reference_point[i] : o.reference_point[i]);
+  CHECK(summary.hypervolume == Approx(brute_force_hypervolume(y, ref)).epsilon(1e-9));
+  CHECK(summary.hypervolume > 0);
+
+  // The Pareto set in m dimensions: mutually non-dominated, and dominating every other trial.
+  const auto front = search::pareto_trials(study, trials);
+  REQUIRE_FALSE(front.empty());
+  for (const auto& t : trials) {
+    bool on_front = false, dominated = false;
+    for (const auto& p : front) {
+      on_front = on_front || p.number == t.number;
+      dominated = dominated || dominates(objectives, *p.objectives, *t.objectives);
+    }
+    CHECK((on_front || dominated));
+    if (on_front) CHECK_FALSE(dominated);
+  }
+
+  // The report: the extra objectives in the trial table; the Pareto rows are the study's (all
+  // objectives); the plot's step line and the hypervolume curve are in the metric-vs-params plane.
+  const auto data = search::study_report_data(store, study, {.reference = {{0.0, 100.0}}});
+  REQUIRE(data.extra_objective_names.size() == m - 2);
+  CHECK(data.extra_objective_names[0] == "step_ms");
+  REQUIRE(data.trials.size() == 11);
+  for (std::size_t i = 0; i < trials.size(); ++i)
+    CHECK(data.trials[i].extra_objectives == std::vector<double>(trials[i].objectives->begin() + 2, trials[i].objectives->end()));
+  std::set<int> rows, members;
+  for (const auto& p : data.pareto) rows.insert(p.trial);
+  for (const auto& p : front) members.insert(static_cast<int>(p.number));
+  CHECK(rows == members);
+  // The step line: one point per distinct (metric, %) not dominated in the plane.
+  const auto plane = std::vector<search::study_objective>(objectives.begin(), objectives.begin() + 2);
+  std::set<std::pair<double, double>> plane_front;
+  for (const auto& t : trials) {
+    const std::vector<double> b(t.objectives->begin(), t.objectives->begin() + 2);
+    bool dominated = false;
+    for (const auto& u : trials) dominated = dominated || dominates(plane, {(*u.objectives)[0], (*u.objectives)[1]}, b);
+    if (!dominated) plane_front.insert({b[0], b[1]});
+  }
+  std::vector<std::vector<double>> y2;
+  for (const auto& row : y) y2.push_back({row[0], row[1]});
+  REQUIRE(data.hypervolume.size() == 11);
+  CHECK(data.hypervolume.back() == Approx(brute_force_hypervolume(y2, {0.0, -100.0})).epsilon(1e-9));
+  const auto html = search::render_report(data);
+  CHECK_THAT(html, Catch::Contains("<th class=\"extra-objective\">step_ms</th>"));
+  CHECK_THAT(html, Catch::Contains("also minimises step_ms"));
+  std::size_t points = 0;
+  for (auto at = html.find("class=\"pareto-point\""); at != std::string::npos; at = html.find("class=\"pareto-point\"", at + 1)) ++points;
+  CHECK(points == plane_front.size());
+  CHECK(plane_front.size() < members.size());  // here the extra objectives keep more configurations
 }
 
 TEST_CASE("study driver: an injected NaN loss and an injected exception fail their trials and the study finishes",
@@ -616,4 +772,114 @@ TEST_CASE("peft_evaluator: an lr dimension sets the trial's rate, a fidelity its
   CHECK(data.baselines[0].runs == 2);
   CHECK(data.baselines[0].lr == rows[0].lr);
   CHECK_THROWS_WITH(search::run_baselines(store, study, baselines, {.methods = {"full"}}), Catch::Contains("'full'"));
+}
+
+namespace {
+// The process's resident set now, in MiB (VmRSS).
+double resident_mib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with("VmRSS:")) return std::stod(line.substr(6)) / 1024.0;
+  return -1;
+}
+}  // namespace
+
+TEST_CASE("peak_memory on the CPU: a large tensor raises the peak by its size; a new measurement starts from the present",
+          "[search][study][objectives][memory]") {
+  const autopeft::train::peak_memory before(torch::kCPU);
+  if (!before.available()) {  // not Linux, or /proc/self/clear_refs not writable: an error, never a number
+    CHECK_THROWS_WITH(before.mebibytes(), Catch::Contains("clear_refs"));
+    return;
+  }
+  const double start = before.mebibytes();
+  CHECK(start >= resident_mib() - 1);
+  {
+    const auto big = torch::ones({32 << 20}, torch::kFloat32);  // 128 MiB, every page written
+    CHECK(big.sum().item<float>() > 0);
+  }
+  const double peak = before.mebibytes();
+  CHECK(peak >= start + 120);
+  const autopeft::train::peak_memory after(torch::kCPU);
+  CHECK(after.mebibytes() < peak - 100);  // the 128 MiB were given back, and the peak was reset
+  const autopeft::train::peak_memory gpu(torch::Device(torch::kCUDA, 0));
+#if !defined(AUTOPEFT_WITH_CUDA)
+  CHECK_FALSE(gpu.available());
+  CHECK_THROWS_WITH(gpu.mebibytes(), Catch::Contains("without CUDA"));
+#endif
+}
+
+TEST_CASE("extra objectives: the evaluators append step_ms and peak_memory_mb, each read from the trial's measurements",
+          "[search][study][objectives][train]") {
+  autopeft::testing::scratch_dir dir("peft-evaluator-extra");
+  const auto backbone = tiny_backbone(dir.path, 16, 1);
+  const auto task = grammar_task(48, 8);
+  autopeft::train::trainer_options o;
+  o.num_train_epochs = 1;
+  o.train_batch_size = 8;
+  o.max_seq_length = 16;
+  using L = autopeft::space::autopeft_lora_space<2>;
+  search::peft_evaluator<L> eval(backbone, task, o, autopeft::space::autopeft_lora_base_plan<2>());
+  const auto c = L::from_json({{"sa", 0}, {"pa", 0}, {"pt", 0}, {"lora_r", 8}, {"ia3", 0}, {"lr", 3e-3}, {"layers", {true, true}}});
+
+  // Not chosen: two objectives, both measurements in extra.
+  const auto plain = eval.evaluate(c, 1);
+  CHECK(plain.objectives.size() == 2);
+  CHECK(plain.extra["step_ms"].get<double>() == 1000 * plain.extra["step_seconds"].get<double>());
+  CHECK(plain.extra["step_ms"].get<double>() > 0);
+
+  eval.extra_objectives({search::extra_objective::step_ms});
+  REQUIRE(eval.objectives().size() == 3);
+  CHECK((eval.objectives()[2] == search::study_objective{.name = "step_ms", .minimize = true}));
+  const auto r = eval.evaluate(c, 1);
+  REQUIRE(r.objectives.size() == 3);
+  CHECK(r.objectives[2] == r.extra["step_ms"].get<double>());
+  CHECK(r.objectives[2] > 0);
+  CHECK(std::vector<double>(r.objectives.begin(), r.objectives.begin() + 2) == plain.objectives);  // same training
+
+  if (!autopeft::train::peak_memory(torch::kCPU).available()) {
+    CHECK_THROWS_WITH(eval.extra_objectives({search::extra_objective::peak_memory_mb}), Catch::Contains("peak_memory_mb"));
+    return;
+  }
+  eval.extra_objectives({search::extra_objective::peak_memory_mb, search::extra_objective::step_ms});
+  CHECK(eval.objectives()[2].name == "peak_memory_mb");
+  CHECK(eval.objectives()[3].name == "step_ms");
+  // The peak of a trial: at least what the process holds after it; larger by about 128 MiB when
+  // the trial allocates 128 MiB (here in its progress callback); and back to the small value in
+  // the next trial, so each trial's peak is its own.
+  const auto quiet = eval.evaluate(c, 1);
+  const double after = resident_mib();
+  REQUIRE(quiet.objectives.size() == 4);
+  CHECK(quiet.objectives[2] == quiet.extra["peak_memory_mb"].get<double>());
+  CHECK(quiet.objectives[3] == quiet.extra["step_ms"].get<double>());
+  CHECK(quiet.objectives[2] >= after - 1);
+  bool allocated = false;
+  eval.set_progress([&](const autopeft::train::progress&) {
+    if (allocated) return;
+    allocated = true;
+    CHECK(torch::ones({32 << 20}, torch::kFloat32).sum().item<float>() > 0);
+  });
+  const auto heavy = eval.evaluate(c, 1);
+  CHECK(allocated);
+  CHECK(heavy.objectives[2] >= quiet.objectives[2] + 100);
+  eval.set_progress({});
+  const auto quiet_again = eval.evaluate(c, 1);
+  CHECK(quiet_again.objectives[2] < heavy.objectives[2] - 100);
+
+  CHECK_THROWS_WITH(eval.extra_objectives({search::extra_objective::step_ms, search::extra_objective::step_ms}),
+                    Catch::Contains("step_ms is listed twice"));
+  CHECK_THROWS_WITH(search::extra_objective_from_string("latency"),
+                    Catch::Contains("'latency'") && Catch::Contains("step_ms, peak_memory_mb"));
+
+  // The baselines' evaluator returns the same objectives, so its companion study matches.
+  search::hand_designed_evaluator baselines(backbone, task, o);
+  baselines.extra_objectives({search::extra_objective::step_ms});
+  const auto bo = baselines.objectives();
+  REQUIRE(bo.size() == 3);
+  CHECK((bo[0] == eval.objectives()[0]));
+  CHECK(bo[2].name == "step_ms");
+  const auto b = baselines.evaluate(search::hand_designed_space::from_json({{"method", "lora8"}, {"lr", 3e-3}}, "test"), 1);
+  REQUIRE(b.objectives.size() == 3);
+  CHECK(b.objectives[2] == b.extra["step_ms"].get<double>());
+  CHECK(b.extra.contains("peak_memory_mb"));
 }

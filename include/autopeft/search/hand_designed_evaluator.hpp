@@ -4,7 +4,7 @@
 // backbone) at that learning rate on a resident backbone (search::resident_classifier), with
 // the trainer options given (the re-training fidelity, so that the baselines and the re-trained
 // Pareto set are measured alike). Objectives as peft_evaluator's: {best dev metric, params_pct},
-// priced by the same cost_kind.
+// priced by the same cost_kind, and the same extra objectives when the study has them.
 //
 // Example:
 //   search::hand_designed_evaluator baselines(backbone, task, final_options);
@@ -12,6 +12,7 @@
 #include <autopeft/peft/hand_designed.hpp>
 #include <autopeft/search/cost_kind.hpp>
 #include <autopeft/search/evaluation.hpp>
+#include <autopeft/search/extra_objective.hpp>
 #include <autopeft/search/hand_designed_space.hpp>
 #include <autopeft/search/resident_classifier.hpp>
 #include <autopeft/space/configuration.hpp>
@@ -19,6 +20,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace autopeft::search {
 
@@ -42,6 +44,10 @@ class hand_designed_evaluator {
   }
 
   void cost(cost_kind kind) noexcept { resident_.cost(kind); }
+  /// As peft_evaluator's: measurements appended to {metric, params_pct}, so that the baselines'
+  /// companion study records what the search study does.
+  void extra_objectives(std::vector<extra_objective> extras) { resident_.extra_objectives(std::move(extras)); }
+  [[nodiscard]] std::vector<study_objective> objectives() const { return resident_.objectives(); }
   void set_progress(train::progress_callback progress) { resident_.set_progress(std::move(progress)); }
   [[nodiscard]] std::int64_t backbone_parameters() const noexcept { return resident_.backbone_parameters(); }
 

@@ -2,6 +2,7 @@
 // The Pareto set of a study: its complete trials that no other complete trial dominates. In a
 // multi-fidelity study each configuration counts once, with its result at the highest rung it
 // reached (highest_fidelity).
+#include <autopeft/error.hpp>
 #include <autopeft/mobo/pareto/hypervolume.hpp>
 #include <autopeft/mobo/pareto/non_dominated.hpp>
 #include <autopeft/search/study_record.hpp>
@@ -79,6 +80,10 @@ namespace autopeft::search {
 /// `reference_point`, given like the objectives: in their units and senses.
 [[nodiscard]] inline double study_hypervolume(const study_record& study, const std::vector<trial_record>& trials,
                                               const std::vector<double>& reference_point) {
+  if (reference_point.size() != study.objectives.size())
+    throw error("study_hypervolume: study \"" + study.name + "\" has " + std::to_string(study.objectives.size()) +
+                " objectives but the reference point " + std::to_string(reference_point.size()) +
+                " values: give one per objective, in the study's order");
   std::vector<double> y;
   std::int64_t n = 0;
   for (const auto& t : highest_fidelity(trials))

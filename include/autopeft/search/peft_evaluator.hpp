@@ -10,6 +10,7 @@
 // AutoPEFT reference prices it), or those that train (cost(cost_kind::trainable)); see
 // resident_classifier.hpp. cost(c) gives a configuration's params_pct from the closed forms,
 // without building or training anything (the study driver stratifies its initial design by it).
+// extra_objectives({extra_objective::step_ms, ...}) appends measured objectives after these two.
 //
 // A dimension named "lr" (as in space::autopeft_lora_space) sets the trial's learning rate.
 // A multi-fidelity study's rung grants resources {"train_samples": N (0: all), "epochs": E,
@@ -21,12 +22,15 @@
 //   train::trainer_options low;  low.max_train_samples = 2000;  low.num_train_epochs = 1;
 //   search::peft_evaluator<S> eval(backbone, bench.at("wn_pos"), low, space::autopeft_base_plan<2>());
 //   auto r = eval.evaluate(S::sample(rng), /*seed=*/7);   // {dev accuracy, % parameters}
+//   eval.extra_objectives({search::extra_objective::step_ms});
+//   auto study = store.create_study("wn_pos", config, eval.objectives());  // accuracy, params_pct, step_ms
 #include <autopeft/data/task.hpp>
 #include <autopeft/error.hpp>
 #include <autopeft/peft/prefix_tuning.hpp>
 #include <autopeft/peft/prompt_tuning.hpp>
 #include <autopeft/search/cost_kind.hpp>
 #include <autopeft/search/evaluation.hpp>
+#include <autopeft/search/extra_objective.hpp>
 #include <autopeft/search/resident_classifier.hpp>
 #include <autopeft/search/study_objective.hpp>
 #include <autopeft/search/trial_fidelity.hpp>
@@ -53,10 +57,15 @@ class peft_evaluator {
                  family base = {})
       : base_(base), resident_(backbone, std::move(task), std::move(options), std::move(base)) {}
 
-  /// The two objectives evaluate() returns, named after the task's metric.
-  [[nodiscard]] std::vector<study_objective> objectives() const {
-    return {{.name = data::to_string(resident_.task().info.metric)}, {.name = "params_pct", .minimize = true}};
-  }
+  /// The objectives evaluate() returns: the task's metric, params_pct, then the extra
+  /// objectives chosen; what a study of this evaluator is created with.
+  [[nodiscard]] std::vector<study_objective> objectives() const { return resident_.objectives(); }
+
+  /// Measurements to minimise as well, appended to {metric, params_pct} in this order (default:
+  /// none; see extra_objective.hpp). Every trial records both in `extra` either way. Throws
+  /// autopeft::error when one repeats or peak_memory_mb cannot be measured on the device.
+  void extra_objectives(std::vector<extra_objective> extras) { resident_.extra_objectives(std::move(extras)); }
+  [[nodiscard]] const std::vector<extra_objective>& extra_objectives() const noexcept { return resident_.extra_objectives(); }
 
   /// Trains `c` on the resident backbone with `seed` and returns {best dev metric, % params}.
   /// A pure function of (c, seed): every trial starts from the pretrained backbone, a fresh

@@ -152,6 +152,14 @@ inline std::string render_report(const report_data& data, const report_options& 
   if (!data.baselines.empty())
     s += "; the other markers are the hand-designed baselines, named in the legend and beside the marker "
          "where the name covers no point";
+  if (!data.extra_objective_names.empty()) {
+    std::string names;
+    for (const auto& n : data.extra_objective_names) names += (names.empty() ? "" : ", ") + escape(n);
+    s += ". The study also minimises " + names +
+         ": the plot and the hypervolume below show the two axes only (Pareto configurations kept for those "
+         "objectives alone are off the step line), the verdicts compare on these two axes, and the trial table "
+         "lists every objective";
+  }
   if (options.x_scale == axis_scale::log && !log_x)
     s += ". A log scale was asked for, but some shares are not positive: the x axis is linear";
   s += ".</p>\n" + pareto_plot(data, options) + "</section>\n";

@@ -38,6 +38,7 @@ struct report_data {
     std::optional<double> pct_params{};  // trainable parameters, % of the backbone
     double seconds = 0.0;                // wall time of the trial
     std::string error{};                 // why a failed (or pruned) trial stopped
+    std::vector<double> extra_objectives{};  // complete trials: one per extra_objective_names
   };
 
   /// One run of a baseline's learning-rate grid: the learning rate and the dev metric it gave.
@@ -76,6 +77,9 @@ struct report_data {
   std::string study_name;
   std::string task_name;
   std::string metric_name = "metric";
+  /// The study's objectives beyond the metric and the % parameters (e.g. "step_ms"), shown as
+  /// columns of the trial table; the plots stay in the metric-vs-params plane.
+  std::vector<std::string> extra_objective_names;
   std::string backbone;                               // e.g. "bert-base-uncased, 110 M parameters"
   nlohmann::json settings = nlohmann::json::object();  // shown key by key in the header
   std::vector<trial_row> trials;

@@ -17,12 +17,19 @@
 // 2·H·layers·(sa + pa + pt), the adapters' biases count: they are stored too, and the LoRA and
 // (IA)³ baselines are priced by their true count. The task head trains but, as in the paper,
 // is not counted; `extra` records it, both counts and the timings.
+//
+// Every trial also measures step_ms (mean wall milliseconds per optimiser step) and
+// peak_memory_mb (train::peak_memory, reset as the trial starts) into `extra`; the extra
+// objectives chosen (extra_objectives(...)) are appended to {metric, params_pct} in their order.
 #include <autopeft/data/task.hpp>
 #include <autopeft/error.hpp>
 #include <autopeft/model/sequence_classifier.hpp>
 #include <autopeft/peft/trainable.hpp>
 #include <autopeft/search/cost_kind.hpp>
 #include <autopeft/search/evaluation.hpp>
+#include <autopeft/search/extra_objective.hpp>
+#include <autopeft/search/study_objective.hpp>
+#include <autopeft/train/peak_memory.hpp>
 #include <autopeft/train/pretrained_backbone.hpp>
 #include <autopeft/train/progress.hpp>
 #include <autopeft/train/trainer.hpp>
@@ -57,9 +64,12 @@ class resident_classifier {
   }
 
   /// Trains `plan` with `seed` and trainer options `o` (the seed is set here) and returns {best
-  /// dev metric, params_pct}. `what` names the configuration in errors. Throws autopeft::error,
-  /// before training, when the built modules' stored count disagrees with the plan's closed form.
+  /// dev metric, params_pct, the extra objectives chosen}. `what` names the configuration in
+  /// errors. Throws autopeft::error, before training, when the built modules' stored count
+  /// disagrees with the plan's closed form.
   evaluation train(const Family& plan, std::uint64_t seed, train::trainer_options o, const std::string& what) {
+    // Before anything of this trial is allocated, so that its peak is this trial's.
+    const train::peak_memory peak(o.device);
     torch::manual_seed(seed);
     // The pooler belongs to the resident backbone but trains with the head: put back its
     // pretrained weights, or each trial would start from the previous one's, and a trial's
@@ -81,20 +91,53 @@ class resident_classifier {
     const auto r = train::trainer(o).fit(model_, task_, tokenizer_, progress_);
     const auto priced = cost_ == cost_kind::stored ? n.stored : n.trainable;
     const double pct = 100.0 * static_cast<double>(priced) / static_cast<double>(backbone_parameters_);
-    return {.objectives = {r.best_metric, pct},
-            .extra = {{"final_metric", r.final_metric},
-                      {"best_step", r.best_step},
-                      {"steps", r.steps},
-                      {"peft_parameters", n.trainable},
-                      {"trainable_parameters", n.trainable},
-                      {"stored_parameters", n.stored},
-                      {"head_parameters", n.head},
-                      {"learning_rate", o.learning_rate},
-                      {"train_examples", r.train_examples},
-                      {"eval_examples", r.eval_examples},
-                      {"step_seconds", r.step_seconds},
-                      {"final_loss", r.loss_history.empty() ? 0.0 : r.loss_history.back()}}};
+    evaluation out{.objectives = {r.best_metric, pct},
+                   .extra = {{"final_metric", r.final_metric},
+                             {"best_step", r.best_step},
+                             {"steps", r.steps},
+                             {"peft_parameters", n.trainable},
+                             {"trainable_parameters", n.trainable},
+                             {"stored_parameters", n.stored},
+                             {"head_parameters", n.head},
+                             {"learning_rate", o.learning_rate},
+                             {"train_examples", r.train_examples},
+                             {"eval_examples", r.eval_examples},
+                             {"step_seconds", r.step_seconds},
+                             {"final_loss", r.loss_history.empty() ? 0.0 : r.loss_history.back()},
+                             {std::string(to_string(extra_objective::step_ms)), 1000.0 * r.step_seconds}}};
+    // A peak that cannot be measured is left out of `extra` with the reason, never guessed.
+    if (peak.available()) out.extra[std::string(to_string(extra_objective::peak_memory_mb))] = peak.mebibytes();
+    else out.extra["peak_memory_unavailable"] = peak.why_unavailable();
+    for (const auto e : extra_objectives_) {
+      const auto key = std::string(to_string(e));
+      if (!out.extra.contains(key)) throw error("resident_classifier: " + what + ": objective " + key + ": " + peak.why_unavailable());
+      out.objectives.push_back(out.extra[key].template get<double>());
+    }
+    return out;
   }
+
+  /// The objectives train() returns: {metric of the task, params_pct, the extra objectives}.
+  [[nodiscard]] std::vector<study_objective> objectives() const {
+    std::vector<study_objective> out{{.name = data::to_string(task_.info.metric)}, {.name = "params_pct", .minimize = true}};
+    for (const auto e : extra_objectives_) out.push_back(objective_of(e));
+    return out;
+  }
+
+  /// The measurements appended to {metric, params_pct} as objectives, in this order (default:
+  /// none). Throws autopeft::error when one repeats, or when peak_memory_mb cannot be measured
+  /// on the options' device (train::peak_memory says why).
+  void extra_objectives(std::vector<extra_objective> extras) {
+    for (std::size_t i = 0; i < extras.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (extras[i] == extras[j])
+          throw error("extra_objectives: " + std::string(to_string(extras[i])) + " is listed twice; list each objective once");
+    for (const auto e : extras)
+      if (e == extra_objective::peak_memory_mb)
+        if (const train::peak_memory probe(options_.device); !probe.available())
+          throw error("extra_objectives: peak_memory_mb cannot be measured here: " + probe.why_unavailable());
+    extra_objectives_ = std::move(extras);
+  }
+  [[nodiscard]] const std::vector<extra_objective>& extra_objectives() const noexcept { return extra_objectives_; }
 
   /// The closed-form params_pct of `plan` for the cost kind chosen, without building anything.
   [[nodiscard]] double cost(const Family& plan) const {
@@ -175,6 +218,7 @@ class resident_classifier {
   train::progress_callback progress_;
   cost_kind cost_ = cost_kind::stored;
   bool train_pooler_ = true;
+  std::vector<extra_objective> extra_objectives_;
   std::vector<std::pair<std::string, torch::Tensor>> pooler_initial_;
 };
 

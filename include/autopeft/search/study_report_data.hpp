@@ -10,8 +10,13 @@
 // grid (a failed grid run as a NaN metric). Stores written before stages existed hold one
 // trial per baseline with "_name" only: each complete one is a row of its own (one run).
 //
-// It expects AutoPEFT's two objectives in this order: the task metric (maximised), then the
-// trainable parameters in % of the backbone (minimised).
+// It expects AutoPEFT's two objectives first, in this order: the task metric (maximised), then
+// the trainable parameters in % of the backbone (minimised). Further objectives (extra_objective:
+// step_ms, peak_memory_mb) are shown in the trial table; the plot and the hypervolume curve are
+// those of the metric-vs-params projection, so the reference point has two values whatever the
+// study's objectives. The Pareto rows are the study's Pareto set in all its objectives (what
+// retrain_pareto re-trains), so the verdicts weigh every re-trained configuration on metric and
+// parameters; the plot's step line keeps those not dominated in the plane.
 //
 // Example:
 //   auto data = search::study_report_data(store, study, {.reference = {{0.25, 26.0}}, .task_name = "wn_pos"});
@@ -130,28 +135,34 @@ inline std::vector<report_data::baseline_row> baseline_rows(const std::vector<tr
 
 [[nodiscard]] inline report_data study_report_data(const study_store& store, const study_record& study,
                                                    const study_report_options& o = {}) {
-  if (study.objectives.size() != 2 || study.objectives[0].minimize || !study.objectives[1].minimize)
+  if (study.objectives.size() < 2 || study.objectives[0].minimize || !study.objectives[1].minimize)
     throw error("study_report_data: study \"" + study.name +
-                "\" does not have the PEFT objectives (a maximised metric, then a minimised % of parameters)");
+                "\" does not start with the PEFT objectives (a maximised metric, then a minimised % of parameters)");
   report_data r;
   r.study_name = study.name;
   r.task_name = o.task_name;
   r.metric_name = study.objectives[0].name;
+  for (std::size_t i = 2; i < study.objectives.size(); ++i) r.extra_objective_names.push_back(study.objectives[i].name);
   r.backbone = o.backbone;
   r.settings = o.settings;
   r.reference = o.reference;
+  // The metric-vs-params projection: the study's record and trials with their first two objectives.
+  study_record plane = study;
+  plane.objectives.resize(2);
   const auto trials = store.trials(study);
   std::vector<trial_record> so_far;
-  for (const auto& t : trials) {
+  for (auto t : trials) {
     report_data::trial_row row{.number = static_cast<int>(t.number), .state = t.state, .params = detail::visible_params(t.params),
                                .seconds = t.duration_s.value_or(0.0), .error = t.error.value_or("")};
-    if (t.state == trial_state::complete && t.objectives) {
+    if (t.state == trial_state::complete && t.objectives && t.objectives->size() == study.objectives.size()) {
       row.metric = (*t.objectives)[0];
       row.pct_params = (*t.objectives)[1];
+      row.extra_objectives.assign(t.objectives->begin() + 2, t.objectives->end());
+      t.objectives->resize(2);
     }
-    so_far.push_back(t);
+    so_far.push_back(std::move(t));
     // As the study counts it: each configuration at the highest rung it had reached.
-    if (o.reference) r.hypervolume.push_back(study_hypervolume(study, so_far, {o.reference->metric, o.reference->pct_params}));
+    if (o.reference) r.hypervolume.push_back(study_hypervolume(plane, so_far, {o.reference->metric, o.reference->pct_params}));
     r.trials.push_back(std::move(row));
   }
   const auto retrained = retrained_results(store, study);

@@ -33,18 +33,23 @@ inline const report_data::trial_row* find_trial(const report_data& d, int number
   return nullptr;
 }
 
-/// The Pareto set's plotted trials, by % parameters ascending (then metric descending).
+/// The Pareto set's plotted trials that no other member beats in the metric-vs-params plane, by
+/// % parameters ascending: the step line. (A study with extra objectives keeps members that are
+/// dominated in the plane, kept for their speed or memory; the plot leaves them off the line.)
 inline std::vector<const report_data::trial_row*> front_trials(const report_data& d) {
-  std::vector<const report_data::trial_row*> front;
+  std::vector<const report_data::trial_row*> members;
   for (const auto& p : d.pareto) {
     const auto* t = find_trial(d, p.trial);
-    if (t && plotted(*t) && std::find(front.begin(), front.end(), t) == front.end()) front.push_back(t);
+    if (t && plotted(*t) && std::find(members.begin(), members.end(), t) == members.end()) members.push_back(t);
   }
   using row = report_data::trial_row;
-  std::sort(front.begin(), front.end(), [](const row* a, const row* b) {
+  std::sort(members.begin(), members.end(), [](const row* a, const row* b) {
     const double pa = *a->pct_params, pb = *b->pct_params;
     return pa != pb ? pa < pb : *a->metric > *b->metric;
   });
+  std::vector<const row*> front;  // by % ascending, each must beat the metric of every cheaper one
+  for (const auto* t : members)
+    if (front.empty() || *t->metric > *front.back()->metric) front.push_back(t);
   return front;
 }
 

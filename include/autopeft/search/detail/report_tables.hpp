@@ -160,12 +160,27 @@ inline std::string opt_percent(const std::optional<double>& v) {
   return finite(v) ? format_percent(*v) : std::string("\xE2\x80\x94");
 }
 
+// The extra objectives' columns (report_data::extra_objective_names), named as the study names them.
+inline std::string extra_headers(const report_data& d) {
+  std::string s;
+  for (const auto& name : d.extra_objective_names) s += "<th class=\"extra-objective\">" + escape(name) + "</th>";
+  return s;
+}
+
+inline std::string extra_cells(const report_data& d, const report_data::trial_row& t) {
+  std::string s;
+  for (std::size_t i = 0; i < d.extra_objective_names.size(); ++i)
+    s += "<td class=\"num extra-objective\">" +
+         (i < t.extra_objectives.size() ? opt_value(t.extra_objectives[i]) : std::string("\xE2\x80\x94")) + "</td>";
+  return s;
+}
+
 inline std::string trial_table(const report_data& d, const report_options& o) {
   const auto front = pareto_numbers(d);
   std::string s =
       "<table class=\"trials\">\n<thead><tr><th>#</th><th>state</th><th>parameters</th><th>" +
-      escape(d.metric_name) +
-      "</th><th>% params</th><th>time</th><th>error</th></tr></thead>\n<tbody>\n";
+      escape(d.metric_name) + "</th><th>% params</th>" + extra_headers(d) +
+      "<th>time</th><th>error</th></tr></thead>\n<tbody>\n";
   for (const auto& t : d.trials) {
     const std::string state(search::to_string(t.state));
     const bool on_front = front.count(t.number) > 0;
@@ -178,11 +193,12 @@ inline std::string trial_table(const report_data& d, const report_options& o) {
     s += "<td class=\"params\" title=\"" + escape(params) + "\"><code>" +
          escape(truncate(params, o.params_chars)) + "</code></td>";
     s += "<td class=\"num\">" + opt_value(t.metric) + "</td>";
-    s += "<td class=\"num\">" + opt_percent(t.pct_params) + "</td>";
+    s += "<td class=\"num\">" + opt_percent(t.pct_params) + "</td>" + extra_cells(d, t);
     s += "<td class=\"num\">" + format_duration(t.seconds) + "</td>";
     s += "<td class=\"error\">" + escape(t.error) + "</td></tr>\n";
   }
-  if (d.trials.empty()) s += "<tr class=\"empty\"><td colspan=\"7\">No trials yet</td></tr>\n";
+  if (d.trials.empty())
+    s += "<tr class=\"empty\"><td colspan=\"" + std::to_string(7 + d.extra_objective_names.size()) + "\">No trials yet</td></tr>\n";
   return s + "</tbody>\n</table>\n";
 }
 
