@@ -80,7 +80,8 @@ def logical_trials(trials):
     place = {t["number"]: i for i, t in enumerate(order)}
     out = []
     for t in order:
-        extra = {k: v for k, v in t["extra"].items() if k != "step_seconds"}
+        # Measurements of the machine (time per step, peak memory) differ between runs.
+        extra = {k: v for k, v in t["extra"].items() if k not in ("step_seconds", "step_ms", "peak_memory_mb", "peak_memory_unavailable")}
         params = dict(t["params"])
         if "_promoted_from" in params:  # a trial number, which interrupted attempts shift
             params["_promoted_from"] = place[params["_promoted_from"]]

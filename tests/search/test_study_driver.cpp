@@ -785,6 +785,21 @@ double resident_mib() {
 }
 }  // namespace
 
+// AddressSanitizer keeps freed blocks in its quarantine (256 MiB by default), still resident:
+// under it a freed tensor does not lower the resident set, so the checks that memory comes
+// back to the system only hold without it.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool freed_memory_returns = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool freed_memory_returns = false;
+#else
+constexpr bool freed_memory_returns = true;
+#endif
+#else
+constexpr bool freed_memory_returns = true;
+#endif
+
 TEST_CASE("peak_memory on the CPU: a large tensor raises the peak by its size; a new measurement starts from the present",
           "[search][study][objectives][memory]") {
   const autopeft::train::peak_memory before(torch::kCPU);
@@ -801,7 +816,7 @@ TEST_CASE("peak_memory on the CPU: a large tensor raises the peak by its size; a
   const double peak = before.mebibytes();
   CHECK(peak >= start + 120);
   const autopeft::train::peak_memory after(torch::kCPU);
-  CHECK(after.mebibytes() < peak - 100);  // the 128 MiB were given back, and the peak was reset
+  if (freed_memory_returns) CHECK(after.mebibytes() < peak - 100);  // the 128 MiB were given back, and the peak was reset
   const autopeft::train::peak_memory gpu(torch::Device(torch::kCUDA, 0));
 #if !defined(AUTOPEFT_WITH_CUDA)
   CHECK_FALSE(gpu.available());
@@ -864,7 +879,7 @@ TEST_CASE("extra objectives: the evaluators append step_ms and peak_memory_mb, e
   CHECK(heavy.objectives[2] >= quiet.objectives[2] + 100);
   eval.set_progress({});
   const auto quiet_again = eval.evaluate(c, 1);
-  CHECK(quiet_again.objectives[2] < heavy.objectives[2] - 100);
+  if (freed_memory_returns) CHECK(quiet_again.objectives[2] < heavy.objectives[2] - 100);
 
   CHECK_THROWS_WITH(eval.extra_objectives({search::extra_objective::step_ms, search::extra_objective::step_ms}),
                     Catch::Contains("step_ms is listed twice"));
