@@ -7,7 +7,7 @@
 #include <autopeft/detail/json_value.hpp>
 #include <autopeft/detail/parse_json.hpp>
 #include <autopeft/error.hpp>
-#include <autopeft/peft/hand_designed.hpp>
+#include <autopeft/peft/hand_designed_names.hpp>
 #include <autopeft/search/extra_objective.hpp>
 
 #include <CLI/CLI.hpp>

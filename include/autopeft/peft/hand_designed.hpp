@@ -28,6 +28,7 @@
 #include <autopeft/error.hpp>
 #include <autopeft/model/encoder_config.hpp>
 #include <autopeft/peft/bitfit.hpp>
+#include <autopeft/peft/hand_designed_names.hpp>
 #include <autopeft/peft/ia3.hpp>
 #include <autopeft/peft/lora.hpp>
 #include <autopeft/peft/parallel_adapter.hpp>
@@ -58,11 +59,6 @@ struct hand_designed_method {
     return full_finetuning ? backbone_parameters : plan.trainable_parameters(c);
   }
 };
-
-/// The methods' names, in table order.
-inline std::vector<std::string> hand_designed_names() {
-  return {"lora8", "lora16", "pfeiffer", "parallel", "prefix", "mam", "unipelt", "ia3", "bitfit", "full"};
-}
 
 /// The method `name` for a backbone of config `c` (sizes per the table above).
 inline hand_designed_method hand_designed(std::string_view name, const model::EncoderConfig& c) {
