@@ -9,7 +9,14 @@
       against % parameters: the re-trained AutoPEFT configurations and their front, the
       baselines, the transferred configurations, the low-fidelity search trials) and prints the
       markdown tables and, task by task, whether the AutoPEFT front dominates every baseline: a
-      found configuration with no more parameters and a mean metric no lower.
+      found configuration with no more parameters and a mean metric no lower. A baseline whose
+      mean is within two standard errors of the majority-class rate is "at chance": it is
+      reported as such and never counted as dominated.
+  autopeft_vs_baselines.py rules WORK
+      the task rules, per task, over WORK/runs: learnable (full fine-tuning's mean reaches the
+      majority-class rate + 10 points) and discriminating (the best and the worst of the
+      hand-designed baselines are more than 4 standard errors of their difference apart).
+      Exit status 1 when a task fails a rule.
 """
 import argparse
 import glob
@@ -66,7 +73,9 @@ def cmd_configs(args):
         print(json.dumps(line))
 
 
-def load_runs(work):
+def load_runs(work, probes=None):
+    """Groups of runs by (task, label); the --lr-grid probe runs go to `probes` instead,
+    as {(task, label): {learning_rate: best_metric}}."""
     groups = {}
     for path in sorted(glob.glob(os.path.join(work, "runs", "*.jsonl"))):
         with open(path) as f:
@@ -78,15 +87,21 @@ def load_runs(work):
                 except json.JSONDecodeError as e:
                     sys.exit(f"{path}:{n}: not a JSON line ({e})")
                 key = (r["task"], r["label"])
+                if r["kind"] == "lr_probe":
+                    if probes is not None:
+                        probes.setdefault(key, {})[r["learning_rate"]] = r["best_metric"]
+                    continue
                 g = groups.setdefault(key, {"task": r["task"], "label": r["label"], "kind": r["kind"],
                                             "source_task": r.get("source_task", ""), "params_pct": r["params_pct"],
-                                            "metric": r["metric"], "params": r.get("params"), "runs": {}})
+                                            "metric": r["metric"], "params": r.get("params"), "runs": {},
+                                            "majority": r.get("majority_rate"), "lr": r.get("learning_rate")})
                 g["runs"][r["seed"]] = r
     for g in groups.values():
         values = [r["best_metric"] for r in g["runs"].values()]
         g["n"] = len(values)
         g["mean"] = statistics.fmean(values)
         g["std"] = statistics.stdev(values) if len(values) > 1 else 0.0
+        g["se"] = g["std"] / math.sqrt(len(values))
         g["seconds"] = sum(r["seconds"] for r in g["runs"].values())
     return groups
 
@@ -134,6 +149,56 @@ def spearman(pairs):
 
 def fmt(g):
     return f"{g['mean']:.4f} ± {g['std']:.4f}"
+
+
+def at_chance(g):
+    """A run group whose mean is within two standard errors of its task's majority-class rate
+    (unknown for runs that did not record it: then never)."""
+    return g.get("majority") is not None and g["mean"] - g["majority"] <= 2 * max(g["se"], 1e-12)
+
+
+def rules(groups):
+    """Per task: majority rate, full fine-tuning, best and worst baseline, and the two rules."""
+    out = []
+    for task in dict.fromkeys(g["task"] for g in groups.values()):
+        base = [g for g in groups.values() if g["task"] == task and g["kind"] == "baseline"]
+        if not base:
+            continue
+        full = next((g for g in base if g["label"] == "full"), None)
+        peft = [g for g in base if g["label"] != "full"]
+        best, worst = max(base, key=lambda g: g["mean"]), min(base, key=lambda g: g["mean"])
+        best_peft = max(peft, key=lambda g: g["mean"]) if peft else None
+        majority = base[0]["majority"]
+        se = math.sqrt(best["se"] ** 2 + worst["se"] ** 2)
+        spread = (best["mean"] - worst["mean"]) / se if se > 0 else float("inf")
+        out.append({"task": task, "majority": majority, "full": full, "best": best, "worst": worst, "best_peft": best_peft,
+                    "spread_se": spread, "n_baselines": len(base),
+                    "learnable": full is not None and majority is not None and full["mean"] >= majority + 0.10,
+                    "discriminating": len(base) >= 2 and spread > 4})
+    return out
+
+
+def cmd_rules(args):
+    groups = load_runs(args.work)
+    rows = rules(groups)
+    if not rows:
+        sys.exit(f"{args.work}/runs: no baseline runs yet")
+    name = lambda g: METHOD_LABELS.get(g["label"], g["label"])
+    print("| task | majority rate | full fine-tuning | best PEFT baseline | worst baseline | best - worst | learnable | discriminating |")
+    print("|---|---:|---:|---|---|---:|---|---|")
+    for r in rows:
+        maj = f"{r['majority']:.4f}" if r["majority"] is not None else "?"
+        full = f"{r['full']['mean']:.4f} ± {r['full']['se']:.4f}" if r["full"] else "not run"
+        bp = f"{name(r['best_peft'])} {r['best_peft']['mean']:.4f} ± {r['best_peft']['se']:.4f}" if r["best_peft"] else "-"
+        w = f"{name(r['worst'])} {r['worst']['mean']:.4f} ± {r['worst']['se']:.4f}"
+        gap = f"{r['best']['mean'] - r['worst']['mean']:+.4f} = {r['spread_se']:.1f} se"
+        print(f"| {r['task']} | {maj} | {full} | {bp} | {w} | {gap} | {'yes' if r['learnable'] else '**no**'} | "
+              f"{'yes' if r['discriminating'] else '**no**'} |")
+    print("\n(mean ± standard error over seeds; learnable: full fine-tuning >= majority + 0.10; discriminating: "
+          "best - worst baseline > 4 standard errors of the difference)")
+    failed = [r["task"] for r in rows if not (r["learnable"] and r["discriminating"])]
+    print(f"\n{len(rows) - len(failed)} of {len(rows)} tasks pass both rules" + (f"; failing: {', '.join(failed)}" if failed else ""))
+    sys.exit(1 if failed else 0)
 
 
 def svg_plot(path, task, metric, own, front, baselines, transferred, search_trials):
@@ -203,7 +268,8 @@ def svg_plot(path, task, metric, own, front, baselines, transferred, search_tria
 
 
 def cmd_report(args):
-    groups = load_runs(args.work)
+    probes = {}
+    groups = load_runs(args.work, probes)
     fr = fronts(args.work)
     if not groups:
         sys.exit(f"{args.work}/runs: no runs yet")
@@ -234,7 +300,12 @@ def cmd_report(args):
             if g["kind"] == "baseline":
                 d = dominator(own, g)
                 dom = f"{d['label']} ({d['params_pct']:.3f} %, {d['mean']:.4f})" if d else "**none**"
+                if at_chance(g):
+                    dom = "at chance (not counted)"
                 name, kind, lowf = METHOD_LABELS.get(g["label"], g["label"]), "hand-designed", ""
+                tried = probes.get((task, g["label"]))
+                if tried:
+                    name += f" (lr {g['lr']:g} of " + ", ".join(f"{lr:g}: {m:.3f}" for lr, m in sorted(tried.items())) + ")"
             else:
                 on_front = any(g is p for p in front)
                 name = f"{g['label']}: {brief(g['params'] or {})}"
@@ -242,9 +313,14 @@ def cmd_report(args):
                 lowf = f"{low[g['label']][metric]:.4f}" if g["label"] in low and metric in low[g["label"]] else ""
                 dom = ""
             print(f"| {name} | {kind} | {g['params_pct']:.4f} | {fmt(g)} | {g['n']} | {lowf} | {dom} |")
+        chance = [b for b in baselines if at_chance(b)]
+        baselines = [b for b in baselines if not at_chance(b)]
         undominated = [b for b in baselines if dominator(own, b) is None]
+        if chance:
+            print(f"\nAt chance (within 2 se of the majority rate {chance[0]['majority']:.4f}), not counted: "
+                  + ", ".join(f"{METHOD_LABELS.get(b['label'], b['label'])} {fmt(b)}" for b in chance) + ".")
         retrained_low = [(low[g["label"]][metric], g["mean"]) for g in own if g["label"] in low and metric in low[g["label"]]]
-        verdicts.append((task, len(baselines), undominated, front, own, retrained_low, search_trials))
+        verdicts.append((task, len(baselines) + len(chance), undominated, front, own, retrained_low, search_trials, len(chance)))
         print()
         if transferred:
             print(f"Configurations of {transferred[0]['source_task']} on {task}:\n")
@@ -259,9 +335,9 @@ def cmd_report(args):
                   + (f"; not: {', '.join(METHOD_LABELS.get(b['label'], b['label']) for b in t_undominated)}" if t_undominated else "") + ".\n")
         svg_plot(os.path.join(args.out, f"{task}.svg"), task, metric, own, front, baselines, transferred, search_trials)
     print("### Does the AutoPEFT front dominate every baseline?\n")
-    print("| task | baselines | dominated | not dominated |")
-    print("|---|---:|---:|---|")
-    for task, n, undominated, front, own, _, _ in verdicts:
+    print("| task | baselines | at chance (not counted) | dominated | not dominated |")
+    print("|---|---:|---:|---:|---|")
+    for task, n, undominated, front, own, _, _, n_chance in verdicts:
         names = []
         for b in undominated:
             # The best found configuration within the baseline's budget, and how far below it is
@@ -274,11 +350,11 @@ def cmd_report(args):
                 gap = f"; best within budget {best['label']} {best['mean']:.4f}, {best['mean'] - b['mean']:+.4f}" + \
                       (f" = {(best['mean'] - b['mean']) / se:+.1f} se" if se > 0 else "")
             names.append(f"{METHOD_LABELS.get(b['label'], b['label'])} ({b['params_pct']:.3f} %, {fmt(b)}{gap})")
-        print(f"| {task} | {n} | {n - len(undominated)} | {'; '.join(names) or '-'} |")
+        print(f"| {task} | {n} | {n_chance} | {n - n_chance - len(undominated)} | {'; '.join(names) or '-'} |")
     print("\n### Low fidelity against re-training\n")
     print("| task | re-trained configurations | Spearman (search metric, re-trained mean) | search trials in 0.1-2 % params | best search metric there |")
     print("|---|---:|---:|---:|---:|")
-    for task, n, undominated, front, own, pairs, trials in verdicts:
+    for task, n, undominated, front, own, pairs, trials, _ in verdicts:
         mid = [t for t in trials if 0.1 <= t["params_pct"] <= 2.0]
         best_mid = f"{max(t['mean'] for t in mid):.4f}" if mid else "-"
         print(f"| {task} | {len(pairs)} | {spearman(pairs):+.2f} | {len(mid)} of {len(trials)} | {best_mid} |")
@@ -295,8 +371,10 @@ def main():
     r = sub.add_parser("report")
     r.add_argument("work")
     r.add_argument("--out", required=True)
+    u = sub.add_parser("rules")
+    u.add_argument("work")
     args = ap.parse_args()
-    {"configs": cmd_configs, "report": cmd_report}[args.cmd](args)
+    {"configs": cmd_configs, "report": cmd_report, "rules": cmd_rules}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@
 #        (cd /tmp && apt-get download fortunes-min) && dpkg -x /tmp/fortunes-min_*.deb .gpu-deps
 #   2. pretrain: the `gpu` backbone recipe (BACKBONE=DIR uses a finished backbone instead);
 #   3. search, one AutoPEFT study per task, all tasks at once, beside the hand-designed baselines
-#      (autopeft_vs_baselines --methods all, SEEDS seeds, SHARDS processes);
+#      (autopeft_vs_baselines --methods all, SEEDS seeds, SHARDS processes), each baseline at the
+#      rate of LR_GRID whose probe run (seed 0) is best on dev: two passes, probes then the rest;
 #   4. fronts: each study's Pareto configurations (autopeft pareto), written as the
 #      configurations to re-train: on their own task, and those of SOURCE on every other task;
 #   5. re-train them with SEEDS seeds, at the same fidelity as the baselines (SHARDS processes).
@@ -28,9 +29,10 @@ TRIALS=${TRIALS:-48}; INITIAL=${INITIAL:-16}; BATCH=${BATCH:-4}
 SEARCH_SAMPLES=${SEARCH_SAMPLES:-2000}; SEARCH_EPOCHS=${SEARCH_EPOCHS:-2}
 FINAL_SAMPLES=${FINAL_SAMPLES:-8000}; FINAL_EPOCHS=${FINAL_EPOCHS:-3}
 LR=${LR:-0.002}; FULL_LR=${FULL_LR:-0.0001}; MAX_SEQ=${MAX_SEQ:-64}
+LR_GRID=${LR_GRID:-0.0001,0.0003,0.001,0.003}   # the baselines' rates (full fine-tuning's too); empty: LR and FULL_LR
 SEEDS=${SEEDS:-5}; SHARDS=${SHARDS:-12}; DEVICE=${DEVICE:-cuda}
 tasks_csv=$(echo $TASKS | tr ' ' ',')
-{ for v in TASKS SOURCE TRIALS INITIAL BATCH SEARCH_SAMPLES SEARCH_EPOCHS FINAL_SAMPLES FINAL_EPOCHS LR FULL_LR MAX_SEQ SEEDS SHARDS DEVICE; do
+{ for v in TASKS SOURCE TRIALS INITIAL BATCH SEARCH_SAMPLES SEARCH_EPOCHS FINAL_SAMPLES FINAL_EPOCHS LR FULL_LR LR_GRID MAX_SEQ SEEDS SHARDS DEVICE; do
     echo "$v=${!v}"; done; } > "$work/settings.env"
 stamp() { echo "[$(date -u +%H:%M:%S)] $*"; }
 
@@ -85,11 +87,20 @@ if [ ! -f "$work/search.done" ]; then
     fi
     pids+=($!)
   done
-  for k in $(seq 0 $((SHARDS - 1))); do
-    "$bin/autopeft_vs_baselines" "${common[@]}" "${final[@]}" --tasks "$tasks_csv" --methods all \
-      --shard "$k/$SHARDS" --out "$work/runs/baselines-$k.jsonl" 2>> "$work/logs/baselines-$k.log" &
-    pids+=($!)
-  done
+  grid=(); [ -n "$LR_GRID" ] && grid=(--lr-grid "$LR_GRID" --lr-runs "$work/runs")
+  baselines() {  # pass 1 runs the rate probes (and, without a grid, everything); pass 2 the rest
+    for pass in 1 2; do
+      local shard_pids=()
+      for k in $(seq 0 $((SHARDS - 1))); do
+        "$bin/autopeft_vs_baselines" "${common[@]}" "${final[@]}" "${grid[@]}" --tasks "$tasks_csv" --methods all \
+          --shard "$k/$SHARDS" --out "$work/runs/baselines-$k.jsonl" 2>> "$work/logs/baselines-$k.log" &
+        shard_pids+=($!)
+      done
+      for p in "${shard_pids[@]}"; do wait "$p" || return 1; done
+    done
+  }
+  baselines &
+  pids+=($!)
   failed=0
   for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
   [ "$failed" = 0 ] || { stamp "$failed process(es) failed: see $work/logs"; exit 1; }

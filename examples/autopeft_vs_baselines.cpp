@@ -4,13 +4,23 @@
 //
 //   autopeft_vs_baselines --backbone DIR --out runs.jsonl [--tasks wn_pos,fortune_category]
 //       [--methods lora8,...|all|none] [--configs fronts.jsonl] [--seeds 5] [--shard 0/4]
-//       [--train-samples N] [--epochs E] [--lr LR] [--full-lr LR] [--device cuda] ...
+//       [--train-samples N] [--epochs E] [--lr LR] [--full-lr LR] [--lr-grid 3e-4,1e-3,3e-3]
+//       [--lr-runs DIR] [--device cuda] ...
 //
 // Work: every method of --methods on every task of --tasks, and every line of --configs (an
 // AutoPEFT configuration: {"label": ..., "source_task": ..., "params": {...}, "task": ...}) on
 // its "task" (or, without one, on every task of --tasks), each with seeds 1..--seeds. A run trains
 // a fresh model (pooler and head drawn from the seed) at the given fidelity and records the best
 // dev metric and the PEFT modules' parameters in % of the backbone, as the search does.
+//
+// Learning rates. Without --lr-grid every PEFT method trains at --lr and full fine-tuning at
+// --full-lr. With it, each hand-designed method (full fine-tuning included) gets its rate from the
+// one grid, chosen on dev with an equal budget: one "lr_probe" run per rate at the final fidelity
+// with the probe seed (--lr-seed, 0 by default, so never one of the reported seeds 1..--seeds),
+// then the reported runs at the rate whose probe reached the best dev metric (ties: the first in
+// grid order). The probes of a (task, method) are read from --lr-runs (a JSONL file, or a folder
+// whose *.jsonl are all read; default --out); the reported runs of a method wait until all its
+// probes are there, so sharded processes run the program twice: probes, then the rest.
 //
 // One JSON line per finished run is appended to --out and flushed; a run already in --out is
 // skipped, so a killed program continues where it stopped. --shard i/n takes every n-th run,
@@ -33,11 +43,14 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -53,15 +66,22 @@ struct options {
   std::vector<std::string> methods{"all"};
   std::int64_t seeds = 5, train_samples = 0, eval_samples = 0, epochs = 3, batch_size = 32, max_seq_length = 64;
   double lr = 2e-3, full_lr = 1e-4;
+  std::vector<double> lr_grid;
+  std::uint64_t lr_seed = 0;
+  std::string lr_runs;
   int threads = 0;
 };
 
 // One run to do: a method or an AutoPEFT configuration, on a task, with a seed.
 struct unit {
-  std::string task, kind, label, source_task;  // kind: "baseline" or "autopeft"
+  std::string task, kind, label, source_task;  // kind: "baseline", "lr_probe" or "autopeft"
   nlohmann::json params;                       // autopeft: the configuration
   std::uint64_t seed = 0;
-  [[nodiscard]] std::string key() const { return task + "|" + label + "|" + std::to_string(seed); }
+  double lr = 0;                               // baseline, lr_probe: the rate (0: the fixed one)
+  [[nodiscard]] std::string key() const { return key_of(task, kind, label, seed, lr); }
+  static std::string key_of(const std::string& task, const std::string& kind, const std::string& label, std::uint64_t seed, double lr) {
+    return task + "|" + label + "|" + std::to_string(seed) + (kind == "lr_probe" ? "|probe " + nlohmann::json(lr).dump() : "");
+  }
 };
 
 std::vector<std::string> split_list(const std::vector<std::string>& items) {
@@ -74,9 +94,11 @@ std::vector<std::string> split_list(const std::vector<std::string>& items) {
   return out;
 }
 
-// The runs already in `path`, by key. A last line without its newline (the program was killed
-// while writing it) is cut off, so that appending starts on a line of its own.
-std::set<std::string> finished_runs(const std::filesystem::path& path) {
+// The runs already in `path`, by key (and, in `records`, whole). A last line without its newline
+// (the program was killed while writing it) is cut off, so that appending starts on a line of
+// its own.
+// `repair` false reads another process's file: its unfinished last line is only skipped.
+std::set<std::string> finished_runs(const std::filesystem::path& path, std::vector<nlohmann::json>* records = nullptr, bool repair = true) {
   std::set<std::string> done;
   if (!std::filesystem::exists(path)) return done;
   std::string text;
@@ -85,7 +107,7 @@ std::set<std::string> finished_runs(const std::filesystem::path& path) {
     text.assign(std::istreambuf_iterator<char>(in), {});
   }
   const auto complete = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
-  if (complete != text.size()) {
+  if (complete != text.size() && repair) {
     std::fprintf(stderr, "%s: dropping an unfinished last line (%zu bytes)\n", path.c_str(), text.size() - complete);
     std::filesystem::resize_file(path, complete);
   }
@@ -95,8 +117,10 @@ std::set<std::string> finished_runs(const std::filesystem::path& path) {
     ++line_no;
     try {
       const auto j = nlohmann::json::parse(line);
-      done.insert(j.at("task").get<std::string>() + "|" + j.at("label").get<std::string>() + "|" +
-                  std::to_string(j.at("seed").get<std::uint64_t>()));
+      const auto kind = j.value("kind", std::string());
+      done.insert(unit::key_of(j.at("task").get<std::string>(), kind, j.at("label").get<std::string>(), j.at("seed").get<std::uint64_t>(),
+                               kind == "lr_probe" ? j.at("learning_rate").get<double>() : 0.0));
+      if (records) records->push_back(j);
     } catch (const nlohmann::json::exception& e) {
       throw error(path.string() + ":" + std::to_string(line_no) + ": not a run record (" + e.what() +
                   "): give --out a file this program wrote, or a new one");
@@ -177,6 +201,47 @@ run_result train_once(const train::pretrained_backbone& backbone, const data::ta
   return r;
 }
 
+// The lr_probe records of every *.jsonl in `where` (a folder) or of the file `where`.
+std::vector<nlohmann::json> probe_records(const std::filesystem::path& where) {
+  std::vector<nlohmann::json> all;
+  std::vector<std::filesystem::path> files;
+  if (std::filesystem::is_directory(where)) {
+    for (const auto& e : std::filesystem::directory_iterator(where))
+      if (e.path().extension() == ".jsonl") files.push_back(e.path());
+  } else {
+    files.push_back(where);
+  }
+  for (const auto& f : files) (void)finished_runs(f, &all, false);
+  std::erase_if(all, [](const nlohmann::json& j) { return j.value("kind", std::string()) != "lr_probe"; });
+  return all;
+}
+
+// The grid's rate whose probe of (task, method) reached the best dev metric (ties: the first in
+// grid order), with that metric; none while a probe is missing.
+std::optional<std::pair<double, double>> chosen_lr(const std::vector<nlohmann::json>& probes, const std::string& task,
+                                                    const std::string& method, const std::vector<double>& grid, std::uint64_t seed) {
+  std::optional<std::pair<double, double>> best;
+  for (const double lr : grid) {
+    const auto it = std::find_if(probes.begin(), probes.end(), [&](const nlohmann::json& j) {
+      return j.at("task") == task && j.at("label") == method && j.at("seed").get<std::uint64_t>() == seed &&
+             j.at("learning_rate").get<double>() == lr;
+    });
+    if (it == probes.end()) return std::nullopt;
+    const double metric = it->at("best_metric").get<double>();
+    if (!best || metric > best->second) best = std::pair{lr, metric};
+  }
+  return best;
+}
+
+// The fraction of the most frequent label in the task's dev split: the majority-class rate.
+double majority_rate(const data::task& t) {
+  std::map<std::int64_t, std::size_t> counts;
+  for (const auto& e : t.dev) ++counts[e.label];
+  std::size_t most = 0;
+  for (const auto& [label, n] : counts) most = std::max(most, n);
+  return t.dev.empty() ? 0.0 : static_cast<double>(most) / static_cast<double>(t.dev.size());
+}
+
 // Backbone parameters as the search counts them: the encoder's, the pooler included, PEFT not.
 std::int64_t backbone_parameters(const train::pretrained_backbone& b) {
   auto m = b.sequence_classifier(2);
@@ -206,6 +271,12 @@ int main(int argc, char** argv) try {
   app.add_option("--epochs", o.epochs, "epochs")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--lr", o.lr, "peak learning rate of the PEFT methods (AdamW, 10% warm-up, linear decay)")->capture_default_str();
   app.add_option("--full-lr", o.full_lr, "peak learning rate of full fine-tuning")->capture_default_str();
+  app.add_option("--lr-grid", o.lr_grid,
+                 "rates, comma-separated: each hand-designed method (full fine-tuning too) trains at the one whose probe run is "
+                 "best on dev (overrides --lr and --full-lr for them)")
+      ->delimiter(',');
+  app.add_option("--lr-seed", o.lr_seed, "seed of the --lr-grid probe runs")->capture_default_str();
+  app.add_option("--lr-runs", o.lr_runs, "JSONL file, or folder of *.jsonl, holding the probe runs (default: --out)");
   app.add_option("--batch-size", o.batch_size, "examples per step")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--max-seq-length", o.max_seq_length, "tokens per example")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--device", o.device, "cpu, cuda or cuda:N")->capture_default_str();
@@ -221,6 +292,13 @@ int main(int argc, char** argv) try {
       shards < 1 || shard < 0 || shard >= shards)
     throw error("--shard '" + o.shard + "': expected i/n with 0 <= i < n (e.g. 0/4)");
   if (!(o.lr > 0) || !(o.full_lr > 0)) throw error("--lr and --full-lr must be positive");
+  for (const double lr : o.lr_grid)
+    if (!(lr > 0)) throw error("--lr-grid: every rate must be positive, not " + nlohmann::json(lr).dump());
+  if (std::set<double>(o.lr_grid.begin(), o.lr_grid.end()).size() != o.lr_grid.size()) throw error("--lr-grid: a rate is repeated");
+  if (!o.lr_grid.empty() && o.lr_seed >= 1 && static_cast<std::int64_t>(o.lr_seed) <= o.seeds)
+    throw error("--lr-seed " + std::to_string(o.lr_seed) + " is one of the reported seeds 1.." + std::to_string(o.seeds) +
+                ": choose the rates on another seed (0 by default)");
+  if (o.lr_runs.empty()) o.lr_runs = o.out;
   if (o.device != "cpu" && !o.device.starts_with("cuda")) throw error("--device must be cpu, cuda or cuda:N, not '" + o.device + "'");
   if (o.device.starts_with("cuda") && !torch::cuda::is_available())
     throw error("--device " + o.device + ": no CUDA device is available to this LibTorch; use --device cpu");
@@ -237,17 +315,37 @@ int main(int argc, char** argv) try {
   for (const auto& m : methods) (void)peft::hand_designed(m, config);  // unknown names fail here, before any work
 
   std::vector<unit> work;
+  const auto probes = o.lr_grid.empty() ? std::vector<nlohmann::json>{} : probe_records(o.lr_runs);
+  std::size_t waiting = 0;
   for (const auto& t : tasks)
-    for (const auto& m : methods)
+    for (const auto& m : methods) {
+      double lr = 0;
+      if (!o.lr_grid.empty()) {
+        for (const double g : o.lr_grid)
+          work.push_back({.task = t, .kind = "lr_probe", .label = m, .source_task = "", .params = {}, .seed = o.lr_seed, .lr = g});
+        const auto chosen = chosen_lr(probes, t, m, o.lr_grid, o.lr_seed);
+        if (!chosen) {
+          ++waiting;
+          continue;
+        }
+        lr = chosen->first;
+      }
       for (std::int64_t s = 1; s <= o.seeds; ++s)
-        work.push_back({.task = t, .kind = "baseline", .label = m, .source_task = "", .params = {}, .seed = static_cast<std::uint64_t>(s)});
+        work.push_back({.task = t, .kind = "baseline", .label = m, .source_task = "", .params = {}, .seed = static_cast<std::uint64_t>(s), .lr = lr});
+    }
+  if (waiting > 0)
+    std::fprintf(stderr, "%zu (task, method) pairs wait for their --lr-grid probes (in %s): run again once the probes are done\n", waiting,
+                 o.lr_runs.c_str());
   for (auto& u : configuration_units(o, tasks)) work.push_back(std::move(u));
   std::vector<unit> mine;
   for (std::size_t i = 0; i < work.size(); ++i)
     if (static_cast<std::int64_t>(i % static_cast<std::size_t>(shards)) == shard) mine.push_back(work[i]);
 
   const auto done = finished_runs(o.out);
-  std::erase_if(mine, [&](const unit& u) { return done.contains(u.key()); });
+  std::set<std::string> probed;  // probes finished by any process writing to --lr-runs
+  for (const auto& j : probes)
+    probed.insert(unit::key_of(j.at("task"), "lr_probe", j.at("label"), j.at("seed"), j.at("learning_rate")));
+  std::erase_if(mine, [&](const unit& u) { return done.contains(u.key()) || probed.contains(u.key()); });
   std::fprintf(stderr, "%zu runs in all, %zu in shard %s, %zu of them still to do\n", work.size(),
                static_cast<std::size_t>((work.size() + static_cast<std::size_t>(shards - 1 - shard)) / static_cast<std::size_t>(shards)),
                o.shard.c_str(), mine.size());
@@ -275,9 +373,9 @@ int main(int argc, char** argv) try {
     auto to = base;
     const auto t0 = std::chrono::steady_clock::now();
     run_result r;
-    if (u.kind == "baseline") {
+    if (u.kind != "autopeft") {
       const auto m = peft::hand_designed(u.label, config);
-      to.learning_rate = m.full_finetuning ? o.full_lr : o.lr;
+      to.learning_rate = u.lr > 0 ? u.lr : m.full_finetuning ? o.full_lr : o.lr;
       r = train_once(backbone, task, to, m.plan, m.full_finetuning, u.seed);
     } else {
       to.learning_rate = o.lr;
@@ -308,17 +406,19 @@ int main(int argc, char** argv) try {
                         {"head_parameters", r.head_parameters},
                         {"backbone_parameters", backbone_params},
                         {"learning_rate", to.learning_rate},
+                        {"majority_rate", majority_rate(task)},
                         {"steps", r.fit.steps},
                         {"train_examples", r.fit.train_examples},
                         {"eval_examples", r.fit.eval_examples},
                         {"seconds", seconds}};
     if (u.kind == "autopeft") line["params"] = u.params;
+    if (u.kind == "baseline" && !o.lr_grid.empty()) line["lr_grid"] = o.lr_grid;
     out << line.dump() << "\n";
     out.flush();
     if (!out) throw error(o.out + ": writing a run failed (disk full?); the runs before it are kept");
-    std::fprintf(stderr, "[%zu/%zu] %-16s %-28s seed %llu  %s %.4f  params %.4f%%  (%.1fs)\n", ++n, mine.size(),
-                 u.task.c_str(), u.label.c_str(), static_cast<unsigned long long>(u.seed),
-                 data::to_string(task.info.metric), r.fit.best_metric, pct, seconds);
+    std::fprintf(stderr, "[%zu/%zu] %-16s %-28s seed %llu  lr %.0e%s  %s %.4f  params %.4f%%  (%.1fs)\n", ++n, mine.size(),
+                 u.task.c_str(), u.label.c_str(), static_cast<unsigned long long>(u.seed), to.learning_rate,
+                 u.kind == "lr_probe" ? " (probe)" : "", data::to_string(task.info.metric), r.fit.best_metric, pct, seconds);
   }
   return 0;
 } catch (const std::exception& e) {

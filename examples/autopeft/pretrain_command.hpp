@@ -26,16 +26,17 @@ struct pretrain_args {
   std::int64_t steps = 0;
   std::string device = "cpu";
   bool resume = false;
+  bool fp32 = false;
   int threads = 0;
 };
 
-/// The recipe --config names: "tiny", "gpu" or a JSON file.
+/// The recipe --config names: "tiny", "tiny_long", "gpu" or a JSON file.
 inline train::backbone_recipe recipe_from_flag(const std::string& config) {
-  if (config == "tiny" || config == "gpu") return train::backbone_recipe::named(config);
+  if (config == "tiny" || config == "tiny_long" || config == "gpu") return train::backbone_recipe::named(config);
   if (std::filesystem::is_regular_file(config)) return train::backbone_recipe::load(config);
   if (std::filesystem::exists(config))
-    throw error("--config " + config + " is not a regular file: give a JSON recipe file, tiny or gpu");
-  throw error("--config '" + config + "' is neither a recipe name (tiny, gpu) nor an existing file: check the path");
+    throw error("--config " + config + " is not a regular file: give a JSON recipe file, tiny, tiny_long or gpu");
+  throw error("--config '" + config + "' is neither a recipe name (tiny, tiny_long, gpu) nor an existing file: check the path");
 }
 
 inline void run_pretrain(const pretrain_args& a) {
@@ -62,7 +63,9 @@ inline void run_pretrain(const pretrain_args& a) {
   if (a.out.empty()) {
     train::default_backbone_options o;
     o.recipe = recipe;
+    o.fallback.reset();  // build the recipe asked for, however long it takes
     o.device = device;
+    o.bf16 = !a.fp32;
     o.progress = bar;
     o.log = log;
     dir = train::default_backbone(o);
@@ -74,7 +77,7 @@ inline void run_pretrain(const pretrain_args& a) {
       if (std::filesystem::exists(dir / train::backbone_manifest::file_name))
         throw error(dir.string() + " already holds a pretrained backbone: choose another --out, or remove it first");
     }
-    const auto report = train::pretrain_backbone(recipe, dir, {.device = device, .bf16 = true, .resume = a.resume, .keep_checkpoints = false,
+    const auto report = train::pretrain_backbone(recipe, dir, {.device = device, .bf16 = !a.fp32, .resume = a.resume, .keep_checkpoints = false,
                                                                 .progress = bar, .log = log});
     std::fprintf(stderr, "corpus %.1f s, tokenizer %.1f s, pretraining %.1f s; total %.1f s\n", report.corpus_seconds,
                  report.tokenizer_seconds, report.pretrain_seconds, report.total_seconds);
@@ -92,12 +95,14 @@ inline void add_pretrain_command(CLI::App& app) {
       "Pretrain a masked-LM backbone on the embedded WordNet + fortunes corpus. Without --out the backbone goes "
       "to the cache (AUTOPEFT_CACHE_DIR, else $XDG_CACHE_HOME/autopeft, else ~/.cache/autopeft), where the other "
       "commands find it; an interrupted cache build resumes by itself.");
-  cmd->add_option("--config", a->config, "recipe: tiny (about 4 minutes on 2 CPU cores), gpu, or a JSON recipe file")
+  cmd->add_option("--config", a->config, "recipe: tiny (about 4 minutes on 2 CPU cores; the fallback default backbone), tiny_long (the default "
+                  "backbone, shipped with autopeft; minutes on a GPU), gpu, or a JSON recipe file")
       ->type_name("NAME|FILE")
       ->capture_default_str();
   cmd->add_option("--out", a->out, "write the backbone to DIR instead of the cache")->type_name("DIR");
   cmd->add_option("--steps", a->steps, "pretraining steps (overrides the recipe)")->type_name("N")->check(CLI::PositiveNumber);
   cmd->add_option("--device", a->device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
+  cmd->add_flag("--fp32", a->fp32, "on cuda, train in fp32 rather than under bf16 autocast");
   cmd->add_flag("--resume", a->resume, "continue the run in --out from its newest checkpoint");
   cmd->add_option("--threads", a->threads, "CPU threads for LibTorch (default: all cores)")->type_name("N")->check(CLI::PositiveNumber);
   cmd->callback([a] { run_command("pretrain", [&] { run_pretrain(*a); }); });

@@ -3,6 +3,8 @@
 # CPU, at a toy budget on a micro backbone: the same programs and steps as on the GPU. Checks:
 #   - every method and configuration ran with every seed, on the right tasks (own front, and the
 #     source task's front on the other task), and nothing twice;
+#   - fair rates: each method has one probe per rate of LR_GRID (seed 0) and its reported runs use
+#     the rate whose probe was best on dev; every run records its task's majority-class rate;
 #   - parameter counts: full fine-tuning is 100 %, LoRA r=8 and the Pfeiffer adapter have their
 #     closed-form counts, and a re-trained configuration has the % parameters its search trial had;
 #   - a run depends on its seed alone: runs removed from a file and done again give the same metric;
@@ -27,7 +29,7 @@ ln -s "$vs" "$work/bin/examples/autopeft_vs_baselines"
 touch "$work/run/build.done"  # the binaries under test, not a build of the script's own
 settings=(BUILD_DIR="$work/bin" BACKBONE="$work/backbone" DEVICE=cpu TASKS="wn_pos fortune_category" SOURCE=wn_pos
           TRIALS=6 INITIAL=4 BATCH=2 SEARCH_SAMPLES=200 SEARCH_EPOCHS=1 FINAL_SAMPLES=150 FINAL_EPOCHS=1 SEEDS=2 SHARDS=2
-          MAX_SEQ=32)
+          MAX_SEQ=32 LR_GRID=0.0003,0.003)
 env "${settings[@]}" bash "$repo/bench/autopeft_vs_baselines.sh" "$work/run" > "$work/pipeline.log" 2>&1 ||
   { echo "the pipeline failed:"; cat "$work/pipeline.log"; tail -5 "$work"/run/logs/*; exit 1; }
 
@@ -38,14 +40,28 @@ run = os.path.join(work, "run")
 cfg = json.load(open(os.path.join(work, "backbone", "config.json")))
 H, L = cfg["hidden_size"], cfg["num_hidden_layers"]
 lines = [json.loads(l) for p in sorted(glob.glob(f"{run}/runs/*.jsonl")) for l in open(p)]
+probes = [r for r in lines if r["kind"] == "lr_probe"]
+lines = [r for r in lines if r["kind"] != "lr_probe"]
 keys = [(r["task"], r["label"], r["seed"]) for r in lines]
 assert len(keys) == len(set(keys)), "a run was done twice"
+pkeys = [(r["task"], r["label"], r["learning_rate"]) for r in probes]
+assert len(pkeys) == len(set(pkeys)), "a probe was done twice"
+assert all(r["seed"] == 0 for r in probes), "probes use seed 0"
+for r in lines + probes:
+    assert 0 < r["majority_rate"] < 1, r
 methods = ["lora8", "lora16", "pfeiffer", "parallel", "prefix", "mam", "unipelt", "ia3", "bitfit", "full"]
 tasks = ["wn_pos", "fortune_category"]
+grid = (0.0003, 0.003)
 for t in tasks:
     for m in methods:
         for s in (1, 2):
             assert (t, m, s) in keys, f"baseline {m} seed {s} on {t} missing"
+        mine = {r["learning_rate"]: r["best_metric"] for r in probes if (r["task"], r["label"]) == (t, m)}
+        assert sorted(mine) == sorted(grid), (t, m, mine)
+        best = max(grid, key=lambda lr: (mine[lr], -grid.index(lr)))
+        for r in lines:
+            if (r["task"], r["label"], r["kind"]) == (t, m, "baseline"):
+                assert r["learning_rate"] == best and r["lr_grid"] == list(grid), (t, m, r["learning_rate"], mine)
 configs = [json.loads(l) for l in open(f"{run}/configs.jsonl")]
 fronts = {t: json.load(open(f"{run}/fronts/{t}.json")) for t in tasks}
 assert len(configs) == len(fronts["wn_pos"]) * 2 + len(fronts["fortune_category"]), "configs: own fronts + wn_pos's on fortune_category"
@@ -65,7 +81,7 @@ for t in tasks:
     for row in fronts[t]:
         r = by[(t, f"{t}#{row['trial']}", 1)]
         assert abs(r["params_pct"] - row["params_pct"]) < 1e-9, (r["params_pct"], row["params_pct"])
-print(f"{len(lines)} runs, counts and coverage ok")
+print(f"{len(lines)} runs and {len(probes)} rate probes, counts, coverage and rates ok")
 PY
 
 # Determinism and resumption: drop the last three runs of a file, leave half a line behind,
@@ -76,7 +92,8 @@ tail -n 3 "$f" > "$work/dropped.jsonl"
 cp "$work/kept.jsonl" "$f"
 printf '{"task": "wn_pos", "label": "lora' >> "$f"
 "$vs" --backbone "$work/backbone" --device cpu --threads 1 --max-seq-length 32 --seeds 2 --train-samples 150 --epochs 1 \
-  --tasks wn_pos,fortune_category --methods all --shard 1/2 --out "$f" 2> "$work/redo.log"
+  --tasks wn_pos,fortune_category --methods all --shard 1/2 --lr-grid 0.0003,0.003 --lr-runs "$work/run/runs" --out "$f" \
+  2> "$work/redo.log"
 grep -q "dropping an unfinished last line" "$work/redo.log" || { cat "$work/redo.log"; exit 1; }
 grep -q "3 of them still to do" "$work/redo.log" || { cat "$work/redo.log"; exit 1; }
 python3 - "$work" <<'PY'
@@ -96,6 +113,24 @@ PY
 
 python3 "$repo/bench/autopeft_vs_baselines.py" report "$work/run" --out "$work/plots" > "$work/report.md"
 grep -q "Does the AutoPEFT front dominate every baseline" "$work/report.md"
+# The at-chance column counts the baselines within two standard errors of the majority rate.
+python3 - "$work" <<'PY'
+import glob, json, math, statistics, sys
+work = sys.argv[1]
+runs = [json.loads(l) for p in glob.glob(f"{work}/run/runs/*.jsonl") for l in open(p)]
+report = open(f"{work}/report.md").read()
+for t in ("wn_pos", "fortune_category"):
+    chance = 0
+    for m in {r["label"] for r in runs if r["task"] == t and r["kind"] == "baseline"}:
+        v = [r["best_metric"] for r in runs if (r["task"], r["label"], r["kind"]) == (t, m, "baseline")]
+        maj = next(r["majority_rate"] for r in runs if r["task"] == t)
+        chance += statistics.fmean(v) - maj <= 2 * max(statistics.stdev(v) / math.sqrt(len(v)), 1e-12)
+    assert f"| {t} | 10 | {chance} |" in report, (t, chance)
+print("at-chance counts ok")
+PY
+python3 "$repo/bench/autopeft_vs_baselines.py" rules "$work/run" > "$work/rules.md" || true
+grep -q "^| wn_pos | 0\.[0-9]* |" "$work/rules.md" || { cat "$work/rules.md"; exit 1; }
+grep -q "tasks pass both rules" "$work/rules.md" || { cat "$work/rules.md"; exit 1; }
 grep -q "^| wn_pos | 10 |" "$work/report.md"
 grep -q "^| fortune_category | 10 |" "$work/report.md"
 grep -q "Configurations of wn_pos on fortune_category" "$work/report.md"
@@ -111,6 +146,8 @@ expect_error() {  # expect_error PATTERN ARGS...: exit status 1 and PATTERN on s
 }
 expect_error "unknown hand-designed method 'houlsby'" --methods houlsby
 expect_error "shard '3/2'" --shard 3/2
+expect_error "lr-grid: every rate must be positive" --lr-grid 0.001,-1
+expect_error "lr-seed 2 is one of the reported seeds" --lr-grid 0.001 --lr-seed 2 --seeds 3
 printf '{"label": "x", "params": {"sa": 3}}\nnot json\n' > "$work/bad-configs.jsonl"
 expect_error "bad-configs.jsonl:2: not valid JSON" --methods none --configs "$work/bad-configs.jsonl"
 echo '{"params": {}}' > "$work/bad-configs.jsonl"

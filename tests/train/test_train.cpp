@@ -370,7 +370,7 @@ TEST_CASE("default_backbone builds once into the cache and trusts only complete 
   p.train_batch_size = 4;
   p.max_steps = 2;
   p.save_steps = 1;
-  const auto dir = train::default_backbone({.recipe = recipe, .cache_dir = cache.path});
+  const auto dir = train::default_backbone({.recipe = recipe, .fallback = std::nullopt, .cache_dir = cache.path});
   CHECK(dir == cache / "backbones" / ("micro-" + recipe.fingerprint()));
   CHECK(train::detail::complete_entry(dir, recipe.fingerprint()));
   CHECK_FALSE(std::filesystem::exists(dir / "checkpoints"));
@@ -389,6 +389,16 @@ TEST_CASE("default_backbone builds once into the cache and trusts only complete 
   std::filesystem::copy(dir, shipped / dir.filename(), std::filesystem::copy_options::recursive);
   CHECK(train::default_backbone({.recipe = recipe, .cache_dir = cache2.path, .shipped_dir = shipped.path}) ==
         shipped / dir.filename());
+  // A recipe neither cached nor shipped gives way to the fallback, which is built (or found) instead.
+  auto longer = recipe;
+  longer.name = "micro_long";
+  longer.pretraining.max_steps = 1000000;
+  std::string fallback_log;
+  CHECK(train::default_backbone({.recipe = longer, .fallback = recipe, .cache_dir = cache.path,
+                                 .log = [&fallback_log](const std::string& l) { fallback_log += l + "\n"; }}) == dir);
+  CHECK_THAT(fallback_log, Catch::Contains("no cached or shipped backbone 'micro_long'") && Catch::Contains("using the recipe 'micro'") &&
+                               Catch::Contains("autopeft pretrain --config micro_long"));
+  CHECK_FALSE(std::filesystem::exists(cache / "backbones" / ("micro_long-" + longer.fingerprint() + ".partial")));
   CHECK_FALSE(std::filesystem::exists(cache2 / "backbones" / dir.filename()));
   // A damaged shipped file is reported, and the recipe builds the backbone into the cache.
   {
@@ -400,18 +410,20 @@ TEST_CASE("default_backbone builds once into the cache and trusts only complete 
   }
   std::string log;
   const auto rebuilt = train::default_backbone(
-      {.recipe = recipe, .cache_dir = cache3.path, .log = [&log](const std::string& l) { log += l + "\n"; }, .shipped_dir = shipped.path});
+      {.recipe = recipe, .fallback = std::nullopt, .cache_dir = cache3.path, .log = [&log](const std::string& l) { log += l + "\n"; }, .shipped_dir = shipped.path});
   CHECK(rebuilt == cache3 / "backbones" / dir.filename());
   CHECK_THAT(log, Catch::Contains("shipped backbone is not usable") && Catch::Contains("model.safetensors"));
   CHECK(train::pretrained_backbone::load(rebuilt).config().hidden_size == 16);
 }
 
-TEST_CASE("the shipped default backbone is the tiny recipe's, and its files are intact", "[train][backbone][cache]") {
+TEST_CASE("the shipped default backbone is the tiny_long recipe's, and its files are intact", "[train][backbone][cache]") {
 #ifdef AUTOPEFT_SHIPPED_BACKBONES_DIR
-  const auto recipe = train::backbone_recipe::tiny();
+  const auto recipe = train::default_backbone_options{}.recipe;
+  CHECK(recipe.name == "tiny_long");
+  CHECK(recipe.fingerprint() == train::backbone_recipe::tiny_long().fingerprint());
   const auto dir = std::filesystem::path(AUTOPEFT_SHIPPED_BACKBONES_DIR) / (recipe.name + "-" + recipe.fingerprint());
-  // A recipe change without new shipped weights would silently fall back to minutes of
-  // pretraining on every fresh machine: rebuild them (share/backbones/README.md).
+  // A recipe change without new shipped weights would silently fall back to the weaker "tiny"
+  // backbone, pretrained for minutes on every fresh machine: rebuild them (share/backbones/README.md).
   REQUIRE(train::detail::complete_entry(dir, recipe.fingerprint()));
   train::backbone_manifest::load(dir).verify_files(dir);
   CHECK(train::pretrained_backbone::load(dir).config().hidden_size == recipe.pretraining.model.hidden_size);

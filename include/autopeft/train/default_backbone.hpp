@@ -17,6 +17,11 @@
 // shipped `tiny` entry is what the recipe builds on a Debian machine with wordnet-base and
 // fortunes (share/backbones/README.md), so the first run skips minutes of pretraining; a damaged
 // copy is reported and the recipe builds the backbone instead.
+//
+// The default recipe is "tiny_long", whose pretraining takes hours on a CPU: its weights are
+// shipped (pretrained on a GPU). Where neither the cache nor the shipped directory holds a usable
+// entry of the recipe, the `fallback` recipe ("tiny", minutes on a CPU) is built instead, with a
+// log line saying so; `autopeft pretrain --config tiny_long` builds the recipe itself.
 #include <autopeft/error.hpp>
 #include <autopeft/io/cache_dir.hpp>
 #include <autopeft/io/remove_tree.hpp>
@@ -32,15 +37,21 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 
 namespace autopeft::train {
 
 struct default_backbone_options {
-  backbone_recipe recipe = backbone_recipe::tiny();
+  backbone_recipe recipe = backbone_recipe::tiny_long();
+  /// Built in place of `recipe` when no usable entry of it is cached or shipped; empty: build
+  /// `recipe` itself.
+  std::optional<backbone_recipe> fallback = backbone_recipe::tiny();
   /// Empty: io::cache_dir() (AUTOPEFT_CACHE_DIR, XDG_CACHE_HOME/autopeft or ~/.cache/autopeft).
   std::filesystem::path cache_dir;
   torch::Device device = torch::kCPU;
+  /// bf16 autocast while pretraining on a GPU (false: fp32).
+  bool bf16 = true;
   progress_callback progress;
   std::function<void(const std::string&)> log;
   /// Where shipped backbones lie (empty: none); by default the build's
@@ -87,7 +98,7 @@ class file_lock {
 /// needed (minutes: see the recipe). The result loads with pretrained_backbone::load.
 ///
 /// Example:
-///   auto dir = train::default_backbone();                       // tiny recipe, CPU
+///   auto dir = train::default_backbone();                       // tiny_long (shipped), else tiny
 ///   auto backbone = train::pretrained_backbone::load(dir);
 inline std::filesystem::path default_backbone(const default_backbone_options& options = {}) {
   namespace fs = std::filesystem;
@@ -103,9 +114,19 @@ inline std::filesystem::path default_backbone(const default_backbone_options& op
         backbone_manifest::load(shipped).verify_files(shipped);
         return shipped;
       } catch (const std::exception& e) {
-        if (options.log) options.log("the shipped backbone is not usable, building it from the recipe instead: " + std::string(e.what()));
+        if (options.log) options.log("the shipped backbone is not usable: " + std::string(e.what()));
       }
     }
+  }
+  if (options.fallback) {
+    if (options.log)
+      options.log("no cached or shipped backbone '" + options.recipe.name + "' (" + fingerprint + "); using the recipe '" +
+                  options.fallback->name + "' instead (build '" + options.recipe.name + "' with: autopeft pretrain --config " +
+                  options.recipe.name + ")");
+    auto fallback = options;
+    fallback.recipe = *options.fallback;
+    fallback.fallback.reset();
+    return default_backbone(fallback);
   }
 
   std::error_code ec;
@@ -117,7 +138,7 @@ inline std::filesystem::path default_backbone(const default_backbone_options& op
 
   const auto work = root / (name + ".partial");
   if (options.log) options.log("building the default backbone '" + options.recipe.name + "' in " + entry.string());
-  pretrain_backbone(options.recipe, work, {.device = options.device, .bf16 = true, .resume = true, .keep_checkpoints = false,
+  pretrain_backbone(options.recipe, work, {.device = options.device, .bf16 = options.bf16, .resume = true, .keep_checkpoints = false,
                                            .progress = options.progress, .log = options.log});
   {
     std::ofstream out(work / "complete");
