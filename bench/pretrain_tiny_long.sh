@@ -5,6 +5,7 @@
 # Needs .gpu-deps/ (../shared/tools/gpu-deps.sh wordnet-base fortunes fortunes-min), so that the
 # corpus is the one a Debian machine builds from /usr/share/wordnet and /usr/share/games/fortunes:
 # the recipe's fingerprint names those directories, and the script links them there.
+# TARGETS (default autopeft_cli) names the targets to build; BUILD_DIR (default build-gpu) where.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(realpath -m "$1")
@@ -22,7 +23,7 @@ cmake -S . -B "$build" -G "Unix Makefiles" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_INCLUDE_PATH="$deps/include" -DAUTOPEFT_BUILD_TESTS=OFF > "$out/configure.log" 2>&1 ||
   { tail -30 "$out/configure.log"; exit 1; }
 start=$SECONDS
-cmake --build "$build" -j "$(nproc)" --target autopeft_cli > "$out/build.log" 2>&1 ||
+cmake --build "$build" -j "$(nproc)" --target ${TARGETS:-autopeft_cli} > "$out/build.log" 2>&1 ||
   { grep -E "error" -A3 "$out/build.log" | head -40; exit 1; }
 echo "build: $((SECONDS - start)) s"
 nvidia-smi --query-gpu=name --format=csv,noheader
