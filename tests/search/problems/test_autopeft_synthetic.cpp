@@ -1,5 +1,5 @@
 #include <autopeft/error.hpp>
-#include <autopeft/mobo/problems/autopeft_synthetic.hpp>
+#include <autopeft/search/problems/autopeft_synthetic.hpp>
 #include <autopeft/space/family.hpp>
 #include <autopeft/space/spaces/autopeft_space.hpp>
 
@@ -11,7 +11,7 @@
 #include <vector>
 
 using namespace autopeft;
-using mobo::AutoPEFTSynthetic;
+using search::AutoPEFTSynthetic;
 using S = AutoPEFTSynthetic::space_type;
 
 namespace {
@@ -178,7 +178,7 @@ TEST_CASE("AutoPEFTSynthetic: stored parameters fold the prefix MLP away", "[mob
   // 12·2·3·768 = 55,296 (no MLP, no prefix embedding); total 500,256.
   const auto b = make(0, 96, 12, only({0, 5, 11}));
   CHECK(AutoPEFTSynthetic::stored_parameters(b) == 500'256);
-  const AutoPEFTSynthetic trainable, stored({.cost = mobo::autopeft_synthetic_options::stored});
+  const AutoPEFTSynthetic trainable, stored({.cost = search::autopeft_synthetic_options::stored});
   CHECK(trainable.evaluate(b)[1] == AutoPEFTSynthetic::parameter_percent(b));  // the default
   CHECK(stored.evaluate(b)[1] == Approx(100.0 * 500'256 / 109'482'240.0).epsilon(1e-14));
   CHECK(stored.cost(b) == stored.evaluate(b)[1]);
