@@ -2,11 +2,11 @@
 // The AutoPEFT study loop over a study_storage (search/concepts.hpp; study_store is the
 // ready-made one): an initial design (Sobol or random), then MOBO batches of q configurations,
 // each configuration evaluated by a trial_evaluator, every result committed to the store before
-// the next trial starts. The MOBO step is mobo::ask_tell with the
-// driver's Surrogate, Acquisition and Optimizer (mobo/ask_tell.hpp); the defaults, those of
-// mobo::autopeft_bo, are AutoPEFT's: a Matern-5/2 GP per objective, qNEHVI, local search over
-// one-dimension neighbours started at the Pareto set. Policies that carry state (a choice made at
-// run time) are passed to the constructor.
+// the next trial starts. The MOBO step is mobo::ask_tell with the driver's Surrogate,
+// Acquisition and Optimizer (mobo/ask_tell.hpp); the defaults, those of mobo::autopeft_bo, are
+// AutoPEFT's: a Matern-5/2 GP per objective, qNEHVI, local search over one-dimension neighbours
+// started at the Pareto set. Policies that carry state (a choice made at run time) are passed
+// to the constructor.
 //
 // Crash safety comes from the order of writes: proposals are enqueued (waiting) before they
 // run, a trial is marked running before its evaluation starts and complete or failed after it.
