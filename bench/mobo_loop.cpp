@@ -15,7 +15,7 @@
 //     on the same data.
 #include <autopeft/mobo/ask_tell.hpp>
 #include <autopeft/mobo/problems.hpp>
-#include <autopeft/mobo/problems/autopeft_synthetic.hpp>
+#include <autopeft/search/problems/autopeft_synthetic.hpp>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -32,7 +32,10 @@
 namespace {
 
 namespace mobo = autopeft::mobo;
+namespace search = autopeft::search;
 using json = nlohmann::json;
+// BoTorch's side of the comparison: SingleTaskGP (RBF) with qNEHVI.
+using qnehvi_bo = mobo::ask_tell<mobo::gp<mobo::rbf_kernel>, mobo::acquisition_of<mobo::qnehvi>>;
 
 std::map<std::string, std::string> parse_flags(int argc, char** argv, int first) {
   std::map<std::string, std::string> f;
@@ -85,15 +88,14 @@ json run_loop(const Problem& problem, const std::map<std::string, std::string>& 
   const auto X0 = from_json(json::parse(in).at("X"));
   const auto batches = std::stoll(flag(f, "batches", "20"));
   const auto q = std::stoll(flag(f, "q", "4"));
-  mobo::ask_tell opt(problem.bounds(), problem.num_objectives, problem.ref_point(),
-                     {.initial_points = X0.size(0),
-                      .acquisition = mobo::acquisition_kind::qnehvi,
-                      .mc_samples = std::stoll(flag(f, "mc", "128")),
-                      .seed = std::stoull(flag(f, "seed", "0")),
-                      .minimize = true,
-                      .num_restarts = std::stoll(flag(f, "restarts", "10")),
-                      .raw_samples = std::stoll(flag(f, "raw", "512")),
-                      .max_iter = std::stoll(flag(f, "max-iter", "200"))});
+  qnehvi_bo opt(problem.bounds(), problem.num_objectives, problem.ref_point(),
+                {.initial_points = X0.size(0),
+                 .mc_samples = std::stoll(flag(f, "mc", "128")),
+                 .seed = std::stoull(flag(f, "seed", "0")),
+                 .minimize = true,
+                 .num_restarts = std::stoll(flag(f, "restarts", "10")),
+                 .raw_samples = std::stoll(flag(f, "raw", "512")),
+                 .max_iter = std::stoll(flag(f, "max-iter", "200"))});
   opt.tell(X0, problem.evaluate(X0));
   json secs = json::array();
   for (std::int64_t b = 0; b < batches; ++b) {
@@ -116,13 +118,13 @@ json run_loop(const Problem& problem, const std::map<std::string, std::string>& 
 }
 
 json autopeft_timing(const std::map<std::string, std::string>& f) {
-  using S = mobo::AutoPEFTSynthetic::space_type;
-  const mobo::AutoPEFTSynthetic problem;
+  using S = search::AutoPEFTSynthetic::space_type;
+  const search::AutoPEFTSynthetic problem;
   const auto n = std::stoll(flag(f, "n", "200"));
   const auto q = std::stoll(flag(f, "q", "4"));
   const auto repeats = std::stoll(flag(f, "repeats", "3"));
   const auto seed = std::stoull(flag(f, "seed", "0"));
-  constexpr auto d = mobo::AutoPEFTSynthetic::dim;
+  constexpr auto d = search::AutoPEFTSynthetic::dim;
   auto encode = [](const autopeft::space::configuration& c) {
     return torch::tensor(S::encode(c), torch::kFloat64);
   };
@@ -146,12 +148,11 @@ json autopeft_timing(const std::map<std::string, std::string>& f) {
       [&](std::mt19937_64& r) { return encode(S::sample(r)); }};
   json secs = json::array();
   for (std::int64_t r = 0; r < repeats; ++r) {
-    mobo::ask_tell opt(unit, 2, ref, space,
-                       {.initial_points = n,
-                        .acquisition = mobo::acquisition_kind::qnehvi,
-                        .mc_samples = 128,
-                        .seed = seed + static_cast<std::uint64_t>(r),
-                        .local_search_restarts = std::stoll(flag(f, "restarts", "20"))});
+    qnehvi_bo opt(unit, 2, ref, space,
+                  {.initial_points = n,
+                   .mc_samples = 128,
+                   .seed = seed + static_cast<std::uint64_t>(r),
+                   .local_search_restarts = std::stoll(flag(f, "restarts", "20"))});
     opt.tell(X, Y);
     const auto t0 = std::chrono::steady_clock::now();
     const auto next = opt.ask(q);

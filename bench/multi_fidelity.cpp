@@ -23,7 +23,7 @@
 // (its final one, and its one at B/2; "> B" when never); then the true HV of every configuration
 // evaluated. Results: docs/results/multi_fidelity_synthetic.md.
 #include <autopeft/mobo/pareto/hypervolume.hpp>
-#include <autopeft/mobo/problems/autopeft_synthetic.hpp>
+#include <autopeft/search/problems/autopeft_synthetic.hpp>
 #include <autopeft/search/pareto_trials.hpp>
 #include <autopeft/search/study_driver.hpp>
 #include <autopeft/search/study_store.hpp>
@@ -55,9 +55,9 @@ namespace mobo = autopeft::mobo;
 namespace search = autopeft::search;
 namespace space = autopeft::space;
 using json = nlohmann::json;
-using S = mobo::AutoPEFTSynthetic::space_type;
+using S = search::AutoPEFTSynthetic::space_type;
 
-const mobo::AutoPEFTSynthetic problem({.cost = mobo::autopeft_synthetic_options::stored});
+const search::AutoPEFTSynthetic problem({.cost = search::autopeft_synthetic_options::stored});
 const std::vector<double> reference{0.7, 26.0};  // natural form: [accuracy, % stored parameters]
 
 std::map<std::string, std::string> parse_flags(int argc, char** argv) {
@@ -104,14 +104,14 @@ struct synthetic_evaluator {
       case low_fidelity::model: return at(c, s, seed);
       case low_fidelity::exact: return at(c, 1.0, seed);
       case low_fidelity::bias_only: {
-        static const mobo::AutoPEFTSynthetic quiet({.cost = mobo::autopeft_synthetic_options::stored,
+        static const search::AutoPEFTSynthetic quiet({.cost = search::autopeft_synthetic_options::stored,
                                                     .fidelity_noise_std = 0.0});
         const auto y = quiet.evaluate(c, s, seed);
         return {.objectives = {y[0], y[1]}};
       }
       case low_fidelity::noise_only: {
         std::mt19937_64 rng(seed);
-        const double y = mobo::AutoPEFTSynthetic::accuracy(c) + problem.noise_std(s) * std::normal_distribution<double>{}(rng);
+        const double y = search::AutoPEFTSynthetic::accuracy(c) + problem.noise_std(s) * std::normal_distribution<double>{}(rng);
         return {.objectives = {y, problem.cost(c)}};
       }
     }
@@ -128,7 +128,7 @@ static_assert(search::multi_fidelity_evaluator<synthetic_evaluator>);
 double true_hypervolume(const std::vector<space::configuration>& cs) {
   std::vector<double> y;
   for (const auto& c : cs) {
-    y.push_back(mobo::AutoPEFTSynthetic::accuracy(c));
+    y.push_back(search::AutoPEFTSynthetic::accuracy(c));
     y.push_back(-problem.cost(c));
   }
   const std::vector<double> ref{reference[0], -reference[1]};
@@ -251,7 +251,7 @@ run_result run_arm(bool multi, std::uint64_t seed, const std::map<std::string, s
         const auto c = search::configuration_of<S>(t, "trial");
         rows.push_back({{"trial", t.number}, {"rung", t.fidelity ? t.fidelity->level : 0}, {"params", t.params},
                         {"observed", t.objectives ? json(*t.objectives) : json()},
-                        {"true", {mobo::AutoPEFTSynthetic::accuracy(c), problem.cost(c)}}});
+                        {"true", {search::AutoPEFTSynthetic::accuracy(c), problem.cost(c)}}});
       }
       std::ofstream(std::filesystem::path(dir) / ((multi ? "mf_" : "sf_") + std::to_string(seed) + ".json")) << rows.dump() << "\n";
     }

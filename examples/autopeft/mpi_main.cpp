@@ -130,7 +130,7 @@ std::int64_t run(const mpi_args& a, const CLI::App& cmd, int rank, int size) {
                            : store->load_study(plan["study"].get<std::string>());
     std::fprintf(stderr, "study \"%s\" in %s: task %s, %d worker rank(s), budget %lld trials\n", study.name.c_str(),
                  s.store.c_str(), in.task.info.name.c_str(), size - 1, static_cast<long long>(s.trials));
-    const search::study_driver<Space> driver(cli::search_options_of(s, in, evaluator));
+    const auto driver = cli::study_driver_of<Space>(s.acquisition, cli::search_options_of(s, in, evaluator));
     const auto summary = search::mpi::coordinate(driver, *store, study, MPI_COMM_WORLD,
                                                  {.worker_timeout_seconds = a.worker_timeout}, cli::study_printer(*store, study));
     lost = summary.lost_workers;

@@ -4,6 +4,7 @@
 // report. Every step records its trials in the store first, so `resume` after a crash or a kill
 // continues where the run stopped, losing no finished trial.
 #include "command_error.hpp"
+#include "mobo_by_name.hpp"
 #include "study_session.hpp"
 #include "study_settings.hpp"
 
@@ -103,7 +104,7 @@ void run_study_session(search::study_store& store, const study_settings& s, GetS
     std::fprintf(stderr, "space %s, cost %s; budget %lld trials (%lld initial: %s%s design; then batches of %lld); trial: %s\n",
                  s.space.c_str(), s.cost.c_str(), static_cast<long long>(s.trials), static_cast<long long>(s.initial),
                  seeded.c_str(), s.design.c_str(), static_cast<long long>(s.batch), fidelity.c_str());
-    const search::study_driver<Space> driver(search_options_of(s, in, evaluator));
+    const auto driver = study_driver_of<Space>(s.acquisition, search_options_of(s, in, evaluator));
     const auto summary = driver.run(store, study, evaluator, study_printer(store, study));
     std::fprintf(stderr, "search: %lld complete, %lld failed, %lld interrupted and re-run; hypervolume %.4f; %.0f s\n",
                  static_cast<long long>(summary.complete), static_cast<long long>(summary.failed),

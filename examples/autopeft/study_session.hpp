@@ -165,16 +165,6 @@ inline search::study_options study_options_of(const study_settings& s, std::size
   o.time_budget_seconds = s.time_budget;
   o.reference_point = reference_point_of(s);
   o.seed = s.seed;
-  const std::pair<const char*, mobo::acquisition_kind> kinds[] = {
-      {"qnehvi", mobo::acquisition_kind::qnehvi},     {"qlog_nehvi", mobo::acquisition_kind::qlog_nehvi},
-      {"qnparego", mobo::acquisition_kind::qnparego}, {"ucb", mobo::acquisition_kind::ucb},
-      {"thompson", mobo::acquisition_kind::thompson}, {"random", mobo::acquisition_kind::random}};
-  bool found = false;
-  for (const auto& [name, kind] : kinds)
-    if (s.acquisition == name) o.acquisition = kind, found = true;
-  if (!found)
-    throw error("setting 'acquisition' must be one of qnehvi, qlog_nehvi, qnparego, ucb, thompson, random; not '" +
-                s.acquisition + "'");
   return o;
 }
 

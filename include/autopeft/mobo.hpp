@@ -2,6 +2,7 @@
 // Umbrella header of the MOBO area.
 #include <autopeft/mobo/acquisition.hpp>
 #include <autopeft/mobo/ask_tell.hpp>
+#include <autopeft/mobo/ask_tell_options.hpp>
 #include <autopeft/mobo/concepts.hpp>
 #include <autopeft/mobo/inference.hpp>
 #include <autopeft/mobo/kernel.hpp>

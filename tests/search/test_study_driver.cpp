@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -897,4 +898,66 @@ TEST_CASE("extra objectives: the evaluators append step_ms and peak_memory_mb, e
   REQUIRE(b.objectives.size() == 3);
   CHECK(b.objectives[2] == b.extra["step_ms"].get<double>());
   CHECK(b.extra.contains("peak_memory_mb"));
+}
+
+namespace {
+
+// The model implementation of search::study_storage from search/concepts.hpp: one study in memory.
+struct memory_storage {
+  std::vector<search::trial_record> all;
+  std::vector<search::trial_record> trials(const search::study_record&) const { return all; }
+  std::optional<search::trial_record> claim(const search::study_record&) {
+    for (auto& t : all)
+      if (t.state == search::trial_state::waiting) return t.state = search::trial_state::running, t;
+    return std::nullopt;
+  }
+  void enqueue_all(const search::study_record&, const std::vector<search::new_trial>& batch) {
+    for (const auto& b : batch)
+      all.push_back({.number = std::ssize(all), .params = b.params, .seed = b.seed, .fidelity = b.fidelity});
+  }
+  void complete(const search::study_record&, std::int64_t n, const std::vector<double>& y, const nlohmann::json&, double) {
+    all[static_cast<std::size_t>(n)].state = search::trial_state::complete;
+    all[static_cast<std::size_t>(n)].objectives = y;
+  }
+  void fail(const search::study_record&, std::int64_t n, const std::string&) {
+    all[static_cast<std::size_t>(n)].state = search::trial_state::failed;
+  }
+  void prune(const search::study_record&, std::int64_t n, const std::string&) {
+    all[static_cast<std::size_t>(n)].state = search::trial_state::pruned;
+  }
+  std::vector<search::requeued_trial> requeue_running(const search::study_record&) { return {}; }
+};
+
+struct storage_without_claim : memory_storage {
+  void claim() = delete;
+};
+
+}  // namespace
+
+static_assert(search::study_storage<search::study_store>);
+static_assert(search::study_storage<memory_storage>);
+static_assert(!search::study_storage<storage_without_claim>);
+static_assert(!search::study_storage<const search::study_store>);  // it writes
+static_assert(!search::study_storage<int>);
+
+TEST_CASE("study_driver runs a study on any study_storage: in memory it makes the store's trials", "[search][study_driver]") {
+  autopeft::testing::scratch_dir dir("study-storage");
+  auto store = search::study_store::open(dir / "s.db");
+  const auto study = store.create_study("analytic", {{"kind", "test"}}, peft_objectives(), 11);
+  const search::study_driver<S> driver(small_study(12));
+  analytic_evaluator f, g;
+  driver.run(store, study, f);
+  memory_storage memory;
+  const auto summary = driver.run(memory, study, g);
+
+  CHECK(summary.complete == 12);
+  CHECK(g.calls == 12);
+  const auto on_disk = store.trials(study);
+  REQUIRE(memory.all.size() == on_disk.size());
+  for (std::size_t i = 0; i < on_disk.size(); ++i) {
+    CHECK(memory.all[i].params == on_disk[i].params);
+    CHECK(memory.all[i].seed == on_disk[i].seed);
+    CHECK(memory.all[i].state == on_disk[i].state);
+  }
+  CHECK(driver.finished(memory, study) == 12);
 }

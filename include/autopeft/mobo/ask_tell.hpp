@@ -3,13 +3,21 @@
 // it is asked for and tells the results.
 //   ask(q) -> X [q, d] in the original input scale;   tell(X [k, d], Y [k, m]).
 // The first `initial_points` asks return a space-filling design (qmc_uniform, or random; random
-// points for discrete spaces). Afterwards every ask fits a GP per objective (autopeft::mobo::gp
-// with BoTorch's SingleTaskGP defaults: RBF ARD kernel with the dimension-scaled lengthscale
-// prior, MAP) on the inputs normalised to [0, 1]^d and the (maximised) outcomes, builds the
-// chosen acquisition and picks q points by sequential_greedy (each conditioned on the earlier
-// ones as pending), optimised by multi_start_lbfgs (continuous space) or by local_search started
-// from the current Pareto set's inputs plus random restarts (discrete space, never returning a
-// point already told, pending or excluded).
+// points for discrete spaces). Afterwards every ask works on the inputs normalised to [0, 1]^d
+// and the (maximised) outcomes, with three policies chosen by type:
+//   Surrogate    a `surrogate` (mobo/concepts.hpp) fitted anew by Surrogate::from_data;
+//                default gp<rbf_kernel>: BoTorch's SingleTaskGP defaults (RBF ARD kernel with
+//                the dimension-scaled lengthscale prior, MAP);
+//   Acquisition  called as acquisition(model, acquisition_context) for each point picked
+//                (acquisition/acquisition_of.hpp); default acquisition_of<qlog_nehvi>;
+//   Optimizer    called as optimizer(optimizer_context, make, q) -> [q, d]
+//                (optimizer/optimizer_context.hpp); default pareto_local_search: q points by
+//                sequential_greedy (each conditioned on the earlier ones as pending), by
+//                multi_start_lbfgs (continuous space) or by local_search started from the
+//                current Pareto set's inputs plus random restarts (discrete space, never
+//                returning a point already told, pending or excluded).
+// Policies are values: pass them to the constructor when they carry state (an adaptor that maps
+// names chosen at run time to policies, as the autopeft program's does).
 // ask(q, X_pending) also conditions on points under evaluation elsewhere (asynchronous workers,
 // trials left waiting by an interrupted run); exclude(X) keeps points that cannot be evaluated
 // (failed trials) from being proposed again without pretending to know their outcome. Objectives are maximised unless `minimize` is set, in which
@@ -22,74 +30,79 @@
 //     auto X = opt.ask(2);
 //     opt.tell(X, f(X));
 //   }
+// Other choices are types, e.g. autopeft_bo (below) or, with policies of one's own,
+//   ask_tell<my_model, my_acquisition_policy> opt(bounds, 2, ref);   // examples/mobo_plugins.cpp
 #include <autopeft/error.hpp>
-#include <autopeft/mobo/acquisition.hpp>
+#include <autopeft/mobo/acquisition/acquisition_context.hpp>
+#include <autopeft/mobo/acquisition/acquisition_of.hpp>
+#include <autopeft/mobo/acquisition/qlog_nehvi.hpp>
+#include <autopeft/mobo/acquisition/qmc_normal.hpp>
+#include <autopeft/mobo/acquisition/qnehvi.hpp>
+#include <autopeft/mobo/acquisition/qnparego.hpp>
+#include <autopeft/mobo/acquisition/thompson_sampling.hpp>
+#include <autopeft/mobo/ask_tell_options.hpp>
+#include <autopeft/mobo/concepts.hpp>
 #include <autopeft/mobo/kernel/matern_kernel.hpp>
 #include <autopeft/mobo/kernel/rbf_kernel.hpp>
 #include <autopeft/mobo/model/gp.hpp>
-#include <autopeft/mobo/optimizer.hpp>
+#include <autopeft/mobo/optimizer/detail/rows.hpp>
+#include <autopeft/mobo/optimizer/discrete_space.hpp>
+#include <autopeft/mobo/optimizer/optimizer_context.hpp>
+#include <autopeft/mobo/optimizer/pareto_local_search.hpp>
+#include <autopeft/mobo/optimizer/random_candidates.hpp>
 #include <autopeft/mobo/pareto/hypervolume.hpp>
 #include <autopeft/mobo/pareto/non_dominated.hpp>
-#include <autopeft/mobo/prior/prior_set.hpp>
 
 #include <torch/torch.h>
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace autopeft::mobo {
 
-enum class acquisition_kind { qlog_nehvi, qnehvi, qnparego, ucb, thompson, random };
-enum class initial_design { quasi_random, random };
-
-struct ask_tell_options {
-  std::int64_t initial_points = 0;  // 0: 2 (d + 1)
-  initial_design design = initial_design::quasi_random;
-  acquisition_kind acquisition = acquisition_kind::qlog_nehvi;
-  std::int64_t mc_samples = 128;
-  std::uint64_t seed = 0;
-  bool minimize = false;
-  // Continuous spaces (multi_start_lbfgs).
-  std::int64_t num_restarts = 10;
-  std::int64_t raw_samples = 256;
-  std::int64_t max_iter = 100;
-  // Discrete spaces (local_search).
-  std::int64_t local_search_restarts = 10;
-  // GP fit: extra MAP starts.
-  std::int64_t fit_restarts = 0;
-};
-
-/// A discrete (or mixed) search space in the original input scale.
-struct discrete_space {
-  std::function<std::vector<torch::Tensor>(const torch::Tensor&)> neighbours;  // x [d] -> {[d]}
-  std::function<torch::Tensor(std::mt19937_64&)> random_point;                // -> [d]
-
-  [[nodiscard]] static discrete_space of(const lattice& grid) {
-    return {[grid](const torch::Tensor& x) { return grid.neighbours(x); },
-            [grid](std::mt19937_64& rng) { return grid.random_point(rng); }};
-  }
-};
-
-template <class Kernel = rbf_kernel>
+template <class Surrogate = gp<rbf_kernel>, class Acquisition = acquisition_of<qlog_nehvi>,
+          class Optimizer = pareto_local_search>
 class ask_tell {
+  static_assert(detail::check_ask_tell_surrogate<Surrogate>());
+  static_assert(
+      requires(const Acquisition& a, const Surrogate& m, const acquisition_context& c) {
+        { a(m, c) } -> acquisition;
+      },
+      "autopeft::mobo::ask_tell: the Acquisition policy must be callable as "
+      "`acquisition(const Surrogate& model, const autopeft::mobo::acquisition_context&)` and return "
+      "an `acquisition` (e.g. acquisition_of<qnehvi>); see "
+      "include/autopeft/mobo/acquisition/acquisition_of.hpp and examples/mobo_plugins.cpp");
+  static_assert(
+      requires(const Optimizer& o, const optimizer_context& c,
+               detail::acquisition_archetype (*make)(const torch::Tensor&)) {
+        { o(c, make, std::int64_t{1}) } -> std::convertible_to<torch::Tensor>;
+      },
+      "autopeft::mobo::ask_tell: the Optimizer policy must be callable as "
+      "`optimizer(const autopeft::mobo::optimizer_context&, make_acquisition, std::int64_t q)` and "
+      "return the q points [q, d] (e.g. pareto_local_search); see "
+      "include/autopeft/mobo/optimizer/optimizer_context.hpp");
+
  public:
-  using kernel_type = Kernel;
-  using model_type = gp<Kernel>;
+  using surrogate_type = Surrogate;
+  using acquisition_policy = Acquisition;
+  using optimizer_policy = Optimizer;
 
   /// Continuous box: bounds [2, d] (lower row, upper row); ref_point [m].
   ask_tell(const torch::Tensor& bounds, std::int64_t num_objectives, const torch::Tensor& ref_point,
-           ask_tell_options options = {})
-      : ask_tell(bounds, num_objectives, ref_point, std::nullopt, std::move(options)) {}
+           ask_tell_options options = {}, Acquisition acquisition = {}, Optimizer optimizer = {})
+      : ask_tell(bounds, num_objectives, ref_point, std::nullopt, std::move(options),
+                 std::move(acquisition), std::move(optimizer)) {}
   /// Discrete space inside the box `bounds` (used to normalise the inputs).
   ask_tell(const torch::Tensor& bounds, std::int64_t num_objectives, const torch::Tensor& ref_point,
-           discrete_space space, ask_tell_options options = {})
+           discrete_space space, ask_tell_options options = {}, Acquisition acquisition = {},
+           Optimizer optimizer = {})
       : ask_tell(bounds, num_objectives, ref_point, std::optional(std::move(space)),
-                 std::move(options)) {}
+                 std::move(options), std::move(acquisition), std::move(optimizer)) {}
 
   /// The next q points to evaluate, [q, d] (original scale). X_pending [p, d] (original scale,
   /// may be undefined or empty): points being evaluated whose results are not told yet; the
@@ -108,79 +121,40 @@ class ask_tell {
     if (pending01.defined()) outside = torch::cat({outside, pending01});
     if (excluded_.size(0) > 0) outside = torch::cat({outside, normalize(excluded_)});
     const auto y = maximised(y_);
-    const auto p = prior_set::dimension_scaled(d_);
-    gp_options go;
-    go.bounds = torch::stack({torch::zeros({d_}), torch::ones({d_})}).to(torch::kFloat64);
-    go.restarts = o_.fit_restarts;
-    go.seed = o_.seed + asks_;
-    model_type model(x01, y,
-                     Kernel({.ard_num_dims = d_,
-                                 .batch_shape = {m_},
-                                 .lengthscale_prior = p.lengthscale,
-                                 .initial_lengthscale = p.initial_lengthscale}),
-                     go);
-    model.fit();
+    const auto model =
+        Surrogate::from_data({.X = x01, .Y = y, .fit_restarts = o_.fit_restarts, .seed = o_.seed + asks_});
     const auto seed = o_.seed * 1000003ULL + static_cast<std::uint64_t>(asks_++);
     const auto ref = maximised(ref_);
-    const auto front = x01.index({is_non_dominated(y)});
     std::uint64_t pick = 0;
-    auto make = [&](const torch::Tensor& pending) -> acquisition_function {
-      const auto s = seed + 7919 * pick++;
+    auto make = [&](const torch::Tensor& pending) {
       torch::Tensor all = pending01;
       if (pending.defined()) all = all.defined() ? torch::cat({all, pending}) : pending;
-      const std::optional<torch::Tensor> pend = all.defined() ? std::optional(all) : std::nullopt;
-      switch (o_.acquisition) {
-        case acquisition_kind::qnehvi:
-          return qnehvi(model, ref, x01, {o_.mc_samples, s, pend, std::nullopt});
-        case acquisition_kind::qnparego:
-          return qnparego(model, x01, {.mc_samples = o_.mc_samples, .seed = s, .X_pending = pend});
-        case acquisition_kind::ucb: return scalarized_ucb(model, x01, {.seed = s});
-        case acquisition_kind::thompson: return thompson_sampling(model, y, {.ref_point = ref, .seed = s});
-        case acquisition_kind::random: return random_acquisition({.seed = s});
-        case acquisition_kind::qlog_nehvi:
-        default:
-          return qlog_nehvi(model, ref, x01,
-                            {.mc_samples = o_.mc_samples, .seed = s, .X_pending = pend});
-      }
+      return acquisition_(model, {.ref_point = ref,
+                                  .X_baseline = x01,
+                                  .Y_baseline = y,
+                                  .X_pending = all.defined() ? std::optional(all) : std::nullopt,
+                                  .seed = seed + 7919 * pick++,
+                                  .mc_samples = o_.mc_samples});
     };
-    torch::Tensor X01;
-    const bool one_shot = o_.acquisition == acquisition_kind::thompson ||
-                          o_.acquisition == acquisition_kind::random;
-    if (space_) {
-      local_search opt(
+    std::optional<discrete_space> unit_space;
+    if (space_)
+      unit_space = discrete_space{
           [this](const torch::Tensor& x) {
             auto nb = space_->neighbours(denormalize(x));
             for (auto& v : nb) v = normalize(v.to(torch::kFloat64));
             return nb;
           },
-          [this](std::mt19937_64& rng) { return normalize(space_->random_point(rng).to(torch::kFloat64)); },
-          {.starts = front,
-           .num_restarts = o_.local_search_restarts,
-           .avoid = outside,
-           .seed = seed});
-      if (one_shot) {
-        std::mt19937_64 rng(seed);
-        std::vector<torch::Tensor> c;
-        for (std::int64_t i = 0; i < o_.raw_samples; ++i)
-          c.push_back(normalize(space_->random_point(rng).to(torch::kFloat64)));
-        X01 = sequential_greedy(exhaustive_search(torch::stack(c), {.avoid = outside}), make, q);
-      } else {
-        X01 = sequential_greedy(opt, make, q);
-      }
-    } else {
-      const auto unit = torch::stack({torch::zeros({d_}), torch::ones({d_})}).to(torch::kFloat64);
-      if (one_shot) {
-        X01 = sequential_greedy(
-            exhaustive_search(qmc_uniform(o_.raw_samples, d_, seed)), make, q);
-      } else {
-        X01 = sequential_greedy(multi_start_lbfgs(unit, {.num_restarts = o_.num_restarts,
-                                                          .raw_samples = o_.raw_samples,
-                                                          .max_iter = o_.max_iter,
-                                                          .starts = front,
-                                                          .seed = seed}),
+          [this](std::mt19937_64& rng) { return normalize(space_->random_point(rng).to(torch::kFloat64)); }};
+    const auto X01 = optimizer_({.d = d_,
+                                 .space = std::move(unit_space),
+                                 .front = x01.index({is_non_dominated(y)}),
+                                 .avoid = outside,
+                                 .seed = seed,
+                                 .num_restarts = o_.num_restarts,
+                                 .raw_samples = o_.raw_samples,
+                                 .max_iter = o_.max_iter,
+                                 .local_search_restarts = o_.local_search_restarts},
                                 make, q);
-      }
-    }
     return denormalize(X01);
   }
 
@@ -216,8 +190,14 @@ class ask_tell {
 
  private:
   ask_tell(const torch::Tensor& bounds, std::int64_t m, const torch::Tensor& ref,
-           std::optional<discrete_space> space, ask_tell_options o)
-      : m_(m), ref_(ref.detach().to(torch::kFloat64)), space_(std::move(space)), o_(std::move(o)) {
+           std::optional<discrete_space> space, ask_tell_options o, Acquisition acquisition,
+           Optimizer optimizer)
+      : m_(m),
+        ref_(ref.detach().to(torch::kFloat64)),
+        space_(std::move(space)),
+        o_(std::move(o)),
+        acquisition_(std::move(acquisition)),
+        optimizer_(std::move(optimizer)) {
     const auto b = bounds.detach().to(torch::kFloat64);
     if (b.dim() != 2 || b.size(0) != 2 || !(b[1] > b[0]).all().item<bool>())
       throw error("ask_tell: bounds must be [2, d] (lower row, upper row) with upper > lower, got " +
@@ -276,8 +256,18 @@ class ask_tell {
   torch::Tensor lower_, width_, ref_, x_, y_, excluded_;
   std::optional<discrete_space> space_;
   ask_tell_options o_;
+  Acquisition acquisition_;
+  Optimizer optimizer_;
   std::mt19937_64 rng_;
   std::int64_t asks_ = 0, design_used_ = 0;
 };
+
+/// AutoPEFT's setting (and study_driver's default): a Matern-5/2 GP, qNEHVI, local search from
+/// the Pareto set.
+using autopeft_bo = ask_tell<gp<matern52_kernel>, acquisition_of<qnehvi>, pareto_local_search>;
+/// ParEGO's random Chebyshev scalarisations, as a q-batch Monte-Carlo acquisition.
+using qnparego_bo = ask_tell<gp<rbf_kernel>, acquisition_of<qnparego>, pareto_local_search>;
+/// Thompson sampling: the best of random candidates under one posterior draw.
+using thompson_bo = ask_tell<gp<rbf_kernel>, acquisition_of<thompson_sampling>, random_candidates>;
 
 }  // namespace autopeft::mobo

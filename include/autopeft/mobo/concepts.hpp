@@ -47,6 +47,27 @@
 //     };
 //
 // ---------------------------------------------------------------------------------------------
+// surrogate: a model of the objectives whose posterior the acquisitions read (gp, saas_gp,
+// fully_bayesian_gp, ...). Inputs are in the model's [0, 1]^d, outcomes maximised.
+//   Minimal members:
+//     P posterior(const torch::Tensor& X) const;   // X [..., n, d] -> P with members
+//                                                  //   mean [..., m, n], covariance [..., m, n, n]
+//   (multivariate_normal is such a P), differentiable with respect to X, and copy construction
+//   (acquisitions hold a copy). ask_tell, which fits its surrogate anew at every ask, also needs
+//     static M from_data(const surrogate_data& d);  // d.X [n, d], d.Y [n, m] -> the fitted model
+//   A model of the concept (the outcomes' mean everywhere, unit variance, no correlation):
+//     struct constant_mean_model {
+//       torch::Tensor mu;                                                      // [m]
+//       static constant_mean_model from_data(const surrogate_data& d) { return {d.Y.mean(0)}; }
+//       multivariate_normal posterior(const torch::Tensor& X) const {
+//         auto mean = mu.view({-1, 1}) + 0.0 * X.select(-1, 0).unsqueeze(-2);  // [..., m, n]
+//         return {mean, torch::diag_embed(torch::ones_like(mean))};              // [..., m, n, n]
+//       }
+//     };
+//     static_assert(autopeft::mobo::surrogate<constant_mean_model>);
+//   examples/mobo_plugins.cpp plugs one into ask_tell.
+//
+// ---------------------------------------------------------------------------------------------
 // acquisition: a utility of candidate batches, computed from a model's posterior only
 // (MAXIMISATION: larger is better; inputs in the model's [0, 1]^d).
 //   Minimal members:
@@ -89,6 +110,7 @@
 //     static_assert(autopeft::mobo::acquisition_optimizer<best_of>);
 // ---------------------------------------------------------------------------------------------
 #include <autopeft/mobo/hyperparameter.hpp>
+#include <autopeft/mobo/model/surrogate_data.hpp>
 
 #include <torch/torch.h>
 
@@ -100,6 +122,12 @@ namespace autopeft::mobo {
 template <class P>
 concept prior = std::copy_constructible<P> && requires(const P& p, const torch::Tensor& v) {
   { p.log_prob(v) } -> std::same_as<torch::Tensor>;
+};
+
+template <class M>
+concept surrogate = std::copy_constructible<M> && requires(const M& m, const torch::Tensor& x) {
+  { m.posterior(x).mean } -> std::convertible_to<torch::Tensor>;
+  { m.posterior(x).covariance } -> std::convertible_to<torch::Tensor>;
 };
 
 template <class A>
@@ -156,6 +184,38 @@ constexpr bool check_kernel() {
   static_assert(std::copy_constructible<K>,
                 "autopeft::mobo: the type does not model the concept `kernel`: it is not copy "
                 "constructible; see include/autopeft/mobo/concepts.hpp");
+  return true;
+}
+
+template <class M>
+constexpr bool check_surrogate() {
+  static_assert(
+      requires(const M& m, const torch::Tensor& x) {
+        { m.posterior(x).mean } -> std::convertible_to<torch::Tensor>;
+        { m.posterior(x).covariance } -> std::convertible_to<torch::Tensor>;
+      },
+      "autopeft::mobo: the type does not model the concept `surrogate`: it lacks "
+      "`posterior(const torch::Tensor& X) const` returning members `mean` [..., m, n] and "
+      "`covariance` [..., m, n, n] (e.g. a multivariate_normal); "
+      "see include/autopeft/mobo/concepts.hpp");
+  static_assert(std::copy_constructible<M>,
+                "autopeft::mobo: the type does not model the concept `surrogate`: it is not copy "
+                "constructible; see include/autopeft/mobo/concepts.hpp");
+  return true;
+}
+
+// ask_tell fits its surrogate at every ask: the concept plus a factory from the told data.
+template <class M>
+constexpr bool check_ask_tell_surrogate() {
+  static_assert(check_surrogate<M>());
+  static_assert(
+      requires(const surrogate_data& d) {
+        { M::from_data(d) } -> std::convertible_to<M>;
+      },
+      "autopeft::mobo::ask_tell: the Surrogate type lacks `static Surrogate from_data(const "
+      "autopeft::mobo::surrogate_data&)`, which fits it to the told points (gp<K> has it for "
+      "kernels built from ard_options); see the concept `surrogate` in "
+      "include/autopeft/mobo/concepts.hpp and examples/mobo_plugins.cpp");
   return true;
 }
 

@@ -8,3 +8,4 @@
 #include <autopeft/mobo/model/multivariate_normal.hpp>
 #include <autopeft/mobo/model/rsample.hpp>
 #include <autopeft/mobo/model/saas_gp.hpp>
+#include <autopeft/mobo/model/surrogate_data.hpp>

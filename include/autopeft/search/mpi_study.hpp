@@ -95,8 +95,8 @@ class heartbeat {
 /// Rank 0: hands trials to the other ranks of `comm` until the driver's budget is spent (or its
 /// time budget, or no worker is left), recording every result in `store`. Re-queues trials a
 /// previous run left running before it starts.
-template <class Space, class Kernel>
-coordinator_summary coordinate(const study_driver<Space, Kernel>& driver, study_store& store, const study_record& study,
+template <class Space, class... Policies>
+coordinator_summary coordinate(const study_driver<Space, Policies...>& driver, study_store& store, const study_record& study,
                                MPI_Comm comm, const coordinator_options& options = {}, const study_callback& callback = {}) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();

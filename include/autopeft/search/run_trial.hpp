@@ -99,7 +99,8 @@ trial_outcome evaluate_trial(const std::vector<study_objective>& objectives, con
 
 /// Records an outcome of the running trial `number`: complete or failed. Returns the
 /// trial_finished event.
-inline study_event record_outcome(study_store& store, const study_record& study, std::int64_t number, trial_outcome outcome) {
+template <study_storage Store>
+study_event record_outcome(Store& store, const study_record& study, std::int64_t number, trial_outcome outcome) {
   study_event e{.what = study_event::kind::trial_finished, .trial = number};
   if (outcome.ok) {
     store.complete(study, number, outcome.objectives, outcome.extra, outcome.seconds);
@@ -117,8 +118,8 @@ inline study_event record_outcome(study_store& store, const study_record& study,
 /// Evaluates the running trial `t` and records the outcome: complete with the objectives and
 /// the evaluator's extra, or failed with the reason (any exception, or objectives that are not
 /// finite or not one per study objective). Returns the trial_finished event.
-template <class Space, class Evaluator>
-study_event run_trial(study_store& store, const study_record& study, const trial_record& t, Evaluator& evaluator) {
+template <class Space, study_storage Store, class Evaluator>
+study_event run_trial(Store& store, const study_record& study, const trial_record& t, Evaluator& evaluator) {
   return record_outcome(store, study, t.number,
                         evaluate_trial<Space>(study.objectives, t, evaluator, "study \"" + study.name + "\""));
 }

@@ -1,9 +1,12 @@
 #pragma once
-// The AutoPEFT study loop over a study_store: an initial design (Sobol or random), then MOBO
-// batches of q configurations (a GP per objective with the Kernel parameter, qNEHVI by default,
-// optimised by local search over one-dimension neighbours started at the Pareto set), each
-// configuration evaluated by a trial_evaluator, every result committed to the store before the
-// next trial starts.
+// The AutoPEFT study loop over a study_storage (search/concepts.hpp; study_store is the
+// ready-made one): an initial design (Sobol or random), then MOBO batches of q configurations,
+// each configuration evaluated by a trial_evaluator, every result committed to the store before
+// the next trial starts. The MOBO step is mobo::ask_tell with the driver's Surrogate,
+// Acquisition and Optimizer (mobo/ask_tell.hpp); the defaults, those of mobo::autopeft_bo, are
+// AutoPEFT's: a Matern-5/2 GP per objective, qNEHVI, local search over one-dimension neighbours
+// started at the Pareto set. Policies that carry state (a choice made at run time) are passed
+// to the constructor.
 //
 // Crash safety comes from the order of writes: proposals are enqueued (waiting) before they
 // run, a trial is marked running before its evaluation starts and complete or failed after it.
@@ -31,12 +34,19 @@
 //   auto rec = store.create_study("wn_pos", config, {{.name = "accuracy"}, {.name = "params_pct", .minimize = true}});
 //   search::study_options o;  o.reference_point = {0.25, 26.0};  o.max_trials = 30;
 //   search::study_driver<S>(o).run(store, rec, evaluator, [](const search::study_event& e) { ... });
+//   // the same search with qNParEGO:
+//   search::study_driver<S, mobo::gp<mobo::matern52_kernel>, mobo::acquisition_of<mobo::qnparego>>(o);
 #include <autopeft/error.hpp>
+#include <autopeft/mobo/acquisition/acquisition_of.hpp>
+#include <autopeft/mobo/acquisition/qnehvi.hpp>
 #include <autopeft/mobo/ask_tell.hpp>
 #include <autopeft/mobo/kernel/matern_kernel.hpp>
+#include <autopeft/mobo/model/gp.hpp>
+#include <autopeft/mobo/optimizer/pareto_local_search.hpp>
 #include <autopeft/mobo/pareto/hypervolume.hpp>
 #include <autopeft/search/concepts.hpp>
 #include <autopeft/search/evaluation.hpp>
+#include <autopeft/search/new_trial.hpp>
 #include <autopeft/search/pareto_trials.hpp>
 #include <autopeft/search/run_trial.hpp>
 #include <autopeft/search/study_event.hpp>
@@ -123,13 +133,15 @@ struct study_census {
 
 }  // namespace detail
 
-template <class Space, class Kernel = mobo::matern52_kernel>
+template <class Space, class Surrogate = mobo::gp<mobo::matern52_kernel>,
+          class Acquisition = mobo::acquisition_of<mobo::qnehvi>, class Optimizer = mobo::pareto_local_search>
 class study_driver {
  public:
   using space_type = Space;
-  using kernel_type = Kernel;
+  using optimizer_type = mobo::ask_tell<Surrogate, Acquisition, Optimizer>;
 
-  explicit study_driver(study_options options) : o_(std::move(options)) {
+  explicit study_driver(study_options options, Acquisition acquisition = {}, Optimizer optimizer = {})
+      : o_(std::move(options)), acquisition_(std::move(acquisition)), optimizer_(std::move(optimizer)) {
     for (std::size_t i = 0; i < o_.initial_configurations.size(); ++i)
       if (const auto& c = o_.initial_configurations[i]; c.x.size() != Space::num_components || !Space::check(c).empty())
         throw error("study_options: field 'initial_configurations[" + std::to_string(i) + "]' is not a configuration of the space (" +
@@ -143,9 +155,10 @@ class study_driver {
 
   /// Runs (or resumes) `study` until the budget is spent. Single process: every trial left
   /// running in the store is taken as interrupted.
-  template <class Evaluator>
-  study_summary run(study_store& store, const study_record& study, Evaluator& evaluator,
+  template <class Store, class Evaluator>
+  study_summary run(Store& store, const study_record& study, Evaluator& evaluator,
                     const study_callback& callback = {}) const {
+    static_assert(detail::check_study_storage<Store>());
     static_assert(detail::check_trial_evaluator<Evaluator>());
     o_.validate(study.objectives.size());
     using clock = std::chrono::steady_clock;
@@ -223,7 +236,9 @@ class study_driver {
   /// enqueues up to `n` new proposals and returns how many it enqueued. The initial design comes
   /// first; then MOBO points conditioned on the running and waiting trials as pending points, so
   /// no worker waits for a batch to finish. Never more than the budget leaves.
-  std::int64_t enqueue_proposals(study_store& store, const study_record& study, std::int64_t n) const {
+  template <class Store>
+  std::int64_t enqueue_proposals(Store& store, const study_record& study, std::int64_t n) const {
+    static_assert(detail::check_study_storage<Store>());
     o_.validate(study.objectives.size());
     const detail::study_census census(store.trials(study));
     std::int64_t open = 0;
@@ -241,7 +256,8 @@ class study_driver {
   }
 
   /// Trials finished so far, budget-wise (complete or failed; a re-run interruption once).
-  [[nodiscard]] std::int64_t finished(const study_store& store, const study_record& study) const {
+  template <study_storage Store>
+  [[nodiscard]] std::int64_t finished(const Store& store, const study_record& study) const {
     return detail::study_census(store.trials(study)).finished;
   }
 
@@ -253,7 +269,8 @@ class study_driver {
  private:
   // Enqueues up to n proposals (promotions first in a multi-fidelity study, then the initial
   // design, then MOBO with `pending`); returns their origin, "promotion", "initial" or "mobo".
-  std::string enqueue_next(study_store& store, const study_record& study, const detail::study_census& census, std::int64_t n,
+  template <study_storage Store>
+  std::string enqueue_next(Store& store, const study_record& study, const detail::study_census& census, std::int64_t n,
                            const std::vector<space::configuration>& pending) const {
     if (!o_.fidelities.empty()) {
       auto promoted = promotions(study, census, n);
@@ -295,7 +312,7 @@ class study_driver {
     // One transaction: a kill between two enqueues would leave half a batch, and the run that
     // resumes would then propose from another state than an uninterrupted run does.
     auto k = census.proposed;
-    std::vector<study_store::new_trial> batch;
+    std::vector<new_trial> batch;
     for (const auto& c : proposals) {
       auto params = Space::to_json(c);
       params["_origin"] = origin;
@@ -311,9 +328,9 @@ class study_driver {
   // best floor(complete / eta) go up (minus those already above r). Best: the lowest
   // non-dominated rank, then the largest exclusive hypervolume contribution within that front
   // (reference point of the options), then the lowest trial number.
-  std::vector<study_store::new_trial> promotions(const study_record& study, const detail::study_census& census,
+  std::vector<new_trial> promotions(const study_record& study, const detail::study_census& census,
                                                  std::int64_t n) const {
-    std::vector<study_store::new_trial> out;
+    std::vector<new_trial> out;
     const auto rungs = static_cast<std::int64_t>(o_.fidelities.size());
     std::map<std::string, std::int64_t> highest;  // configuration -> highest rung with any trial
     for (const auto& t : census.trials)
@@ -454,7 +471,6 @@ class study_driver {
       ref.push_back(study.objectives[i].minimize ? -o_.reference_point[i] : o_.reference_point[i]);
     mobo::ask_tell_options ao;
     ao.initial_points = 1;
-    ao.acquisition = o_.acquisition;
     ao.mc_samples = o_.mc_samples;
     ao.local_search_restarts = o_.local_search_restarts;
     ao.fit_restarts = o_.fit_restarts;
@@ -475,7 +491,7 @@ class study_driver {
           return torch::tensor(Space::encode(c), torch::kFloat64);
         }};
     const auto bounds = torch::stack({torch::zeros({d}), torch::ones({d})}).to(torch::kFloat64);
-    mobo::ask_tell<Kernel> opt(bounds, m, torch::tensor(ref, torch::kFloat64), ds, ao);
+    optimizer_type opt(bounds, m, torch::tensor(ref, torch::kFloat64), ds, ao, acquisition_, optimizer_);
     // What the surrogate learns from (study_options::surrogate_min_points): by default each
     // configuration once, at the highest rung it completed, in the place of its first proposal;
     // failed configurations are excluded. With surrogate_min_points > 0, one rung, as BOHB does
@@ -560,6 +576,8 @@ class study_driver {
   }
 
   study_options o_;
+  Acquisition acquisition_;
+  Optimizer optimizer_;
 };
 
 }  // namespace autopeft::search

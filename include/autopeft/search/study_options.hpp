@@ -1,9 +1,9 @@
 #pragma once
 // The settings of a study run: budget, initial design and the MOBO step. The defaults follow the
 // AutoPEFT reference code (qNEHVI, local search over one-dimension neighbours, q = 4) scaled to
-// a small budget; the kernel is the driver's template parameter (Matern-5/2 by default).
+// a small budget; the surrogate, the acquisition and its optimiser are the driver's template
+// parameters (study_driver.hpp).
 #include <autopeft/error.hpp>
-#include <autopeft/mobo/ask_tell.hpp>
 #include <autopeft/search/trial_fidelity.hpp>
 #include <autopeft/space/configuration.hpp>
 
@@ -42,7 +42,6 @@ struct study_options {
   /// The hypervolume reference point, one value per objective in the objective's own units and
   /// sense (AutoPEFT: metric 0.7, 26 % parameters).
   std::vector<double> reference_point;
-  mobo::acquisition_kind acquisition = mobo::acquisition_kind::qnehvi;
   std::int64_t mc_samples = 128;
   std::int64_t local_search_restarts = 10;
   std::int64_t fit_restarts = 0;

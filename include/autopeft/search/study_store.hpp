@@ -18,6 +18,7 @@
 #include <autopeft/search/detail/export_text.hpp>
 #include <autopeft/search/detail/sqlite.hpp>
 #include <autopeft/search/integrity_report.hpp>
+#include <autopeft/search/new_trial.hpp>
 #include <autopeft/search/requeued_trial.hpp>
 #include <autopeft/search/study_objective.hpp>
 #include <autopeft/search/study_record.hpp>
@@ -171,11 +172,7 @@ class study_store {
   }
 
   /// A trial to enqueue: its configuration, seed and (optional) fidelity.
-  struct new_trial {
-    nlohmann::json params;
-    std::uint64_t seed = 0;
-    std::optional<trial_fidelity> fidelity;
-  };
+  using new_trial = search::new_trial;
 
   /// Adds waiting trials, one per new_trial {params, seed, fidelity}, in one transaction: all or none, so a
   /// process killed in the middle leaves no half batch. Returns their numbers, in order.

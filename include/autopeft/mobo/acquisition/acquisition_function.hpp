@@ -1,6 +1,7 @@
 #pragma once
-// A type-erased acquisition (X [b, q, d] -> [b]), for acquisitions chosen at run time (ask_tell)
-// and optimisers compiled once. Copies share the wrapped acquisition.
+// A type-erased acquisition (X [b, q, d] -> [b]), for acquisitions chosen at run time (an
+// acquisition policy that maps names to acquisitions, as the autopeft program's does) and
+// optimisers compiled once. Copies share the wrapped acquisition.
 //
 // Example:
 //   acquisition_function acq = use_log ? acquisition_function(qlog_nehvi(model, ref, X))

@@ -21,6 +21,7 @@
 //   qlog_nehvi acq(model, ref, X_observed, {.mc_samples = 128});
 //   auto log_v = acq(X);   // [b]
 #include <autopeft/error.hpp>
+#include <autopeft/mobo/acquisition/acquisition_context.hpp>
 #include <autopeft/mobo/acquisition/detail/inclusion_exclusion.hpp>
 #include <autopeft/mobo/acquisition/detail/joint_sampler.hpp>
 #include <autopeft/mobo/acquisition/qnehvi.hpp>
@@ -47,6 +48,11 @@ struct qlog_nehvi_options {
 template <class Model>
 class qlog_nehvi {
  public:
+  /// As ask_tell builds it: the context's reference point, told points, pending points, seed and
+  /// mc_samples.
+  qlog_nehvi(Model model, const acquisition_context& c)
+      : qlog_nehvi(std::move(model), c.ref_point, c.X_baseline,
+                   {.mc_samples = c.mc_samples, .seed = c.seed, .X_pending = c.X_pending}) {}
   qlog_nehvi(Model model, const torch::Tensor& ref_point, const torch::Tensor& X_baseline,
              qlog_nehvi_options options = {})
       : exact_(std::move(model), ref_point, X_baseline,

@@ -23,6 +23,7 @@
 //              {.mc_samples = 128, .seed = 0});
 //   auto v = acq(X);                            // X [b, q, d] -> [b]
 #include <autopeft/error.hpp>
+#include <autopeft/mobo/acquisition/acquisition_context.hpp>
 #include <autopeft/mobo/acquisition/detail/inclusion_exclusion.hpp>
 #include <autopeft/mobo/acquisition/detail/joint_sampler.hpp>
 #include <autopeft/mobo/pareto/box_decomposition.hpp>
@@ -48,6 +49,11 @@ struct qnehvi_options {
 template <class Model>
 class qnehvi {
  public:
+  /// As ask_tell builds it: the context's reference point, told points, pending points, seed and
+  /// mc_samples.
+  qnehvi(Model model, const acquisition_context& c)
+      : qnehvi(std::move(model), c.ref_point, c.X_baseline,
+               {c.mc_samples, c.seed, c.X_pending, std::nullopt}) {}
   qnehvi(Model model, const torch::Tensor& ref_point, const torch::Tensor& X_baseline,
          qnehvi_options options = {})
       : ref_(ref_point.detach().to(torch::kFloat64)),

@@ -11,6 +11,7 @@
 //
 // Example:
 //   qnparego acq(model, X_observed, {.seed = batch_index});
+#include <autopeft/mobo/acquisition/acquisition_context.hpp>
 #include <autopeft/mobo/acquisition/detail/joint_sampler.hpp>
 #include <autopeft/mobo/acquisition/detail/scalarization.hpp>
 
@@ -33,6 +34,10 @@ struct qnparego_options {
 template <class Model>
 class qnparego {
  public:
+  /// As ask_tell builds it: the context's told points, pending points, seed and mc_samples.
+  qnparego(Model model, const acquisition_context& c)
+      : qnparego(std::move(model), c.X_baseline,
+                 {.mc_samples = c.mc_samples, .seed = c.seed, .X_pending = c.X_pending}) {}
   qnparego(Model model, const torch::Tensor& X_baseline, qnparego_options options = {})
       : sampler_(std::move(model), baseline(X_baseline, options), options.mc_samples,
                  options.seed, "qnparego") {

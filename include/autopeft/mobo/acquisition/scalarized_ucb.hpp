@@ -9,6 +9,7 @@
 //
 // Example:
 //   scalarized_ucb acq(model, X_observed, {.beta = 4.0, .seed = iteration});
+#include <autopeft/mobo/acquisition/acquisition_context.hpp>
 #include <autopeft/mobo/acquisition/detail/scalarization.hpp>
 
 #include <torch/torch.h>
@@ -30,6 +31,10 @@ struct scalarized_ucb_options {
 template <class Model>
 class scalarized_ucb {
  public:
+  /// As ask_tell builds it: the context's told points and seed (pending points do not change a
+  /// UCB value).
+  scalarized_ucb(Model model, const acquisition_context& c)
+      : scalarized_ucb(std::move(model), c.X_baseline, {.seed = c.seed}) {}
   scalarized_ucb(Model model, const torch::Tensor& X_baseline, scalarized_ucb_options options = {})
       : model_(std::move(model)), sqrt_beta_(std::sqrt(options.beta)) {
     torch::NoGradGuard no_grad;

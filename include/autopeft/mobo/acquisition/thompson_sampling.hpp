@@ -11,6 +11,7 @@
 // Example:
 //   thompson_sampling ts(model, Y_observed, {.ref_point = ref, .seed = 3});
 //   auto best = exhaustive_search{candidates}(ts);
+#include <autopeft/mobo/acquisition/acquisition_context.hpp>
 #include <autopeft/mobo/acquisition/detail/inclusion_exclusion.hpp>
 #include <autopeft/mobo/acquisition/detail/scalarization.hpp>
 #include <autopeft/mobo/model/rsample.hpp>
@@ -39,6 +40,9 @@ template <class Model>
 class thompson_sampling {
  public:
   /// Y [n, m]: observed (maximised) outcomes: the front to improve, or the normalisation range.
+  /// As ask_tell builds it: the context's told outcomes, reference point and seed.
+  thompson_sampling(Model model, const acquisition_context& c)
+      : thompson_sampling(std::move(model), c.Y_baseline, {.ref_point = c.ref_point, .seed = c.seed}) {}
   thompson_sampling(Model model, const torch::Tensor& Y, thompson_sampling_options options = {})
       : model_(std::move(model)), seed_(options.seed), calls_(std::make_shared<std::uint64_t>(0)) {
     const auto y = Y.detach().to(torch::kFloat64);

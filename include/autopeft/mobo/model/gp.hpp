@@ -33,14 +33,18 @@
 #include <autopeft/error.hpp>
 #include <autopeft/mobo/concepts.hpp>
 #include <autopeft/mobo/hyperparameter.hpp>
+#include <autopeft/mobo/kernel/ard_options.hpp>
 #include <autopeft/mobo/model/detail/exact_inference.hpp>
 #include <autopeft/mobo/model/detail/training_data.hpp>
 #include <autopeft/mobo/model/gp_options.hpp>
 #include <autopeft/mobo/model/multivariate_normal.hpp>
+#include <autopeft/mobo/model/surrogate_data.hpp>
+#include <autopeft/mobo/prior/prior_set.hpp>
 
 #include <torch/torch.h>
 
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <exception>
 #include <limits>
@@ -79,6 +83,28 @@ class gp {
     }
     freeze();
     update_cache();
+  }
+
+  /// ask_tell's surrogate: a GP with BoTorch SingleTaskGP's defaults on data in [0, 1]^d (the
+  /// kernel K built with one lengthscale per dimension, batch shape {m} and the dimension-scaled
+  /// lengthscale prior, started at its mode), MAP-fitted with data.fit_restarts extra starts.
+  [[nodiscard]] static gp from_data(const surrogate_data& data)
+    requires std::constructible_from<K, ard_options>
+  {
+    const auto d = data.X.size(1);
+    const auto p = prior_set::dimension_scaled(d);
+    gp_options o;
+    o.bounds = torch::stack({torch::zeros({d}), torch::ones({d})}).to(torch::kFloat64);
+    o.restarts = data.fit_restarts;
+    o.seed = data.seed;
+    gp model(data.X, data.Y,
+             K(ard_options{.ard_num_dims = d,
+                           .batch_shape = {data.Y.size(1)},
+                           .lengthscale_prior = p.lengthscale,
+                           .initial_lengthscale = p.initial_lengthscale}),
+             std::move(o));
+    model.fit();
+    return model;
   }
 
   /// MAP fit of all hyperparameters (kernel, and noise unless fixed). Throws autopeft::error if

@@ -7,10 +7,10 @@
 // which is the block Cholesky factor of the joint covariance, so (Y_b, Y_x) is an exact joint
 // sample and Y_x is a deterministic, differentiable function of X for fixed (z_1, z_2).
 // z_1 [S, n, m] and z_2 [S, q, m] (one set per q, made on first use) are qmc_normal samples.
-// The model must give posterior(X [b, n, d]) with mean [b, m, n], covariance [b, m, n, n]
-// (autopeft::mobo::gp). Internal.
+// The model is a `surrogate` (mobo/concepts.hpp). Internal.
 #include <autopeft/error.hpp>
 #include <autopeft/mobo/acquisition/qmc_normal.hpp>
+#include <autopeft/mobo/concepts.hpp>
 #include <autopeft/mobo/model/detail/exact_inference.hpp>
 #include <autopeft/mobo/model/jittered_cholesky.hpp>
 
@@ -36,6 +36,8 @@ struct baseline_cache_of<Model> {
 
 template <class Model>
 class joint_sampler {
+  static_assert(check_surrogate<Model>());
+
  public:
   joint_sampler(Model model, const torch::Tensor& x_baseline, std::int64_t samples,
                 std::uint64_t seed, std::string who)

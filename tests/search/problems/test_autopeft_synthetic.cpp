@@ -1,5 +1,5 @@
 #include <autopeft/error.hpp>
-#include <autopeft/mobo/problems/autopeft_synthetic.hpp>
+#include <autopeft/search/problems/autopeft_synthetic.hpp>
 #include <autopeft/space/family.hpp>
 #include <autopeft/space/spaces/autopeft_space.hpp>
 
@@ -11,7 +11,7 @@
 #include <vector>
 
 using namespace autopeft;
-using mobo::AutoPEFTSynthetic;
+using search::AutoPEFTSynthetic;
 using S = AutoPEFTSynthetic::space_type;
 
 namespace {
@@ -69,7 +69,7 @@ std::vector<space::configuration> sample_distinct(std::size_t n, std::uint64_t s
 }  // namespace
 
 TEST_CASE("AutoPEFTSynthetic: % trainable parameters match hand-computed bert-base counts",
-          "[mobo][problems]") {
+          "[search][problems]") {
   const AutoPEFTSynthetic problem;
   // SA 48 on all 12 layers: 12 (2·768·48 + 48 + 768) = 894,528.
   const auto a = make(48, 0, 0, std::vector<bool>(12, true));
@@ -97,7 +97,7 @@ TEST_CASE("AutoPEFTSynthetic: % trainable parameters match hand-computed bert-ba
 }
 
 TEST_CASE("AutoPEFTSynthetic: more SA capacity never lowers the accuracy surrogate",
-          "[mobo][problems]") {
+          "[search][problems]") {
   constexpr std::array<int, 11> sizes{0, 1, 3, 6, 12, 24, 48, 96, 192, 384, 768};
   std::mt19937_64 rng(11);
   for (int t = 0; t < 100; ++t) {
@@ -122,7 +122,7 @@ TEST_CASE("AutoPEFTSynthetic: more SA capacity never lowers the accuracy surroga
         AutoPEFTSynthetic::trainable_parameters(make(48, 0, 0, only({3}))));
 }
 
-TEST_CASE("AutoPEFTSynthetic: every layer off is invalid and rejected", "[mobo][problems]") {
+TEST_CASE("AutoPEFTSynthetic: every layer off is invalid and rejected", "[search][problems]") {
   const AutoPEFTSynthetic problem;
   // from_json already refuses it; build it by switching a valid configuration's layers off.
   CHECK_THROWS(make(48, 96, 12, std::vector<bool>(12, false)));
@@ -141,7 +141,7 @@ TEST_CASE("AutoPEFTSynthetic: every layer off is invalid and rejected", "[mobo][
 }
 
 TEST_CASE("AutoPEFTSynthetic: the encoded interface decodes and agrees; noise is seeded",
-          "[mobo][problems]") {
+          "[search][problems]") {
   const AutoPEFTSynthetic problem;
   static_assert(AutoPEFTSynthetic::dim == 15 && AutoPEFTSynthetic::num_objectives == 2);
   std::mt19937_64 rng(2);
@@ -173,12 +173,12 @@ TEST_CASE("AutoPEFTSynthetic: the encoded interface decodes and agrees; noise is
   CHECK(a[1] == AutoPEFTSynthetic::parameter_percent(c));  // the count is never noisy
 }
 
-TEST_CASE("AutoPEFTSynthetic: stored parameters fold the prefix MLP away", "[mobo][problems]") {
+TEST_CASE("AutoPEFTSynthetic: stored parameters fold the prefix MLP away", "[search][problems]") {
   // PA 96 and a prefix of 12 on layers {0, 5, 11}: PA 444,960 as above; the stored prefix is
   // 12·2·3·768 = 55,296 (no MLP, no prefix embedding); total 500,256.
   const auto b = make(0, 96, 12, only({0, 5, 11}));
   CHECK(AutoPEFTSynthetic::stored_parameters(b) == 500'256);
-  const AutoPEFTSynthetic trainable, stored({.cost = mobo::autopeft_synthetic_options::stored});
+  const AutoPEFTSynthetic trainable, stored({.cost = search::autopeft_synthetic_options::stored});
   CHECK(trainable.evaluate(b)[1] == AutoPEFTSynthetic::parameter_percent(b));  // the default
   CHECK(stored.evaluate(b)[1] == Approx(100.0 * 500'256 / 109'482'240.0).epsilon(1e-14));
   CHECK(stored.cost(b) == stored.evaluate(b)[1]);
@@ -196,7 +196,7 @@ TEST_CASE("AutoPEFTSynthetic: stored parameters fold the prefix MLP away", "[mob
 }
 
 TEST_CASE("AutoPEFTSynthetic: at full fidelity the fidelity model is the plain problem",
-          "[mobo][problems][fidelity]") {
+          "[search][problems][fidelity]") {
   const AutoPEFTSynthetic problem;
   for (const auto& c : sample_distinct(50, 21)) {
     CHECK(AutoPEFTSynthetic::fidelity_bias(c, 1.0) == 0.0);
@@ -218,7 +218,7 @@ TEST_CASE("AutoPEFTSynthetic: at full fidelity the fidelity model is the plain p
 }
 
 TEST_CASE("AutoPEFTSynthetic: the low-fidelity bias shrinks with s and hits slow configurations harder",
-          "[mobo][problems][fidelity]") {
+          "[search][problems][fidelity]") {
   constexpr std::array<double, 9> grid{0.02, 0.05, 1.0 / 9, 0.2, 1.0 / 3, 0.5, 0.7, 0.9, 1.0};
   for (const auto& c : sample_distinct(100, 22)) {
     double previous = 1.0;
@@ -246,7 +246,7 @@ TEST_CASE("AutoPEFTSynthetic: the low-fidelity bias shrinks with s and hits slow
 }
 
 TEST_CASE("AutoPEFTSynthetic: the low-fidelity noise grows as s falls (seeded, empirical)",
-          "[mobo][problems][fidelity]") {
+          "[search][problems][fidelity]") {
   const AutoPEFTSynthetic problem;  // noise_std 0, fidelity_noise_std 0.004
   const auto c = make(12, 48, 0, only({4, 8, 9, 10, 11}));
   auto empirical = [&](double s) {
@@ -277,7 +277,7 @@ TEST_CASE("AutoPEFTSynthetic: the low-fidelity noise grows as s falls (seeded, e
 }
 
 TEST_CASE("AutoPEFTSynthetic: low fidelity misranks configurations, less so as s grows",
-          "[mobo][problems][fidelity]") {
+          "[search][problems][fidelity]") {
   const AutoPEFTSynthetic problem;
   const auto cs = sample_distinct(300, 23);
   std::vector<double> full;

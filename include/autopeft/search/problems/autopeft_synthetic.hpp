@@ -41,7 +41,7 @@
 // a fraction 1 - (beta0 + beta1 h)(1 - s)^alpha of the configuration's gain over a0: at s = 1/9
 // an adapter of size 1 keeps ~83 % of its gain, one of size 768 or a prefix alone ~50 %, and the
 // low-fidelity order of configurations differs from the full one (rank correlation below 1,
-// rising with s; tests/mobo/test_autopeft_synthetic.cpp). The noise's standard deviation is
+// rising with s; tests/search/problems/test_autopeft_synthetic.cpp). The noise's standard deviation is
 // noise_std at s = 1 and grows like fidelity_noise_std / sqrt(s) as s falls (~0.011 at 1/9).
 // At s = 1 the bias and the extra noise vanish: evaluate(c, 1, ...) is evaluate(c).
 //
@@ -79,7 +79,7 @@
 #include <string>
 #include <vector>
 
-namespace autopeft::mobo {
+namespace autopeft::search {
 
 struct autopeft_synthetic_options {
   /// Which parameters objective 1 counts (see the header comment).
@@ -115,7 +115,7 @@ class AutoPEFTSynthetic {
 
   [[nodiscard]] const autopeft_synthetic_options& options() const noexcept { return o_; }
 
-  [[nodiscard]] torch::Tensor bounds() const { return detail::unit_bounds(dim); }
+  [[nodiscard]] torch::Tensor bounds() const { return mobo::detail::unit_bounds(dim); }
 
   /// Trainable PEFT parameters of a valid configuration on bert-base (the library's counts).
   [[nodiscard]] static std::int64_t trainable_parameters(const space::configuration& c) {
@@ -234,7 +234,7 @@ class AutoPEFTSynthetic {
   /// Encoded X [n, 15] (or [15]) -> [n, 2] (or [2]) doubles, each row decoded to its nearest
   /// configuration; throws autopeft::error naming the row if one decodes to an invalid one.
   [[nodiscard]] torch::Tensor evaluate(const torch::Tensor& X) const {
-    detail::check_inputs(X, dim, "AutoPEFTSynthetic");
+    mobo::detail::check_inputs(X, dim, "AutoPEFTSynthetic");
     if (X.dim() > 2)
       throw error("AutoPEFTSynthetic: X must be [n, 15] or [15], got " + c10::str(X.sizes()));
     const auto x = X.detach().to(torch::kFloat64).contiguous().view({-1, dim});
@@ -318,4 +318,4 @@ class AutoPEFTSynthetic {
   mutable std::mt19937_64 rng_;
 };
 
-}  // namespace autopeft::mobo
+}  // namespace autopeft::search

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The layering of include/autopeft/ (docs/ARCHITECTURE.md), checked by grepping includes: an
+# area must not include the areas its rule forbids, whether by path (<autopeft/peft/lora.hpp>),
+# by umbrella (<autopeft/peft.hpp>, <autopeft/autopeft.hpp>: everything) or relatively
+# ("../../peft/lora.hpp", resolved against the including file).
+#   scripts/check_layering.sh [ROOT]     ROOT: the include tree (default: include/autopeft)
+# Prints one line per violation (FILE:LINE: ...) and exits 1 if there is any; ctest runs it
+# (tests `layering` and `layering_detects_violation`).
+set -euo pipefail
+
+root=${1:-"$(cd "$(dirname "$0")/.." && pwd)/include/autopeft"}
+if [[ ! -d $root ]]; then
+  echo "check_layering: no include tree at '$root'; pass the path of include/autopeft" >&2
+  exit 2
+fi
+root=$(cd "$root" && pwd -P)
+
+# area: the areas it must not include. One line a rule; add a line to add a rule.
+rules=(
+  "mobo: peft model space search"  # mobo optimises any function: it knows no PEFT, model or study
+)
+
+# The area an include names, or nothing for headers outside the tree (<torch/torch.h>).
+area_of() {  # FILE INCLUDED
+  local file=$1 inc=$2 path
+  case $inc in
+    autopeft/autopeft.hpp) echo "*"; return ;;
+    autopeft/*) path=${inc#autopeft/} ;;
+    *) path=$(realpath -m "$root/$(dirname "$file")/$inc") || return 0
+       [[ $path == "$root"/* ]] || return 0
+       path=${path#"$root"/} ;;
+  esac
+  path=${path%%/*}
+  echo "${path%.hpp}"
+}
+
+status=0
+for rule in "${rules[@]}"; do
+  area=${rule%%:*}
+  forbidden=" ${rule#*: } "
+  [[ -d $root/$area ]] || continue
+  while IFS=: read -r file line text; do
+    inc=$(sed -E 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]([^>"]*)[>"].*/\1/' <<<"$text")
+    target=$(area_of "$file" "$inc")
+    [[ -n $target && $target != "$area" ]] || continue
+    if [[ $target == "*" || $forbidden == *" $target "* ]]; then
+      echo "$file:$line: $text   <- $area/ must not include$forbidden(docs/ARCHITECTURE.md)"
+      status=1
+    fi
+  done < <(cd "$root" && grep -rnE --include='*.hpp' --include='*.h' --include='*.cpp' \
+             '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]' "$area" || true)
+done
+if [[ $status -eq 0 ]]; then echo "check_layering: ${#rules[@]} rule(s) hold in $root"; fi
+exit $status
