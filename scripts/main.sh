@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's main-job command: installs the dependencies, builds the autopeft program and runs
-# an AutoPEFT search on the embedded default (examples/configs/main_job.json): the default tiny
-# backbone (shipped in share/backbones; rebuilt by its recipe, about 3 minutes, if that copy is
-# missing or damaged), 32 trials on wn_pos in the default space (10 initial points, the
+# an AutoPEFT search on the embedded default (examples/configs/main_job.json): the default
+# backbone tiny_long (shipped in share/backbones; if that copy is missing or damaged, the fallback
+# recipe tiny is pretrained instead, about 4 minutes), 32 trials on wn_pos in the default space (10 initial points, the
 # hand-designed methods' nearest configurations first and then cost-stratified ones, then MOBO
 # batches of 4; two fidelity rungs, 4000x1 and 4000x2 examples x epochs, with successive
 # halving), the hand-designed baselines (LoRA r=8, (IA)3, Pfeiffer and parallel adapters, each

@@ -346,6 +346,9 @@ TEST_CASE("embedded benchmark: the installed packages give the datasheet's sizes
   const std::vector<std::string> names{"wn_supersense", "wn_hypernym", "wn_paraphrase", "wn_pos", "fortune_category"};
   for (std::size_t i = 0; i < names.size(); ++i) CHECK(b.tasks[i].info.name == names[i]);
 
+  // wn_paraphrase's negatives are random synsets by default (paraphrase_close_percent 0).
+  CHECK_FALSE(b.stats.contains("wn_paraphrase.negative_close"));
+  CHECK(b.stats.at("wn_paraphrase.negative_random") > 9000);
   CHECK(b.at("wn_supersense").info.labels.size() == 38);
   CHECK(b.at("wn_pos").info.labels.size() == 4);
   CHECK(b.at("fortune_category").info.labels.size() >= 12);

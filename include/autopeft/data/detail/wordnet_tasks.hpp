@@ -294,9 +294,9 @@ inline task wn_hypernym(const wordnet& wn, const wordnet_graph& g,
 
 /// wn_paraphrase: (definition, text) -> equivalent when the text describes the same synset:
 /// one of its usage examples when it has some, else its list of words; not_equivalent for the
-/// same kind of text of a close synset (a co-hyponym for nouns and verbs, a neighbour in the
-/// similar-to cluster for adjectives), or of a random synset of the same part of speech when
-/// there is none. The negative shares no word with the anchor and comes from the train split
+/// same kind of text of, for paraphrase_close_percent of the anchors, a close synset (a
+/// co-hyponym for nouns and verbs, a neighbour in the similar-to cluster for adjectives), and for
+/// the others (or when there is none) a random synset of the same part of speech. The negative shares no word with the anchor and comes from the train split
 /// or the anchor's own split, so no dev or test text reaches another split.
 inline task wn_paraphrase(const wordnet& wn, const wordnet_graph& g,
                           const embedded_benchmark_options& o, counters& stats) {
@@ -333,10 +333,11 @@ inline task wn_paraphrase(const wordnet& wn, const wordnet_graph& g,
       return true;
     };
     close.clear();
-    if (s.pos == 'n' || s.pos == 'v') {
+    const bool want_close = rng.below(100) < o.paraphrase_close_percent;
+    if (want_close && (s.pos == 'n' || s.pos == 'v')) {
       for (const auto h : g.parents[a])
         for (const auto sib : g.children[h]) close.push_back(sib);
-    } else if (s.pos == 'a' || s.pos == 's') {
+    } else if (want_close && (s.pos == 'a' || s.pos == 's')) {
       for (const auto n1 : g.similar[a]) {
         close.push_back(n1);
         for (const auto n2 : g.similar[n1]) close.push_back(n2);
