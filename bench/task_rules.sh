@@ -13,7 +13,7 @@ work=$(realpath -m "$1")
 mkdir -p "$work/runs" "$work/logs"
 BIN=${BIN:-build-gpu/examples}; DEVICE=${DEVICE:-cuda}; SHARDS=${SHARDS:-12}; SEEDS=${SEEDS:-3}
 TASKS=${TASKS:-wn_supersense,wn_hypernym,wn_paraphrase,wn_pos,fortune_category}
-LR_GRID=${LR_GRID:-0.0001,0.0003,0.001,0.003}
+LR_GRID=${LR_GRID:-0.0001,0.0003,0.001,0.003,0.01}
 FINAL_SAMPLES=${FINAL_SAMPLES:-8000}; FINAL_EPOCHS=${FINAL_EPOCHS:-3}; MAX_SEQ=${MAX_SEQ:-64}
 : "${BACKBONE:?set BACKBONE to a backbone folder}"
 for pass in probes rest; do  # the second pass finds every probe done and runs the reported seeds

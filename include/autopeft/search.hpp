@@ -8,6 +8,7 @@
 #include <autopeft/search/cost_kind.hpp>
 #include <autopeft/search/evaluation.hpp>
 #include <autopeft/search/extra_objective.hpp>
+#include <autopeft/search/final_seed.hpp>
 #include <autopeft/search/format_params.hpp>
 #include <autopeft/search/hand_designed_evaluator.hpp>
 #include <autopeft/search/hand_designed_in_space.hpp>

@@ -56,6 +56,13 @@ TEST_CASE("baseline_verdicts: dominated by the cheapest re-trained trial that is
   CHECK_FALSE(v.dominated);
   CHECK_FALSE(v.by_trial);
   CHECK(v.best_within_budget == 2);
+  // ... but it is matched: the weak form, no more parameters and a mean no lower.
+  CHECK(v.matched_by == 2);
+  CHECK(v.sentence == "matched by trial 2: re-trained 0.7 at 0.1% params, equal to 0.7 at 0.1%");
+  // A baseline that is merely as small as a worse trial is neither.
+  v = verdict_of(r, {.name = "stronger twin", .metric = 0.71, .pct_params = 0.10});
+  CHECK_FALSE(v.dominated);
+  CHECK_FALSE(v.matched_by);
 }
 
 TEST_CASE("baseline_verdicts: not dominated, with the best found within the baseline's budget or none",

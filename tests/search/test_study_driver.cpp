@@ -763,6 +763,10 @@ TEST_CASE("peft_evaluator: an lr dimension sets the trial's rate, a fidelity its
     if (t.params["_stage"] == "grid") grid_seeds.insert(t.seed);
   for (const auto& t : trials)
     if (t.params["_stage"] == "final") CHECK_FALSE(grid_seeds.contains(t.seed));
+  // Paired seeds: the k-th final run of every method has final_seed(study seed, k), as the
+  // Pareto set's k-th re-training run does.
+  for (const auto& t : trials)
+    if (t.params["_stage"] == "final") CHECK(t.seed == search::final_seed(study.seed, t.params.at("_seed_index").get<std::int64_t>()));
   // Run again: nothing more is trained, the same results come back.
   const auto again = search::run_baselines(store, study, baselines, bo);
   CHECK(store.trials(store.load_study("s:baselines")).size() == trials.size());

@@ -454,7 +454,7 @@ TEST_CASE("retrain_correlation: Spearman's rho of the search's metric against th
   CHECK(r.rho == Approx(-1.0));
 }
 
-TEST_CASE("retrain_pareto: every Pareto trial k times with distinct seeds; a second call adds nothing", "[search][study][retrain]") {
+TEST_CASE("retrain_pareto: every Pareto trial k times with distinct seeds, paired across trials; a second call adds nothing", "[search][study][retrain]") {
   autopeft::testing::scratch_dir dir("retrain");
   auto store = search::study_store::open(dir / "r.db");
   const auto study = store.create_study("s", {}, peft_objectives(), 9);
@@ -466,9 +466,16 @@ TEST_CASE("retrain_pareto: every Pareto trial k times with distinct seeds; a sec
   REQUIRE(rows.size() == front.size());
   const auto runs = store.trials(store.load_study("s:final"));
   CHECK(runs.size() == 4 * front.size());
-  std::set<std::uint64_t> seeds;
-  for (const auto& t : runs) seeds.insert(t.seed);
-  CHECK(seeds.size() == runs.size());  // seed indices 2k and 2k + 1 once shared a seed
+  // Within a trial the k seeds differ (seed indices 2k and 2k + 1 once shared a seed); the
+  // k-th run of every trial has the same seed, final_seed(study seed, k), as the baselines'.
+  std::map<std::int64_t, std::set<std::uint64_t>> seeds_of_trial;
+  for (const auto& t : runs) {
+    const auto k = t.params.at("_seed_index").get<std::int64_t>();
+    CHECK(t.seed == search::final_seed(study.seed, k));
+    seeds_of_trial[t.params.at("_source").get<std::int64_t>()].insert(t.seed);
+  }
+  CHECK(seeds_of_trial.size() == front.size());
+  for (const auto& [trial, seeds] : seeds_of_trial) CHECK(seeds.size() == 4);
   for (const auto& r : rows) CHECK(r.runs == 4);
   search::retrain_pareto<S>(store, study, f, {.seeds = 4});
   CHECK(store.trials(store.load_study("s:final")).size() == runs.size());

@@ -11,6 +11,9 @@ struct baseline_verdict {
   bool compared = false;          ///< false when the baseline or the Pareto set has no final result yet
   bool dominated = false;         ///< some re-trained Pareto trial is as good and as small, and better in one
   std::optional<int> by_trial;    ///< the cheapest such trial, when dominated
+  /// Otherwise a re-trained Pareto trial equal to the baseline on both objectives (no more
+  /// parameters, no lower mean: the weak form of dominance), if any.
+  std::optional<int> matched_by;
   std::optional<int> best_within_budget;  ///< otherwise the best re-trained trial as small as the baseline, if any
   std::string sentence;           ///< the verdict in words, without the name: print `name + ": " + sentence`
 };

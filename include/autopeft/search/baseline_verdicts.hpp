@@ -9,6 +9,10 @@
 //   - a trial dominates the baseline when M >= B and P <= X, with at least one strict; the
 //     verdict names the cheapest (smallest P, then highest M):
 //       "dominated by trial N: re-trained M ± sd at P params, against B at X"
+//   - a trial equal to the baseline on both (M == B and P == X; the baseline's own configuration,
+//     re-trained on the same paired seeds, is one) matches it:
+//       "matched by trial N: re-trained M at P params, equal to B at X"
+//     (no more parameters and a mean no lower: the weak form of dominance);
 //   - otherwise the best trial within the baseline's budget (highest M with P <= X):
 //       "not dominated: best found within its budget (<= X params) is trial N at M (re-trained), against B"
 //   - or, when no trial is that small:
@@ -67,12 +71,14 @@ namespace autopeft::search {
     } else {
       v.compared = true;
       const member* by = nullptr;    // the cheapest dominating trial
+      const member* twin = nullptr;  // a trial equal to the baseline on both objectives
       const member* best = nullptr;  // the best trial within the budget
       for (const auto& m : retrained) {
         if (m.pct > b.pct_params) continue;
         if (m.mean >= b.metric && (m.mean > b.metric || m.pct < b.pct_params) &&
             (!by || m.pct < by->pct || (m.pct == by->pct && m.mean > by->mean)))
           by = &m;
+        if (m.mean == b.metric && m.pct == b.pct_params) twin = &m;
         if (!best || m.mean > best->mean || (m.mean == best->mean && m.pct < best->pct)) best = &m;
       }
       const std::string budget = format_percent(b.pct_params);
@@ -82,6 +88,11 @@ namespace autopeft::search {
         v.sentence = "dominated by trial " + std::to_string(by->trial) + ": re-trained " + format_value(by->mean) +
                      (by->sd ? " \xC2\xB1 " + format_spread(*by->sd) : std::string()) + " at " +
                      format_percent(by->pct) + " params, against " + format_value(b.metric) + " at " + budget;
+      } else if (twin) {
+        v.matched_by = twin->trial;
+        v.best_within_budget = best->trial;
+        v.sentence = "matched by trial " + std::to_string(twin->trial) + ": re-trained " + format_value(twin->mean) + " at " +
+                     format_percent(twin->pct) + " params, equal to " + format_value(b.metric) + " at " + budget;
       } else if (best) {
         v.best_within_budget = best->trial;
         v.sentence = "not dominated: best found within its budget (<= " + budget + " params) is trial " +
@@ -90,7 +101,7 @@ namespace autopeft::search {
       } else {
         v.sentence = "not dominated: no configuration found at or below " + budget + " params";
       }
-      if (!by) {
+      if (!by && !twin) {
         const auto waiting = std::count_if(pending.begin(), pending.end(), [&](double p) { return p <= b.pct_params; });
         if (waiting > 0)
           v.sentence += "; " + std::to_string(waiting) + " Pareto trial" + (waiting == 1 ? "" : "s") +

@@ -106,7 +106,7 @@ ul.verdicts { margin: 0; padding-left: 20px; }
 ul.verdicts li { margin: 3px 0; }
 .baseline-name { font-weight: bold; }
 .baseline-result { color: var(--muted); }
-li.verdict.dominated::marker { color: #2e7d32; }
+li.verdict.dominated::marker, li.verdict.matched::marker { color: #2e7d32; }
 li.verdict.not-dominated::marker { color: var(--front); }
 details.more { background: var(--card); border: 1px solid var(--line); border-radius: 8px;
                padding: 12px 18px; margin: 16px 0; overflow-x: auto; }

@@ -13,6 +13,7 @@
 //   for (auto& r : rows) std::printf("trial %lld: %.4f +- %.4f\n", r.source, r.mean[0], r.std[0]);
 #include <autopeft/search/concepts.hpp>
 #include <autopeft/search/detail/mean_and_std.hpp>
+#include <autopeft/search/final_seed.hpp>
 #include <autopeft/search/pareto_trials.hpp>
 #include <autopeft/search/run_trial.hpp>
 #include <autopeft/search/study_event.hpp>
@@ -95,14 +96,7 @@ std::vector<retrained_trial> retrain_pareto(study_store& store, const study_reco
         if (k.empty() || k[0] != '_') params[k] = v;
       params["_source"] = p.number;
       params["_seed_index"] = s;
-      // Mixed (splitmix64), then halved to fit the store's signed column: halving the sum
-      // itself gave seed indices 2k and 2k + 1 the same seed.
-      std::uint64_t seed = fin->seed * 1000003ULL + static_cast<std::uint64_t>(p.number) * 7919ULL + static_cast<std::uint64_t>(s);
-      seed += 0x9e3779b97f4a7c15ULL;
-      seed = (seed ^ (seed >> 30)) * 0xbf58476d1ce4e5b9ULL;
-      seed = (seed ^ (seed >> 27)) * 0x94d049bb133111ebULL;
-      seed = (seed ^ (seed >> 31)) >> 1;
-      store.enqueue(*fin, params, seed);
+      store.enqueue(*fin, params, final_seed(study.seed, s));  // paired with the baselines' final runs
     }
   }
   std::int64_t done = 0;

@@ -1,7 +1,8 @@
 #pragma once
 // The hand-designed baselines of a study, trained as fairly as the search's configurations:
 // each method first on a small learning-rate grid (one seed per rate, stage "grid"), then at
-// the rate with the best dev metric with `seeds` fresh seeds (stage "final"), all at the
+// the rate with the best dev metric with `seeds` fresh seeds (stage "final": final_seed(study
+// seed, k) for the k-th run of every method, the seeds of the Pareto set's re-training), all at the
 // fidelity of the evaluator given (the re-training fidelity, so that baselines and the
 // re-trained front are measured alike). Every method gets the same budget: |grid| + seeds runs.
 // Fresh seeds for the final stage keep the selection run out of the reported mean (no
@@ -17,6 +18,7 @@
 //   search::hand_designed_evaluator baselines(backbone, task, final_options);
 //   auto rows = search::run_baselines(store, study, baselines, {.methods = {"lora8", "ia3"}, .lr_grid = {1e-3, 3e-3}});
 #include <autopeft/error.hpp>
+#include <autopeft/search/final_seed.hpp>
 #include <autopeft/peft/hand_designed.hpp>
 #include <autopeft/search/detail/mean_and_std.hpp>
 #include <autopeft/search/hand_designed_space.hpp>
@@ -128,7 +130,6 @@ std::vector<baseline_result> run_baselines(study_store& store, const study_recor
   // Stage 2: each method at its best grid rate with fresh seeds, one transaction.
   trials = store.trials(*b);
   std::vector<study_store::new_trial> finals;
-  std::int64_t k = static_cast<std::int64_t>(trials.size()) + 1000;
   for (const auto& m : options.methods) {
     if (!of_stage(trials, "final", m).empty()) continue;
     std::optional<double> best_lr;
@@ -138,7 +139,7 @@ std::vector<baseline_result> run_baselines(study_store& store, const study_recor
         best = (*t->objectives)[0], best_lr = t->params.at("_lr").template get<double>();
     if (!best_lr) continue;  // every grid run failed: nothing to re-train
     for (std::int64_t s = 0; s < options.seeds; ++s)
-      finals.push_back({params_of(m, *best_lr, "final", s), detail::baseline_seed(study.seed ^ 0xf1a1ULL, k++), {}});
+      finals.push_back({params_of(m, *best_lr, "final", s), final_seed(study.seed, s), {}});
   }
   if (!finals.empty()) store.enqueue_all(*b, finals);
   run_waiting();

@@ -90,7 +90,7 @@ inline std::string baseline_list(const report_data& d) {
   for (std::size_t i = 0; i < d.baselines.size(); ++i) {
     const auto& b = d.baselines[i];
     const auto& v = verdicts[i];
-    const char* kind = !v.compared ? "not-compared" : v.dominated ? "dominated" : "not-dominated";
+    const char* kind = !v.compared ? "not-compared" : v.dominated ? "dominated" : v.matched_by ? "matched" : "not-dominated";
     s += "<li class=\"verdict " + std::string(kind) + "\"><span class=\"baseline-name\">" + escape(b.name) + "</span>";
     if (std::isfinite(b.metric)) {
       std::string result = format_value(b.metric);
