@@ -44,7 +44,24 @@ def brief(params):
     return " ".join(out)
 
 
+STUDY_SUFFIXES = {"-paper": "paper", "-sf": "single fidelity"}
+
+
+def task_of(study):
+    """The task of a study name: <task>, <task>-paper or <task>-sf."""
+    for suffix in STUDY_SUFFIXES:
+        if study.endswith(suffix):
+            return study[: -len(suffix)]
+    return study
+
+
+def space_of(label):
+    """'default' or 'paper', from a re-trained configuration's label <study>#<trial>."""
+    return "paper" if label.split("#")[0].endswith("-paper") else "default"
+
+
 def fronts(work):
+    """The Pareto sets of the studies, by study name (WORK/fronts/<study>.json)."""
     result = {}
     for path in sorted(glob.glob(os.path.join(work, "fronts", "*.json"))):
         name = os.path.basename(path)[:-5]
@@ -60,42 +77,53 @@ def cmd_configs(args):
     if args.source not in fr:
         sys.exit(f"{args.work}/fronts/{args.source}.json: no front for the source task {args.source}")
     lines = []
-    for task, rows in fr.items():  # every front on its own task first ...
+    for study, rows in fr.items():  # every front on its own task first ...
         for r in rows:
-            lines.append({"label": f"{task}#{r['trial']}", "source_task": task, "task": task, "params": r["params"]})
-    for task in fr:  # ... then the source's configurations on the other tasks
-        if task == args.source:
+            lines.append({"label": f"{study}#{r['trial']}", "source_task": task_of(study), "task": task_of(study),
+                          "params": r["params"]})
+    for study in fr:  # ... then the source's default-space configurations on the other tasks
+        if study == args.source or study in STUDY_SUFFIXES or task_of(study) != study:
             continue
         for r in fr[args.source]:
-            lines.append({"label": f"{args.source}#{r['trial']}", "source_task": args.source, "task": task,
+            lines.append({"label": f"{args.source}#{r['trial']}", "source_task": args.source, "task": study,
                           "params": r["params"]})
     for line in lines:
         print(json.dumps(line))
+
+
+def iter_runs(work):
+    """Every finished run of WORK/runs/*.jsonl; a process stopped while writing leaves an
+    unfinished last line, which is skipped."""
+    for path in sorted(glob.glob(os.path.join(work, "runs", "*.jsonl"))):
+        with open(path) as f:
+            lines = f.read().split("\n")
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as e:
+                if n == len(lines):
+                    print(f"{path}:{n}: an unfinished last line, skipped", file=sys.stderr)
+                    continue
+                sys.exit(f"{path}:{n}: not a JSON line ({e})")
 
 
 def load_runs(work, probes=None):
     """Groups of runs by (task, label); the --lr-grid probe runs go to `probes` instead,
     as {(task, label): {learning_rate: best_metric}}."""
     groups = {}
-    for path in sorted(glob.glob(os.path.join(work, "runs", "*.jsonl"))):
-        with open(path) as f:
-            for n, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    r = json.loads(line)
-                except json.JSONDecodeError as e:
-                    sys.exit(f"{path}:{n}: not a JSON line ({e})")
-                key = (r["task"], r["label"])
-                if r["kind"] == "lr_probe":
-                    if probes is not None:
-                        probes.setdefault(key, {})[r["learning_rate"]] = r["best_metric"]
-                    continue
-                g = groups.setdefault(key, {"task": r["task"], "label": r["label"], "kind": r["kind"],
-                                            "source_task": r.get("source_task", ""), "params_pct": r["params_pct"],
-                                            "metric": r["metric"], "params": r.get("params"), "runs": {},
-                                            "majority": r.get("majority_rate"), "lr": r.get("learning_rate")})
-                g["runs"][r["seed"]] = r
+    for r in iter_runs(work):
+        key = (r["task"], r["label"])
+        if r["kind"] == "lr_probe":
+            if probes is not None:
+                probes.setdefault(key, {})[r["learning_rate"]] = r["best_metric"]
+            continue
+        g = groups.setdefault(key, {"task": r["task"], "label": r["label"], "kind": r["kind"],
+                                    "source_task": r.get("source_task", ""), "params_pct": r["params_pct"],
+                                    "metric": r["metric"], "params": r.get("params"), "runs": {},
+                                    "majority": r.get("majority_rate"), "lr": r.get("learning_rate")})
+        g["runs"][r["seed"]] = r
     for g in groups.values():
         values = [r["best_metric"] for r in g["runs"].values()]
         g["n"] = len(values)
@@ -267,6 +295,114 @@ def svg_plot(path, task, metric, own, front, baselines, transferred, search_tria
         f.write("\n".join(out) + "\n")
 
 
+def hypervolume_2d(points, ref_metric, ref_params):
+    """Area dominated by (metric up, params_pct down) points and bounded by the reference point."""
+    pts = sorted((p, m) for m, p in points if m > ref_metric and p < ref_params)
+    area, best = 0.0, ref_metric
+    for i, (p, m) in enumerate(pts):
+        nxt = pts[i + 1][0] if i + 1 < len(pts) else ref_params
+        best = max(best, m)
+        area += (nxt - p) * (best - ref_metric)
+    return area
+
+
+def hv_curve(trials, ref_metric=0.0, ref_params=26.0):
+    """[(cumulative trial seconds, hypervolume)] over a study's complete trials in the order they
+    finished; a configuration counts once, at the highest fidelity rung it has reached."""
+    done = [t for t in trials if t.get("state") == "complete" and t.get("objectives")]
+    done.sort(key=lambda t: (t.get("finished") or "", t["number"]))
+    best, seconds, curve = {}, 0.0, []
+    for t in done:
+        key = json.dumps({k: v for k, v in t["params"].items() if not k.startswith("_")}, sort_keys=True)
+        level = (t.get("fidelity") or {}).get("level", 0)
+        if key not in best or level >= best[key][0]:
+            best[key] = (level, t["objectives"][0], t["objectives"][1])
+        seconds += t.get("duration_s") or 0.0
+        curve.append((seconds, hypervolume_2d([(m, p) for _, m, p in best.values()], ref_metric, ref_params)))
+    return curve
+
+
+def load_trials(work, study):
+    path = os.path.join(work, "fronts", f"{study}-trials.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f).get("trials", [])
+
+
+def hv_at(curve, seconds):
+    """The hypervolume reached within `seconds` of trial time."""
+    reached = [h for s, h in curve if s <= seconds]
+    return reached[-1] if reached else 0.0
+
+
+def svg_hv(path, task, curves):
+    W, H, L, R, T, B = 640, 360, 70, 150, 30, 50
+    xs = [s for c in curves.values() for s, _ in c] or [1.0]
+    ys = [h for c in curves.values() for _, h in c] or [1.0]
+    x1, y0, y1 = max(xs), min(ys), max(ys)
+    y0 = y0 - (y1 - y0) * 0.05
+    y1 = y1 + (y1 - y0) * 0.05 or 1.0
+
+    def X(v):
+        return L + v / x1 * (W - L - R)
+
+    def Y(v):
+        return T + (y1 - v) / ((y1 - y0) or 1.0) * (H - T - B)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="11">',
+           f'<rect width="{W}" height="{H}" fill="white"/>',
+           f'<text x="{L}" y="18" font-size="13">{task}: hypervolume against trial seconds</text>',
+           f'<line x1="{L}" y1="{H - B}" x2="{W - R}" y2="{H - B}" stroke="black"/>',
+           f'<line x1="{L}" y1="{T}" x2="{L}" y2="{H - B}" stroke="black"/>',
+           f'<text x="{(L + W - R) / 2}" y="{H - 12}" text-anchor="middle">trial seconds (summed; processes shared one GPU)</text>']
+    for i in range(6):
+        v, s = y0 + (y1 - y0) * i / 5, x1 * i / 5
+        out.append(f'<text x="{L - 6}" y="{Y(v) + 4:.1f}" text-anchor="end">{v:.2f}</text>')
+        out.append(f'<text x="{X(s):.1f}" y="{H - B + 16}" text-anchor="middle">{s:.0f}</text>')
+    colors = ["#1f77b4", "#d62728", "#2ca02c"]
+    for i, (name, c) in enumerate(curves.items()):
+        if c:
+            d = " ".join(f'{"M" if j == 0 else "L"}{X(s):.1f},{Y(h):.1f}' for j, (s, h) in enumerate(c))
+            out.append(f'<path d="{d}" fill="none" stroke="{colors[i % 3]}" stroke-width="1.5"/>')
+        out.append(f'<line x1="{W - R + 10}" y1="{T + 10 + 16 * i}" x2="{W - R + 30}" y2="{T + 10 + 16 * i}" '
+                   f'stroke="{colors[i % 3]}" stroke-width="2"/><text x="{W - R + 34}" y="{T + 14 + 16 * i}">{name}</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def hv_section(work, out_dir, tasks):
+    """Hypervolume against trial seconds: multi-fidelity (<task>) against single fidelity (<task>-sf)."""
+    rows = []
+    for task in tasks:
+        mf, sf = load_trials(work, task), load_trials(work, f"{task}-sf")
+        if mf is None or sf is None:
+            continue
+        curves = {"multi-fidelity": hv_curve(mf), "single fidelity": hv_curve(sf)}
+        paper = load_trials(work, f"{task}-paper")
+        if paper is not None:
+            curves["paper's space (multi-fidelity)"] = hv_curve(paper)
+        svg_hv(os.path.join(out_dir, f"{task}-hv.svg"), task, curves)
+        cm, cs = curves["multi-fidelity"], curves["single fidelity"]
+        if not cm or not cs:
+            continue
+        budget = min(cm[-1][0], cs[-1][0])
+        rows.append((task, len(cm), cm[-1][0], cm[-1][1], len(cs), cs[-1][0], cs[-1][1], budget,
+                     hv_at(cm, budget), hv_at(cs, budget)))
+    if not rows:
+        return
+    print("### Hypervolume against trial seconds: multi-fidelity against single fidelity\n")
+    print("| task | MF trials | MF seconds | MF hypervolume | SF trials | SF seconds | SF hypervolume | "
+          "at equal seconds | MF there | SF there |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]:.0f} | {r[3]:.3f} | {r[4]} | {r[5]:.0f} | {r[6]:.3f} | {r[7]:.0f} | "
+              f"{r[8]:.3f} | {r[9]:.3f} |")
+    print("\n(hypervolume of (dev metric, stored % params) with the reference (0, 26 %), each configuration at "
+          "the highest rung it reached; seconds are the trials' own, summed, while all processes shared the GPU)\n")
+
+
 def cmd_report(args):
     probes = {}
     groups = load_runs(args.work, probes)
@@ -283,14 +419,11 @@ def cmd_report(args):
         own = [g for g in rows if g["kind"] == "autopeft" and g["source_task"] == task]
         transferred = [g for g in rows if g["kind"] == "autopeft" and g["source_task"] != task]
         front = pareto(own)
-        low = {f"{task}#{r['trial']}": r for r in fr.get(task, [])}
+        low = {f"{study}#{r['trial']}": r for study, rows_ in fr.items() if task_of(study) == task for r in rows_}
         search_trials = []
-        trials_path = os.path.join(args.work, "fronts", f"{task}-trials.json")
-        if os.path.exists(trials_path):
-            with open(trials_path) as f:
-                data = json.load(f)
-            for t in data.get("trials", data if isinstance(data, list) else []):
-                obj = t.get("objectives") or t.get("values")
+        for study in (task, f"{task}-paper"):
+            for t in load_trials(args.work, study) or []:
+                obj = t.get("objectives")
                 if t.get("state") == "complete" and obj:
                     search_trials.append({"params_pct": obj[1], "mean": obj[0], "std": 0.0})
         print(f"### {task} ({metric}, dev; mean ± sd over seeds)\n")
@@ -309,7 +442,7 @@ def cmd_report(args):
             else:
                 on_front = any(g is p for p in front)
                 name = f"{g['label']}: {brief(g['params'] or {})}"
-                kind = "AutoPEFT" + (" (front)" if on_front else "")
+                kind = f"AutoPEFT, {space_of(g['label'])} space" + (" (front)" if on_front else "")
                 lowf = f"{low[g['label']][metric]:.4f}" if g["label"] in low and metric in low[g["label"]] else ""
                 dom = ""
             print(f"| {name} | {kind} | {g['params_pct']:.4f} | {fmt(g)} | {g['n']} | {lowf} | {dom} |")
@@ -320,7 +453,12 @@ def cmd_report(args):
             print(f"\nAt chance (within 2 se of the majority rate {chance[0]['majority']:.4f}), not counted: "
                   + ", ".join(f"{METHOD_LABELS.get(b['label'], b['label'])} {fmt(b)}" for b in chance) + ".")
         retrained_low = [(low[g["label"]][metric], g["mean"]) for g in own if g["label"] in low and metric in low[g["label"]]]
-        verdicts.append((task, len(baselines) + len(chance), undominated, front, own, retrained_low, search_trials, len(chance)))
+        by_space = {sp: len([b for b in baselines if dominator([a for a in own if space_of(a["label"]) == sp], b)])
+                    for sp in ("default", "paper")}
+        full = next((b for b in baselines + chance if b["label"] == "full"), None)
+        cheap = [a for a in own if a["params_pct"] <= 1.0 and full is not None and a["mean"] >= full["mean"]]
+        verdicts.append((task, len(baselines) + len(chance), undominated, front, own, retrained_low, search_trials, len(chance),
+                         by_space, max(cheap, key=lambda a: a["mean"]) if cheap else None))
         print()
         if transferred:
             print(f"Configurations of {transferred[0]['source_task']} on {task}:\n")
@@ -335,9 +473,9 @@ def cmd_report(args):
                   + (f"; not: {', '.join(METHOD_LABELS.get(b['label'], b['label']) for b in t_undominated)}" if t_undominated else "") + ".\n")
         svg_plot(os.path.join(args.out, f"{task}.svg"), task, metric, own, front, baselines, transferred, search_trials)
     print("### Does the AutoPEFT front dominate every baseline?\n")
-    print("| task | baselines | at chance (not counted) | dominated | not dominated |")
-    print("|---|---:|---:|---:|---|")
-    for task, n, undominated, front, own, _, _, n_chance in verdicts:
+    print("| task | baselines | at chance (not counted) | dominated | by the default space | by the paper's space | not dominated |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for task, n, undominated, front, own, _, _, n_chance, by_space, _ in verdicts:
         names = []
         for b in undominated:
             # The best found configuration within the baseline's budget, and how far below it is
@@ -350,16 +488,42 @@ def cmd_report(args):
                 gap = f"; best within budget {best['label']} {best['mean']:.4f}, {best['mean'] - b['mean']:+.4f}" + \
                       (f" = {(best['mean'] - b['mean']) / se:+.1f} se" if se > 0 else "")
             names.append(f"{METHOD_LABELS.get(b['label'], b['label'])} ({b['params_pct']:.3f} %, {fmt(b)}{gap})")
-        print(f"| {task} | {n} | {n_chance} | {n - n_chance - len(undominated)} | {'; '.join(names) or '-'} |")
+        print(f"| {task} | {n} | {n_chance} | {n - n_chance - len(undominated)} | {by_space['default']} | {by_space['paper']} | "
+              f"{'; '.join(names) or '-'} |")
+    print("\nFound configurations at <= 1 % stored parameters with a mean no lower than full fine-tuning's:\n")
+    for task, *_, cheap in verdicts:
+        print(f"- {task}: " + (f"{cheap['label']} ({brief(cheap['params'] or {})}), {cheap['params_pct']:.3f} %, {fmt(cheap)}"
+                               if cheap else "none"))
     print("\n### Low fidelity against re-training\n")
     print("| task | re-trained configurations | Spearman (search metric, re-trained mean) | search trials in 0.1-2 % params | best search metric there |")
     print("|---|---:|---:|---:|---:|")
-    for task, n, undominated, front, own, pairs, trials, _ in verdicts:
+    for task, n, undominated, front, own, pairs, trials, *_ in verdicts:
         mid = [t for t in trials if 0.1 <= t["params_pct"] <= 2.0]
         best_mid = f"{max(t['mean'] for t in mid):.4f}" if mid else "-"
         print(f"| {task} | {len(pairs)} | {spearman(pairs):+.2f} | {len(mid)} of {len(trials)} | {best_mid} |")
     total = sum(g["seconds"] for g in groups.values())
-    print(f"\n{sum(g['n'] for g in groups.values())} runs, {total:.0f} s of training in all (summed over processes).")
+    print(f"\n{sum(g['n'] for g in groups.values())} runs, {total:.0f} s of training in all (summed over processes).\n")
+    hv_section(args.work, args.out, tasks)
+    print("### GPU-seconds\n")
+    print("| what | trials or runs | seconds (summed over processes) |")
+    print("|---|---:|---:|")
+    for path in sorted(glob.glob(os.path.join(args.work, "fronts", "*-trials.json"))):
+        study = os.path.basename(path)[: -len("-trials.json")]
+        done = [t for t in load_trials(args.work, study) if t.get("state") == "complete"]
+        print(f"| search {study} | {len(done)} | {sum(t.get('duration_s') or 0 for t in done):.0f} |")
+    probe_runs = [r for r in iter_runs(args.work) if r["kind"] == "lr_probe"]
+    print(f"| baseline rate probes (final fidelity, seed 0) | {len(probe_runs)} | {sum(r['seconds'] for r in probe_runs):.0f} |")
+    for kind in ("baseline", "autopeft"):
+        gs = [g for g in groups.values() if g["kind"] == kind]
+        print(f"| {kind} runs (final fidelity) | {sum(g['n'] for g in gs)} | {sum(g['seconds'] for g in gs):.0f} |")
+    timings = os.path.join(args.work, "timings.env")
+    if os.path.exists(timings):
+        wall = {}
+        for line in open(timings):
+            k, _, v = line.strip().partition("=")
+            if v:
+                wall[k] = wall.get(k, 0) + int(v)
+        print("\nWall-clock seconds per phase (summed over slices): " + ", ".join(f"{k} {v}" for k, v in wall.items()) + ".")
 
 
 def main():
