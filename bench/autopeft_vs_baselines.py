@@ -116,14 +116,19 @@ def load_runs(work, probes=None):
     for r in iter_runs(work):
         key = (r["task"], r["label"])
         if r["kind"] == "lr_probe":
-            if probes is not None:
+            if probes is not None:  # None: the probe diverged
                 probes.setdefault(key, {})[r["learning_rate"]] = r["best_metric"]
             continue
         g = groups.setdefault(key, {"task": r["task"], "label": r["label"], "kind": r["kind"],
                                     "source_task": r.get("source_task", ""), "params_pct": r["params_pct"],
-                                    "metric": r["metric"], "params": r.get("params"), "runs": {},
+                                    "metric": r["metric"], "params": r.get("params"), "runs": {}, "diverged": 0,
                                     "majority": r.get("majority_rate"), "lr": r.get("learning_rate")})
+        if r["best_metric"] is None:  # the run diverged: counted apart, without a metric
+            g["diverged"] += 1
+            print(f"{r['task']} {r['label']} seed {r['seed']}: diverged ({r.get('diverged', '')})", file=sys.stderr)
+            continue
         g["runs"][r["seed"]] = r
+    groups = {k: g for k, g in groups.items() if g["runs"]}
     for g in groups.values():
         values = [r["best_metric"] for r in g["runs"].values()]
         g["n"] = len(values)
@@ -438,7 +443,7 @@ def cmd_report(args):
                 name, kind, lowf = METHOD_LABELS.get(g["label"], g["label"]), "hand-designed", ""
                 tried = probes.get((task, g["label"]))
                 if tried:
-                    name += f" (lr {g['lr']:g} of " + ", ".join(f"{lr:g}: {m:.3f}" for lr, m in sorted(tried.items())) + ")"
+                    name += f" (lr {g['lr']:g} of " + ", ".join(f"{lr:g}: " + ("diverged" if m is None else f"{m:.3f}") for lr, m in sorted(tried.items())) + ")"
             else:
                 on_front = any(g is p for p in front)
                 name = f"{g['label']}: {brief(g['params'] or {})}"

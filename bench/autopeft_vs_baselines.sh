@@ -7,7 +7,8 @@
 # so the command continues a killed run. DEADLINE=SECONDS stops every process after that many
 # seconds and exits 0 with the state resumable ("stopped at the deadline"): the experiment can
 # run in slices on a machine that is lent for minutes at a time (bench/autopeft_vs_baselines_slice.sh).
-#   1. build: autopeft and autopeft_vs_baselines against the machine's LibTorch (CUDA), with the
+#   1. build: autopeft and autopeft_vs_baselines (BUILD_TARGETS: autopeft_cli autopeft_vs_baselines)
+#      against the machine's LibTorch (CUDA), with the
 #      Debian dependencies that ../shared/tools/gpu-deps.sh unpacked into .gpu-deps/ (give it
 #      wordnet-base fortunes fortunes-min, so the corpus equals a Debian machine's);
 #   2. the backbone: BACKBONE (default: the shipped default backbone, share/backbones/tiny_long-*);
@@ -82,7 +83,10 @@ wait_all() {
     echo "$phase_name=$((SECONDS - phase_start))" >> "$work/timings.env"
     stamp "stopped at the deadline; run again to continue"; exit 0
   fi
-  [ "$failed" = 0 ] || { stamp "$failed process(es) failed: see $work/logs"; exit 1; }
+  if [ "$failed" != 0 ]; then
+    echo "$phase_name=$((SECONDS - phase_start))" >> "$work/timings.env"
+    stamp "$failed process(es) failed: see $work/logs"; exit 1
+  fi
 }
 # Seconds of each phase, summed over the slices it ran in.
 phase_timer() { phase_name=$1; phase_start=$SECONDS; }
@@ -96,7 +100,7 @@ if [ ! -f "$work/build.done" ]; then
     -DCMAKE_INCLUDE_PATH="$deps/include" -DAUTOPEFT_BUILD_TESTS=OFF > "$work/logs/configure.log" 2>&1 ||
     { tail -30 "$work/logs/configure.log"; exit 1; }
   start=$SECONDS
-  cmake --build "$build" -j "$(nproc)" --target autopeft_cli autopeft_vs_baselines > "$work/logs/build.log" 2>&1 ||
+  cmake --build "$build" -j "$(nproc)" --target ${BUILD_TARGETS:-autopeft_cli autopeft_vs_baselines} > "$work/logs/build.log" 2>&1 ||
     { grep -E "error" -A3 "$work/logs/build.log" | head -40; exit 1; }
   echo "build=$((SECONDS - start))" >> "$work/timings.env"
   touch "$work/build.done"

@@ -16,6 +16,8 @@ work=${WORK:-/tmp/autopeft-vs-baselines}
 mkdir -p "$work" "$out"
 if [ -f "$state/state.tgz" ]; then tar xzf "$state/state.tgz" -C "$work"; fi
 if [ -f "$state/bin.tgz" ]; then tar xzf "$state/bin.tgz"; fi
+# REBUILD="autopeft_vs_baselines" builds these targets again (a changed program) before continuing.
+if [ -n "${REBUILD:-}" ]; then rm -f "$work/build.done"; export BUILD_TARGETS=$REBUILD; fi
 if [ "${MPS:-0}" = 1 ] && command -v nvidia-cuda-mps-control > /dev/null; then
   nvidia-cuda-mps-control -d && sleep 1
   if timeout 60 python3 -c 'import torch; assert torch.ones(4, device="cuda").sum().item() == 4'; then
@@ -28,7 +30,7 @@ fi
 rc=0
 DEADLINE=$seconds bash bench/autopeft_vs_baselines.sh "$work" || rc=$?
 tar czf "$out/state.tgz" -C "$work" .
-if [ -x build-gpu/examples/autopeft ] && [ ! -f "$state/bin.tgz" ]; then
+if [ -x build-gpu/examples/autopeft ]; then
   tar czf "$out/bin.tgz" build-gpu/examples/autopeft build-gpu/examples/autopeft_vs_baselines
 fi
 python3 bench/autopeft_vs_baselines.py rules "$work" > "$out/rules.txt" 2>&1 || true

@@ -169,6 +169,7 @@ struct run_result {
   train::train_result fit;
   std::int64_t peft_parameters = 0, head_parameters = 0;
   std::int64_t stored_parameters = 0;  ///< what the adapted model stores (a prefix folded)
+  std::string diverged;                ///< non-empty: the loss turned NaN or infinite (why), and `fit` is empty
 };
 
 // Trains a fresh classifier of family F on `task`: the backbone frozen except what `plan`
@@ -197,7 +198,11 @@ run_result train_once(const train::pretrained_backbone& backbone, const data::ta
   // A prefix's MLP trains but is not stored: the adapted model keeps the folded prefix.
   r.stored_parameters = full ? r.peft_parameters : plan.stored_parameters(m->config());
   o.seed = seed;
-  r.fit = train::trainer(o).fit(m, task, backbone.tokenizer());
+  try {
+    r.fit = train::trainer(o).fit(m, task, backbone.tokenizer());
+  } catch (const train::non_finite_loss& e) {
+    r.diverged = e.what();  // a rate too high for the method: recorded, not fatal
+  }
   return r;
 }
 
@@ -227,9 +232,12 @@ std::optional<std::pair<double, double>> chosen_lr(const std::vector<nlohmann::j
              j.at("learning_rate").get<double>() == lr;
     });
     if (it == probes.end()) return std::nullopt;
+    if (it->at("best_metric").is_null()) continue;  // the probe diverged: this rate is out
     const double metric = it->at("best_metric").get<double>();
     if (!best || metric > best->second) best = std::pair{lr, metric};
   }
+  if (!best)
+    throw error("--lr-grid: every rate diverged for " + method + " on " + task + " (see the probes in --lr-runs); give lower rates");
   return best;
 }
 
@@ -388,6 +396,7 @@ int main(int argc, char** argv) try {
         return train_once(backbone, task, to, space::to_plan(S{}, c, base), false, u.seed);
       });
     }
+    const auto& diverged = r.diverged;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const auto priced = o.cost == "stored" ? r.stored_parameters : r.peft_parameters;
     const double pct = 100.0 * static_cast<double>(priced) / static_cast<double>(backbone_params);
@@ -411,14 +420,24 @@ int main(int argc, char** argv) try {
                         {"train_examples", r.fit.train_examples},
                         {"eval_examples", r.fit.eval_examples},
                         {"seconds", seconds}};
+    if (!diverged.empty()) {
+      line["best_metric"] = nullptr;
+      line["final_metric"] = nullptr;
+      line["diverged"] = diverged;
+    }
     if (u.kind == "autopeft") line["params"] = u.params;
     if (u.kind == "baseline" && !o.lr_grid.empty()) line["lr_grid"] = o.lr_grid;
     out << line.dump() << "\n";
     out.flush();
     if (!out) throw error(o.out + ": writing a run failed (disk full?); the runs before it are kept");
-    std::fprintf(stderr, "[%zu/%zu] %-16s %-28s seed %llu  lr %.0e%s  %s %.4f  params %.4f%%  (%.1fs)\n", ++n, mine.size(),
-                 u.task.c_str(), u.label.c_str(), static_cast<unsigned long long>(u.seed), to.learning_rate,
-                 u.kind == "lr_probe" ? " (probe)" : "", data::to_string(task.info.metric), r.fit.best_metric, pct, seconds);
+    if (!diverged.empty())
+      std::fprintf(stderr, "[%zu/%zu] %-16s %-28s seed %llu  lr %.0e%s  diverged: %s\n", ++n, mine.size(), u.task.c_str(),
+                   u.label.c_str(), static_cast<unsigned long long>(u.seed), to.learning_rate, u.kind == "lr_probe" ? " (probe)" : "",
+                   diverged.c_str());
+    else
+      std::fprintf(stderr, "[%zu/%zu] %-16s %-28s seed %llu  lr %.0e%s  %s %.4f  params %.4f%%  (%.1fs)\n", ++n, mine.size(),
+                   u.task.c_str(), u.label.c_str(), static_cast<unsigned long long>(u.seed), to.learning_rate,
+                   u.kind == "lr_probe" ? " (probe)" : "", data::to_string(task.info.metric), r.fit.best_metric, pct, seconds);
   }
   return 0;
 } catch (const std::exception& e) {

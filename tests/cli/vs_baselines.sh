@@ -28,8 +28,8 @@ ln -s "$vs" "$work/bin/examples/autopeft_vs_baselines"
 
 touch "$work/run/build.done"  # the binaries under test, not a build of the script's own
 settings=(BUILD_DIR="$work/bin" BACKBONE="$work/backbone" DEVICE=cpu TASKS="wn_pos fortune_category" SOURCE=wn_pos
-          TRIALS=6 INITIAL=4 BATCH=2 SEARCH_SAMPLES=200 SEARCH_EPOCHS=1 FINAL_SAMPLES=150 FINAL_EPOCHS=1 SEEDS=2 SHARDS=2
-          MAX_SEQ=32 LR_GRID=0.0003,0.003)
+          TRIALS=6 INITIAL=4 BATCH=2 FIDELITIES=100x1,200x1 SF_TRIALS=4 SEARCH_SAMPLES=200 SEARCH_EPOCHS=1
+          FINAL_SAMPLES=150 FINAL_EPOCHS=1 SEEDS=2 SHARDS=2 SEARCH_SHARDS=2 MAX_SEQ=32 LR_GRID=0.0003,0.003,1e30)
 env "${settings[@]}" bash "$repo/bench/autopeft_vs_baselines.sh" "$work/run" > "$work/pipeline.log" 2>&1 ||
   { echo "the pipeline failed:"; cat "$work/pipeline.log"; tail -5 "$work"/run/logs/*; exit 1; }
 
@@ -51,20 +51,29 @@ for r in lines + probes:
     assert 0 < r["majority_rate"] < 1, r
 methods = ["lora8", "lora16", "pfeiffer", "parallel", "prefix", "mam", "unipelt", "ia3", "bitfit", "full"]
 tasks = ["wn_pos", "fortune_category"]
-grid = (0.0003, 0.003)
+grid = (0.0003, 0.003, 1e30)
+diverged = [r for r in probes if r["best_metric"] is None]
+assert diverged and all(r["learning_rate"] == 1e30 and "diverged" in r["diverged"] for r in diverged), diverged
 for t in tasks:
     for m in methods:
         for s in (1, 2):
             assert (t, m, s) in keys, f"baseline {m} seed {s} on {t} missing"
         mine = {r["learning_rate"]: r["best_metric"] for r in probes if (r["task"], r["label"]) == (t, m)}
         assert sorted(mine) == sorted(grid), (t, m, mine)
-        best = max(grid, key=lambda lr: (mine[lr], -grid.index(lr)))
+        ok = [lr for lr in grid if mine[lr] is not None]  # a diverged probe's rate is never chosen
+        best = max(ok, key=lambda lr: (mine[lr], -grid.index(lr)))
         for r in lines:
             if (r["task"], r["label"], r["kind"]) == (t, m, "baseline"):
                 assert r["learning_rate"] == best and r["lr_grid"] == list(grid), (t, m, r["learning_rate"], mine)
 configs = [json.loads(l) for l in open(f"{run}/configs.jsonl")]
-fronts = {t: json.load(open(f"{run}/fronts/{t}.json")) for t in tasks}
-assert len(configs) == len(fronts["wn_pos"]) * 2 + len(fronts["fortune_category"]), "configs: own fronts + wn_pos's on fortune_category"
+studies = tasks + [f"{t}-paper" for t in tasks]  # the default and the paper's space
+fronts = {s: json.load(open(f"{run}/fronts/{s}.json")) for s in studies}
+assert all(fronts.values()), "every study has a front"
+assert not os.path.exists(f"{run}/fronts/wn_pos-sf.json"), "the single-fidelity study is not re-trained"
+assert os.path.exists(f"{run}/fronts/wn_pos-sf-trials.json")
+assert len(configs) == sum(map(len, fronts.values())) + len(fronts["wn_pos"]), "configs: own fronts + wn_pos's on fortune_category"
+trials = json.load(open(f"{run}/fronts/wn_pos-trials.json"))["trials"]
+assert {(t.get("fidelity") or {}).get("level", 0) for t in trials if t["state"] == "complete"} == {0, 1}, "two rungs"
 for c in configs:
     for s in (1, 2):
         assert (c["task"], c["label"], s) in keys, f"{c['label']} seed {s} on {c['task']} missing"
@@ -77,9 +86,10 @@ for t in tasks:
     b = max(1, H // 16)
     assert by[(t, "pfeiffer", 1)]["peft_parameters"] == L * (H * b + b + b * H + H)
 # A re-trained configuration costs what its search trial cost.
-for t in tasks:
-    for row in fronts[t]:
-        r = by[(t, f"{t}#{row['trial']}", 1)]
+for study in studies:
+    t = study.removesuffix("-paper")
+    for row in fronts[study]:
+        r = by[(t, f"{study}#{row['trial']}", 1)]
         assert abs(r["params_pct"] - row["params_pct"]) < 1e-9, (r["params_pct"], row["params_pct"])
 print(f"{len(lines)} runs and {len(probes)} rate probes, counts, coverage and rates ok")
 PY
@@ -92,7 +102,7 @@ tail -n 3 "$f" > "$work/dropped.jsonl"
 cp "$work/kept.jsonl" "$f"
 printf '{"task": "wn_pos", "label": "lora' >> "$f"
 "$vs" --backbone "$work/backbone" --device cpu --threads 1 --max-seq-length 32 --seeds 2 --train-samples 150 --epochs 1 \
-  --tasks wn_pos,fortune_category --methods all --shard 1/2 --lr-grid 0.0003,0.003 --lr-runs "$work/run/runs" --out "$f" \
+  --tasks wn_pos,fortune_category --methods all --shard 1/2 --lr-grid 0.0003,0.003,1e30 --lr-runs "$work/run/runs" --out "$f" \
   2> "$work/redo.log"
 grep -q "dropping an unfinished last line" "$work/redo.log" || { cat "$work/redo.log"; exit 1; }
 grep -q "3 of them still to do" "$work/redo.log" || { cat "$work/redo.log"; exit 1; }
@@ -134,7 +144,22 @@ grep -q "tasks pass both rules" "$work/rules.md" || { cat "$work/rules.md"; exit
 grep -q "^| wn_pos | 10 |" "$work/report.md"
 grep -q "^| fortune_category | 10 |" "$work/report.md"
 grep -q "Configurations of wn_pos on fortune_category" "$work/report.md"
-python3 -c "import sys, xml.dom.minidom as m; [m.parse(p) for p in sys.argv[1:]]" "$work/plots/wn_pos.svg" "$work/plots/fortune_category.svg"
+grep -q "^| wn_pos | 6 | [0-9]* | [0-9.]* | 4 |" "$work/report.md" || { grep -A6 "multi-fidelity against" "$work/report.md"; exit 1; }
+python3 -c "import sys, xml.dom.minidom as m; [m.parse(p) for p in sys.argv[1:]]" "$work/plots/wn_pos.svg" "$work/plots/fortune_category.svg" \
+  "$work/plots/wn_pos-hv.svg"
+# The hypervolume curve against a brute-force oracle: the area dominated by the points, by grid counting.
+python3 - "$repo" <<'PY'
+import random, sys
+sys.path.insert(0, f"{sys.argv[1]}/bench")
+from autopeft_vs_baselines import hypervolume_2d
+rng = random.Random(3)
+for _ in range(20):
+    pts = [(rng.randint(0, 20) / 20, rng.randint(0, 26)) for _ in range(rng.randint(1, 6))]
+    area = sum(1 for i in range(26) for j in range(20)  # unit cells [i, i+1] x [j/20, (j+1)/20]
+               if any(p <= i and m >= (j + 1) / 20 for m, p in pts)) / 20
+    assert abs(hypervolume_2d(pts, 0.0, 26.0) - area) < 1e-9, (pts, hypervolume_2d(pts, 0.0, 26.0), area)
+print("hypervolume_2d equals the grid count")
+PY
 
 # Bad input.
 expect_error() {  # expect_error PATTERN ARGS...: exit status 1 and PATTERN on stderr
