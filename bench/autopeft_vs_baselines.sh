@@ -39,8 +39,8 @@ mkdir -p "$work"/{logs,runs,search,fronts}
 TASKS=${TASKS:-wn_supersense wn_hypernym wn_paraphrase wn_pos fortune_category}
 SOURCE=${SOURCE:-wn_supersense}            # the task whose configurations are transferred
 TRIALS=${TRIALS:-96}; INITIAL=${INITIAL:-16}; BATCH=${BATCH:-4}
-FIDELITIES=${FIDELITIES:-2000x1,8000x1}; ETA=${ETA:-3}
-SF_TRIALS=${SF_TRIALS:-48}; SEARCH_SAMPLES=${SEARCH_SAMPLES:-2000}; SEARCH_EPOCHS=${SEARCH_EPOCHS:-2}
+FIDELITIES=${FIDELITIES:-8000x1,8000x2}; ETA=${ETA:-3}
+SF_TRIALS=${SF_TRIALS:-48}; SEARCH_SAMPLES=${SEARCH_SAMPLES:-8000}; SEARCH_EPOCHS=${SEARCH_EPOCHS:-2}
 FINAL_SAMPLES=${FINAL_SAMPLES:-8000}; FINAL_EPOCHS=${FINAL_EPOCHS:-2}
 LR=${LR:-0.003}; FULL_LR=${FULL_LR:-0.0001}; MAX_SEQ=${MAX_SEQ:-64}
 LR_GRID=${LR_GRID:-0.0001,0.0003,0.001,0.003,0.01}   # the baselines' rates (full fine-tuning's too); empty: LR and FULL_LR
