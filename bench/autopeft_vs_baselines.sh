@@ -40,6 +40,7 @@ TASKS=${TASKS:-wn_supersense wn_hypernym wn_paraphrase wn_pos fortune_category}
 SOURCE=${SOURCE:-wn_supersense}            # the task whose configurations are transferred
 TRIALS=${TRIALS:-96}; INITIAL=${INITIAL:-16}; BATCH=${BATCH:-4}
 FIDELITIES=${FIDELITIES:-8000x1,8000x2}; ETA=${ETA:-3}
+INITIAL_AT_TOP=${INITIAL_AT_TOP:-false}    # true: the hand-designed initial configurations at the top rung
 SF_TRIALS=${SF_TRIALS:-48}; SEARCH_SAMPLES=${SEARCH_SAMPLES:-8000}; SEARCH_EPOCHS=${SEARCH_EPOCHS:-2}
 FINAL_SAMPLES=${FINAL_SAMPLES:-8000}; FINAL_EPOCHS=${FINAL_EPOCHS:-2}
 LR=${LR:-0.003}; FULL_LR=${FULL_LR:-0.0001}; MAX_SEQ=${MAX_SEQ:-64}
@@ -48,7 +49,7 @@ SEEDS=${SEEDS:-5}; SHARDS=${SHARDS:-14}; SEARCH_SHARDS=${SEARCH_SHARDS:-8}; DEVI
 DEADLINE=${DEADLINE:-0}
 tasks_csv=$(echo $TASKS | tr ' ' ',')
 if [ ! -f "$work/settings.env" ]; then
-  { for v in TASKS SOURCE TRIALS INITIAL BATCH FIDELITIES ETA SF_TRIALS SEARCH_SAMPLES SEARCH_EPOCHS FINAL_SAMPLES \
+  { for v in TASKS SOURCE TRIALS INITIAL BATCH FIDELITIES ETA INITIAL_AT_TOP SF_TRIALS SEARCH_SAMPLES SEARCH_EPOCHS FINAL_SAMPLES \
              FINAL_EPOCHS LR FULL_LR LR_GRID MAX_SEQ SEEDS SHARDS SEARCH_SHARDS DEVICE; do
       echo "$v=\"${!v}\""; done; } > "$work/settings.env"
 else
@@ -137,7 +138,8 @@ if [ ! -f "$work/search.done" ]; then
   stamp "search ($TASKS: default, paper's and single-fidelity studies) and baselines ($SEARCH_SHARDS processes)"
   pids=()
   for t in $TASKS; do
-    mf=(--trials "$TRIALS" --initial "$INITIAL" --batch "$BATCH" --fidelities "$FIDELITIES" --eta "$ETA")
+    mf=(--trials "$TRIALS" --initial "$INITIAL" --batch "$BATCH" --fidelities "$FIDELITIES" --eta "$ETA"
+        --initial-methods-at-top-rung "$INITIAL_AT_TOP")
     study "$t" "$t" --space default "${mf[@]}" & pids+=($!)
     study "$t-paper" "$t" --space autopeft --lr "$LR" --initial-methods pfeiffer,parallel "${mf[@]}" & pids+=($!)
     if [ "$SF_TRIALS" -gt 0 ]; then

@@ -41,6 +41,7 @@ search::study_options search_options_of(const study_settings& s, const session_i
   options.infeasible = [&evaluator](const space::configuration& c) { return evaluator.infeasible(c); };
   options.cost = [&evaluator](const space::configuration& c) { return evaluator.cost(c); };
   options.initial_configurations = initial_configurations_of<Space>(s, in.backbone.config());
+  options.initial_configurations_at_top_rung = s.initial_methods_at_top_rung;
   return options;
 }
 

@@ -46,6 +46,7 @@ struct study_settings {
   std::string design = "stratified";
   // Hand-designed methods whose nearest configurations open the initial design.
   std::string initial_methods = "lora8,ia3,pfeiffer,parallel";
+  bool initial_methods_at_top_rung = false;  // multi-fidelity: run them at the top rung
   std::string acquisition = "qnehvi";
   double ref_metric = 0.0;
   double ref_params = 26.0;
@@ -128,6 +129,7 @@ inline std::vector<settings_field> settings_fields(study_settings& s) {
       field_of("time_budget", s.time_budget, "budget: stop starting trials after this many seconds (0: none)"),
       field_of("design", s.design, "initial design: stratified (Sobol points spread over the log-cost range), sobol or random"),
       field_of("initial_methods", s.initial_methods, "hand-designed methods (as in baseline_methods) whose nearest configurations in the space open the initial design, at the rate of the space nearest the middle of lr_grid; empty: none"),
+      field_of("initial_methods_at_top_rung", s.initial_methods_at_top_rung, "multi-fidelity: run the initial_methods' configurations at the top rung, not rung 0 (a cheap rung can be blind to them on a task that learns late)"),
       field_of("acquisition", s.acquisition, "qnehvi, qlog_nehvi, qnparego, ucb, thompson or random"),
       field_of("ref_metric", s.ref_metric, "hypervolume reference point: metric"),
       field_of("ref_params", s.ref_params, "hypervolume reference point: % trainable parameters"),

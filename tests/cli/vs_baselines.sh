@@ -28,7 +28,7 @@ ln -s "$vs" "$work/bin/examples/autopeft_vs_baselines"
 
 touch "$work/run/build.done"  # the binaries under test, not a build of the script's own
 settings=(BUILD_DIR="$work/bin" BACKBONE="$work/backbone" DEVICE=cpu TASKS="wn_pos fortune_category" SOURCE=wn_pos
-          TRIALS=6 INITIAL=4 BATCH=2 FIDELITIES=100x1,200x1 SF_TRIALS=4 SEARCH_SAMPLES=200 SEARCH_EPOCHS=1
+          TRIALS=6 INITIAL=4 BATCH=2 FIDELITIES=100x1,200x1 INITIAL_AT_TOP=true SF_TRIALS=4 SEARCH_SAMPLES=200 SEARCH_EPOCHS=1
           FINAL_SAMPLES=150 FINAL_EPOCHS=1 SEEDS=2 SHARDS=2 SEARCH_SHARDS=2 MAX_SEQ=32 LR_GRID=0.0003,0.003,1e30)
 env "${settings[@]}" bash "$repo/bench/autopeft_vs_baselines.sh" "$work/run" > "$work/pipeline.log" 2>&1 ||
   { echo "the pipeline failed:"; cat "$work/pipeline.log"; tail -5 "$work"/run/logs/*; exit 1; }
@@ -74,6 +74,10 @@ assert os.path.exists(f"{run}/fronts/wn_pos-sf-trials.json")
 assert len(configs) == sum(map(len, fronts.values())) + len(fronts["wn_pos"]), "configs: own fronts + wn_pos's on fortune_category"
 trials = json.load(open(f"{run}/fronts/wn_pos-trials.json"))["trials"]
 assert {(t.get("fidelity") or {}).get("level", 0) for t in trials if t["state"] == "complete"} == {0, 1}, "two rungs"
+# INITIAL_AT_TOP: the hand-designed initial configurations (the first ones) run at the top rung.
+anchors = [t for t in trials if t["params"].get("_origin") == "initial"][:2]
+assert [t["fidelity"]["level"] for t in anchors] == [1, 1], [t["fidelity"] for t in anchors]
+assert anchors[0]["params"]["lora_r"] > 0, anchors[0]["params"]  # LoRA r=8's nearest configuration first
 for c in configs:
     for s in (1, 2):
         assert (c["task"], c["label"], s) in keys, f"{c['label']} seed {s} on {c['task']} missing"

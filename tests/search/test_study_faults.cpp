@@ -402,6 +402,34 @@ TEST_CASE("multi-fidelity: a study promotes as successive halving, each trial at
   }
 }
 
+TEST_CASE("multi-fidelity: initial_configurations_at_top_rung runs the seeded configurations at the top rung, and only them",
+          "[search][study][fidelity]") {
+  autopeft::testing::scratch_dir dir("mf-anchors");
+  const auto first = S::from_json(config(768, 0, 0));
+  const auto second = S::from_json(config(0, 1, 0, false, true));
+  for (const bool top : {false, true}) {
+    auto o = multi_fidelity_study(12);
+    o.initial_configurations = {first, second, first};  // the repeat is skipped: two anchors
+    o.initial_configurations_at_top_rung = top;
+    auto store = search::study_store::open(dir / (top ? "top.db" : "first.db"));
+    const auto study = store.create_study("s", {}, peft_objectives(), 5);
+    multi_fidelity_evaluator f;
+    search::study_driver<S>(o).run(store, study, f);
+    const auto trials = store.trials(study);
+    REQUIRE(trials.size() == 12);
+    CHECK(S::hash(search::configuration_of<S>(trials[0], "test")) == S::hash(first));
+    CHECK(S::hash(search::configuration_of<S>(trials[1], "test")) == S::hash(second));
+    for (std::size_t i = 0; i < trials.size(); ++i) {
+      if (trials[i].params["_origin"] != "initial") continue;
+      // The anchors at the top rung (2) when asked, every other initial point at rung 0.
+      CHECK(trials[i].fidelity.value().level == (top && i < 2 ? 2 : 0));
+    }
+    // An anchor at the top rung is never promoted again.
+    for (const auto& t : trials)
+      if (t.params.contains("_promoted_from")) CHECK((!top || t.params["_promoted_from"].get<std::int64_t>() >= 2));
+  }
+}
+
 TEST_CASE("multi-fidelity: max_cost stops the study once the summed rung costs reach it", "[search][study][fidelity]") {
   autopeft::testing::scratch_dir dir("mf-cost");
   auto o = multi_fidelity_study(1000);

@@ -312,12 +312,17 @@ class study_driver {
     // One transaction: a kill between two enqueues would leave half a batch, and the run that
     // resumes would then propose from another state than an uninterrupted run does.
     auto k = census.proposed;
+    // The design's first `anchors` points are the initial_configurations (kept ones).
+    const auto anchors = origin == "initial" && o_.initial_configurations_at_top_rung && !o_.fidelities.empty()
+                             ? kept_initial_configurations()
+                             : std::size_t{0};
+    auto position = static_cast<std::size_t>(census.initial_proposed);
     std::vector<new_trial> batch;
     for (const auto& c : proposals) {
       auto params = Space::to_json(c);
       params["_origin"] = origin;
       std::optional<trial_fidelity> fidelity;
-      if (!o_.fidelities.empty()) fidelity = o_.rung(0);
+      if (!o_.fidelities.empty()) fidelity = o_.rung(position++ < anchors ? o_.fidelities.size() - 1 : 0);
       batch.push_back({std::move(params), trial_seed(study, k++), std::move(fidelity)});
     }
     store.enqueue_all(study, batch);
@@ -437,6 +442,18 @@ class study_driver {
     for (auto i = done; i < static_cast<std::int64_t>(design.size()) && static_cast<std::int64_t>(out.size()) < want; ++i)
       out.push_back(design[static_cast<std::size_t>(i)]);
     return out;
+  }
+
+  // How many of the initial_configurations open the design (feasible, distinct, within
+  // initial_trials): the first points of full_initial_design().
+  std::size_t kept_initial_configurations() const {
+    std::set<std::uint64_t> seen;
+    std::size_t kept = 0;
+    for (const auto& c : o_.initial_configurations) {
+      const auto canon = Space::canonical(c);
+      if (kept < static_cast<std::size_t>(o_.initial_trials) && feasible(canon) && seen.insert(Space::hash(canon)).second) ++kept;
+    }
+    return kept;
   }
 
   // initial_trials distinct valid configurations (fewer if the space is smaller).

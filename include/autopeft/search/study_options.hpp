@@ -32,6 +32,13 @@ struct study_options {
   /// hand; SMAC evaluates its default configuration first the same way). Infeasible or repeated
   /// ones are skipped; beyond initial_trials they are not run.
   std::vector<space::configuration> initial_configurations;
+  /// Multi-fidelity: run the initial_configurations at the top rung instead of rung 0. They are
+  /// the anchors a search is judged against (hand-designed methods), and a cheap rung can be
+  /// blind to them: on a task that learns late, every rung below the top scores a good
+  /// configuration at chance, so it is never promoted (docs/results/autopeft_vs_baselines.md,
+  /// wn_hypernym). At the top rung they count on the front from the start. No effect without
+  /// fidelities.
+  bool initial_configurations_at_top_rung = false;
   std::int64_t batch_size = 4;       ///< q: configurations per MOBO proposal
   /// Budget: the study stops once this many trials have finished (complete or failed; an
   /// interrupted attempt that is re-run counts once) ...
