@@ -86,11 +86,10 @@ std::int64_t run(const mpi_args& a, const CLI::App& cmd, int rank, int size) {
         cli::resolve_settings(cmd, s, a.config);
         if (auto parent = std::filesystem::path(s.store).parent_path(); !parent.empty()) std::filesystem::create_directories(parent);
         store.emplace(search::study_store::open(s.store));
-        for (const auto& existing : store->list_studies())
-          if (existing.name == s.study_name())
-            throw error("the store " + s.store + " already holds a study named \"" + s.study_name() +
-                        "\": continue it with `autopeft-mpi resume --store " + s.store + " --study " + s.study_name() + "`");
-        plan = {{"settings", cli::settings_to_json(s)}, {"study", s.study_name()}, {"create", true}};
+        if (store->find_study(s.study_name()))
+          throw error("the store " + s.store + " already holds a study named \"" + s.study_name() +
+                      "\": continue it with `autopeft-mpi resume --store " + s.store + " --study " + s.study_name() + "`");
+      plan = {{"settings", cli::settings_to_json(s)}, {"study", s.study_name()}, {"create", true}};
       }
     } catch (const std::exception& e) {
       plan = {{"error", e.what()}};

@@ -131,12 +131,11 @@ inline void add_search_command(CLI::App& app) {
       const auto& s = a->s;
       if (auto parent = std::filesystem::path(s.store).parent_path(); !parent.empty()) std::filesystem::create_directories(parent);
       auto store = search::study_store::open(s.store);
-      for (const auto& existing : store.list_studies())
-        if (existing.name == s.study_name())
-          throw error("the store " + s.store + " already holds a study named \"" + s.study_name() +
-                      "\": continue it with `autopeft resume --store " + s.store + " --study " + s.study_name() +
-                      "`, or name a new one with --study");
-      run_study_session(store, s, [&] {
+      if (store.find_study(s.study_name()))
+        throw error("the store " + s.store + " already holds a study named \"" + s.study_name() +
+                    "\": continue it with `autopeft resume --store " + s.store + " --study " + s.study_name() +
+                    "`, or name a new one with --study");
+    run_study_session(store, s, [&] {
         return store.create_study(s.study_name(), settings_to_json(s), study_objectives_of(s), s.seed);
       });
     });

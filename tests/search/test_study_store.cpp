@@ -179,6 +179,11 @@ TEST_CASE("study_store: studies and trials keep every field through a reopen", "
   const auto study = store.load_study("sst2-lora");
   CHECK(study.id == studies[0].id);
   CHECK(study.config == config);
+  // find_study: the record by name, or nothing (load_study throws instead).
+  REQUIRE(store.find_study("other").has_value());
+  CHECK(store.find_study("other")->id == studies[1].id);
+  CHECK(store.find_study("other")->config == json::array({1, 2}));
+  CHECK_FALSE(store.find_study("sst2-lora:final").has_value());
   REQUIRE(study.objectives.size() == 2);
   CHECK(study.objectives[0].name == "accuracy");
   CHECK_FALSE(study.objectives[0].minimize);

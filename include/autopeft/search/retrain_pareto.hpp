@@ -49,9 +49,7 @@ struct retrained_trial {
 /// study was never re-trained).
 [[nodiscard]] inline std::map<std::int64_t, retrained_trial> retrained_results(const study_store& store, const study_record& study) {
   std::map<std::int64_t, retrained_trial> out;
-  std::optional<study_record> final_study;
-  for (auto& s : store.list_studies())
-    if (s.name == final_study_name(study)) final_study = s;
+  const auto final_study = store.find_study(final_study_name(study));
   if (!final_study) return out;
   std::map<std::int64_t, std::vector<std::vector<double>>> runs;
   for (const auto& t : store.trials(*final_study)) {
@@ -77,9 +75,7 @@ std::vector<retrained_trial> retrain_pareto(study_store& store, const study_reco
                                             const retrain_options& options, const study_callback& callback = {}) {
   static_assert(detail::check_trial_evaluator<Evaluator>());
   if (options.seeds < 1) throw error("retrain_pareto: retrain_options::seeds must be at least 1");
-  std::optional<study_record> fin;
-  for (auto& s : store.list_studies())
-    if (s.name == final_study_name(study)) fin = s;
+  auto fin = store.find_study(final_study_name(study));
   if (!fin)
     fin = store.create_study(final_study_name(study), {{"source_study", study.name}, {"kind", "pareto re-training"}},
                              study.objectives, study.seed ^ 0x5eedf1a1ULL);

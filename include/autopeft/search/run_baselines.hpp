@@ -81,9 +81,7 @@ std::vector<baseline_result> run_baselines(study_store& store, const study_recor
                                            const baseline_options& options, const study_callback& callback = {}) {
   static_assert(detail::check_trial_evaluator<Evaluator>());
   options.validate();
-  std::optional<study_record> b;
-  for (auto& s : store.list_studies())
-    if (s.name == baselines_study_name(study)) b = s;
+  auto b = store.find_study(baselines_study_name(study));
   if (!b)
     b = store.create_study(baselines_study_name(study),
                            {{"source_study", study.name}, {"kind", "baselines"}, {"methods", options.methods},

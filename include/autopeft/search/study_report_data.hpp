@@ -175,8 +175,7 @@ inline std::vector<report_data::baseline_row> baseline_rows(const std::vector<tr
     }
     r.pareto.push_back(row);
   }
-  for (const auto& s : store.list_studies())
-    if (s.name == baselines_study_name(study)) r.baselines = detail::baseline_rows(store.trials(s));
+  if (const auto s = store.find_study(baselines_study_name(study))) r.baselines = detail::baseline_rows(store.trials(*s));
   return r;
 }
 

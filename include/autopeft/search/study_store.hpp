@@ -146,6 +146,11 @@ class study_store {
   }
 
   /// Every study of the store, oldest first.
+  /// The study named `name`, or nullopt when the store holds none (one query, by name).
+  [[nodiscard]] std::optional<study_record> find_study(const std::string& name) const {
+    return find_study("study_store::find_study(\"" + name + "\")", name);
+  }
+
   [[nodiscard]] std::vector<study_record> list_studies() const {
     const std::string op = "study_store::list_studies";
     detail::statement s(db_, op,
