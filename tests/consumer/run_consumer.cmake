@@ -24,7 +24,7 @@ elseif(MODE STREQUAL "add_subdirectory")
   # A build type of the consumer's own, which autopeft must not override.
   run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/consumer -B ${WORK_DIR}/build -G ${GENERATOR}
       -DCMAKE_CXX_COMPILER=${CXX} -DCMAKE_PREFIX_PATH=${PREFIX_PATH} -DAUTOPEFT_SOURCE_DIR=${SOURCE_DIR}
-      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCONSUMER_BUILD_TYPE=RelWithDebInfo)
+      -DCMAKE_BUILD_TYPE=MinSizeRel -DCONSUMER_BUILD_TYPE=MinSizeRel)
 else()
   message(FATAL_ERROR "MODE must be find_package or add_subdirectory, not '${MODE}'")
 endif()
