@@ -1,12 +1,7 @@
 // The program of docs/search_spaces.md: a custom search space, end to end.
 #include <autopeft/model.hpp>
 #include <autopeft/peft.hpp>
-#include <autopeft/space/family.hpp>
-#include <autopeft/space/layer_mask.hpp>
-#include <autopeft/space/not_all_zero.hpp>
-#include <autopeft/space/one_hot.hpp>
-#include <autopeft/space/ordinal.hpp>
-#include <autopeft/space/sample_sobol.hpp>
+#include <autopeft/space.hpp>
 
 #include <iostream>
 #include <random>
