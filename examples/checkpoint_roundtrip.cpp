@@ -6,7 +6,7 @@
 // FIXTURE_DIR holds <arch>-<kind>/ directories (config.json, model.safetensors, io.safetensors)
 // as made by tools/make_hf_fixtures.py. OUT_DIR receives one checkpoint per fixture, which
 // tools/check_hf_roundtrip.py loads back into HF transformers.
-#include <autopeft/io/hf_checkpoint.hpp>
+#include <autopeft/io.hpp>
 #include <autopeft/model.hpp>
 
 #include <iomanip>

@@ -1,10 +1,7 @@
 // The program of docs/search_spaces.md: a custom search space, end to end.
 #include <autopeft/model.hpp>
 #include <autopeft/peft.hpp>
-#include <autopeft/space/family.hpp>
-#include <autopeft/space/layer_mask.hpp>
-#include <autopeft/space/not_all_zero.hpp>
-#include <autopeft/space/ordinal.hpp>
+#include <autopeft/space.hpp>
 
 #include <iostream>
 #include <random>
@@ -30,14 +27,21 @@ int main() {
 
   // [runtime]
   std::mt19937_64 rng(7);
-  auto c = my_space::sample(rng);                       // a uniformly random valid point
-  std::cout << "sampled: " << my_space::to_json(c).dump() << "\n";
-  auto again = my_space::from_json(my_space::to_json(c));  // JSON round trip
-  std::cout << "round trip equal: " << (again == c) << ", hash " << my_space::hash(c) << "\n";
-  std::cout << "encoded:";
-  for (double u : my_space::encode(c)) std::cout << ' ' << u;
-  std::cout << "\nneighbours: " << my_space::neighbours(c).size() << "\n";
+  auto c = my_space::sample(rng);                          // uniformly random valid point
+  auto again = my_space::from_json(my_space::to_json(c));  // {"layers":[true,false],"lora_r":4,...}
+  auto h = my_space::hash(c);                              // stable 64-bit hash, for de-duplication
+  auto u = my_space::encode(c);                            // [0, 1]^d, for the GP
+  auto n = my_space::neighbours(c);                        // AutoPEFT's one-dimension moves
+  my_space::enumerate([](const space::configuration&) { /* every valid point */ });
+  auto design = space::sample_sobol<my_space>(16, /*seed=*/7);  // scrambled Sobol initial design
+  auto oh = space::encode_one_hot(my_space{}, c);         // categoricals one-hot, length one_hot_width<my_space>
   // [runtime]
+  std::cout << "sampled: " << my_space::to_json(c).dump() << "\n";
+  std::cout << "round trip equal: " << (again == c) << ", hash " << h << "\n";
+  std::cout << "encoded:";
+  for (double x : u) std::cout << ' ' << x;
+  std::cout << "\nneighbours: " << n.size() << "; Sobol design: " << design.size() << " points; one-hot width "
+            << oh.size() << "\n";
 
   // [model]
   auto config = model::EncoderConfig::bert_base();
@@ -48,6 +52,8 @@ int main() {
   config.intermediate_size = 64;
   const family base{peft::lora{}.lora_alpha(16).target_modules({"query", "value"}), peft::prompt_tuning{}};
   model::SequenceClassifier<family> m(config, space::to_plan(my_space{}, c, base));
+  for (const auto& n : my_space::neighbours(c))
+    m->reset_peft(space::to_plan(my_space{}, n, base));   // same resident backbone, new PEFT modules
   std::cout << "PEFT parameters: " << m->peft().trainable_parameters(config) << "\n";
   for (const auto& n : my_space::neighbours(c)) {
     m->reset_peft(space::to_plan(my_space{}, n, base));  // same resident backbone

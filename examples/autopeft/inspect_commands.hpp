@@ -82,8 +82,9 @@ inline void add_status_command(CLI::App& app) {
         char best_text[32] = "-", hv_text[32] = "-";
         if (any) std::snprintf(best_text, sizeof best_text, "%.4f", best);
         // A study whose stored settings do not give one reference value per objective has no hypervolume here.
-        if (const auto ref = reference_point_of(s); ref.size() == st.objectives.size())
-          std::snprintf(hv_text, sizeof hv_text, "%.4f", search::study_hypervolume(st, trials, ref));
+        if (detail::finite_number(s.ref_metric))
+          if (const auto ref = reference_point_of(s); ref.size() == st.objectives.size())
+            std::snprintf(hv_text, sizeof hv_text, "%.4f", search::study_hypervolume(st, trials, ref));
         std::printf("  budget %lld; best %s %s; Pareto set %zu; hypervolume %s\n", static_cast<long long>(s.trials),
                     st.objectives[0].name.c_str(), best_text, front.size(), hv_text);
         for (const auto& t : trials)

@@ -11,6 +11,7 @@
 //   autopeft pretrain [--config tiny|gpu|FILE.json] [--out DIR] ...    the masked-LM backbone
 //   autopeft <command> --help
 // The user guide is docs/cli.md.
+#include "did_you_mean.hpp"
 #include "inspect_commands.hpp"
 #include "passive_omp_wait.hpp"
 #include "pretrain_command.hpp"
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   CLI::App app{"autopeft: Pareto-optimal parameter-efficient fine-tuning configurations (AutoPEFT)", "autopeft"};
   app.require_subcommand(1);
   app.footer("Run `autopeft <command> --help` for a command's options; the guide is docs/cli.md.");
+  app.failure_message(autopeft::cli::failure_message_with_suggestions);
   autopeft::cli::add_search_command(app);
   autopeft::cli::add_resume_command(app);
   autopeft::cli::add_status_command(app);

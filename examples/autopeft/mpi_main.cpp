@@ -8,6 +8,7 @@
 //
 // The settings are those of `autopeft search` (docs/cli.md), plus --worker-timeout; the guide is
 // docs/distributed.md. The single-process `autopeft` program does not link MPI.
+#include "did_you_mean.hpp"
 #include "passive_omp_wait.hpp"
 #include "search_commands.hpp"
 
@@ -46,6 +47,12 @@ nlohmann::json broadcast(nlohmann::json j, int rank) {
   text.resize(static_cast<std::size_t>(n));
   MPI_Bcast(text.data(), n, MPI_CHAR, 0, MPI_COMM_WORLD);
   return nlohmann::json::parse(text);
+}
+
+// The settings rank 0 sent, as the study stores them: ref_metric resolved on the task.
+nlohmann::json stored_settings(nlohmann::json sent, const cli::study_settings& resolved) {
+  sent["ref_metric"] = cli::settings_to_json(resolved)["ref_metric"];
+  return sent;
 }
 
 // The index of this worker among the worker ranks (all but 0) of its host, or -1 on rank 0.
@@ -89,7 +96,7 @@ std::int64_t run(const mpi_args& a, const CLI::App& cmd, int rank, int size) {
         if (store->find_study(s.study_name()))
           throw error("the store " + s.store + " already holds a study named \"" + s.study_name() +
                       "\": continue it with `autopeft-mpi resume --store " + s.store + " --study " + s.study_name() + "`");
-      plan = {{"settings", cli::settings_to_json(s)}, {"study", s.study_name()}, {"create", true}};
+        plan = {{"settings", cli::settings_to_json(s)}, {"study", s.study_name()}, {"create", true}};
       }
     } catch (const std::exception& e) {
       plan = {{"error", e.what()}};
@@ -112,6 +119,7 @@ std::int64_t run(const mpi_args& a, const CLI::App& cmd, int rank, int size) {
   // 2. Every rank loads the backbone and the task (the default backbone's cache is locked, so
   // one rank builds it and the others wait).
   const auto in = cli::load_session_inputs(s);
+  s = cli::with_reference_resolved(s, in.task.info);
   std::int64_t lost = 0;
   cli::with_space(s, in.backbone.config().num_hidden_layers, [&]<class Space>(const space::family_t<Space>& base) {
     search::peft_evaluator<Space> evaluator(in.backbone, in.task, cli::trial_options(s, false), base);
@@ -125,7 +133,7 @@ std::int64_t run(const mpi_args& a, const CLI::App& cmd, int rank, int size) {
       return;
     }
     const auto study = plan["create"].get<bool>()
-                           ? store->create_study(s.study_name(), plan["settings"], objectives, s.seed)
+                           ? store->create_study(s.study_name(), stored_settings(plan["settings"], s), objectives, s.seed)
                            : store->load_study(plan["study"].get<std::string>());
     std::fprintf(stderr, "study \"%s\" in %s: task %s, %d worker rank(s), budget %lld trials\n", study.name.c_str(),
                  s.store.c_str(), in.task.info.name.c_str(), size - 1, static_cast<long long>(s.trials));
@@ -155,6 +163,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"autopeft-mpi: an AutoPEFT search over MPI ranks (rank 0 proposes, the others evaluate)", "autopeft-mpi"};
   app.require_subcommand(1);
+  app.failure_message(cli::failure_message_with_suggestions);
   mpi_args a;
   auto* search_cmd = app.add_subcommand("search", "Run a study over the ranks; the settings of `autopeft search`.");
   cli::add_settings_options(*search_cmd, a.s, a.config);

@@ -78,22 +78,24 @@ void finish_study(search::study_store& store, const search::study_record& study,
     extras += buf;
   }
   std::printf("hypervolume %.4f (reference: %s %.3g, %.3g%% parameters%s)\nreport: %s\ntotal %.0f s\n", hypervolume,
-              study.objectives[0].name.c_str(), s.ref_metric, s.ref_params, extras.c_str(), report.string().c_str(), secs);
+              study.objectives[0].name.c_str(), ref_metric_of(s), s.ref_params, extras.c_str(), report.string().c_str(), secs);
 }
 
-/// Runs (or continues) a study of `store` with settings `s`: `get_study` creates or loads it
-/// once the backbone and the task have loaded (so bad settings leave no empty study behind).
+/// Runs (or continues) a study of `store` with settings `given`: `get_study(settings)` creates
+/// or loads it once the backbone and the task have loaded (so bad settings leave no empty study
+/// behind), with the settings as the study stores them (ref_metric resolved on the task).
 template <class GetStudy>
-void run_study_session(search::study_store& store, const study_settings& s, GetStudy&& get_study) {
+void run_study_session(search::study_store& store, const study_settings& given, GetStudy&& get_study) {
   const auto t0 = std::chrono::steady_clock::now();
-  const auto in = load_session_inputs(s);
+  const auto in = load_session_inputs(given);
+  const auto s = with_reference_resolved(given, in.task.info);
   with_space(s, in.backbone.config().num_hidden_layers, [&]<class Space>(const space::family_t<Space>& base) {
     // The evaluator reads the weights: a damaged model.safetensors must fail before the study
     // is created, or it would leave an empty study behind that blocks the next `search`.
     search::peft_evaluator<Space> evaluator(in.backbone, in.task, trial_options(s, false), base);
     evaluator.cost(search::cost_kind_from_string(s.cost));
     choose_objectives(evaluator, s);
-    const search::study_record study = get_study();
+    const search::study_record study = get_study(s);
     check_objectives(study, s);
     evaluator.set_progress(trial_bar());
     std::fprintf(stderr, "study \"%s\" in %s: task %s (%zu train / %zu dev), backbone %s\n", study.name.c_str(),
@@ -135,8 +137,8 @@ inline void add_search_command(CLI::App& app) {
         throw error("the store " + s.store + " already holds a study named \"" + s.study_name() +
                     "\": continue it with `autopeft resume --store " + s.store + " --study " + s.study_name() +
                     "`, or name a new one with --study");
-    run_study_session(store, s, [&] {
-        return store.create_study(s.study_name(), settings_to_json(s), study_objectives_of(s), s.seed);
+      run_study_session(store, s, [&](const study_settings& resolved) {
+        return store.create_study(resolved.study_name(), settings_to_json(resolved), study_objectives_of(resolved), resolved.seed);
       });
     });
   });
@@ -173,7 +175,7 @@ inline void add_resume_command(CLI::App& app) {
       if (a->threads > 0) s.threads = a->threads;
       if (cmd->count("--objectives") > 0) s.objectives = a->objectives;
       check_objectives(study, s);  // before the backbone loads
-      run_study_session(store, s, [&] { return study; });
+      run_study_session(store, s, [&](const study_settings&) { return study; });
     });
   });
 }

@@ -3,6 +3,7 @@
 // search space for the backbone's depth, the evaluators, and the printing of a running study.
 #include "command_error.hpp"
 #include "study_settings.hpp"
+#include "user_data.hpp"
 
 #include <autopeft/data/embedded_benchmark.hpp>
 #include <autopeft/data/glue_task.hpp>
@@ -57,6 +58,7 @@ inline std::filesystem::path backbone_dir(const study_settings& s) {
 }
 
 inline data::task load_task(const study_settings& s) {
+  if (!s.train_file.empty()) return load_user_task(s);
   if (!s.data_dir.empty()) return data::load_glue(data::glue_task_from_string(s.task), s.data_dir);
   std::cerr << "building the embedded benchmark from /usr/share/wordnet and /usr/share/games/fortunes\n";
   auto bench = data::embedded_benchmark::build();
@@ -100,8 +102,10 @@ inline std::vector<search::trial_fidelity> fidelities_of(const study_settings& s
   return out;
 }
 
-/// The objective of the task's metric: accuracy on the embedded tasks, the GLUE task's own.
+/// The objective of the task's metric: accuracy on the embedded tasks, the GLUE task's own, the
+/// setting `metric` on the user's files.
 inline search::study_objective metric_objective(const study_settings& s) {
+  if (!s.train_file.empty()) return {.name = s.metric};
   if (!s.data_dir.empty()) return {.name = data::to_string(data::glue_info(data::glue_task_from_string(s.task)).metric)};
   return {.name = "accuracy"};  // every embedded task is scored by accuracy
 }
@@ -114,10 +118,31 @@ inline std::vector<search::study_objective> study_objectives_of(const study_sett
   return out;
 }
 
-/// The hypervolume reference point of the settings, one value per objective of
+/// What guessing scores on a task: a uniform guess's accuracy, 1/k over k classes; 0 for F1
+/// (its floor), Matthews, Pearson and Spearman (no correlation). The default reference metric:
+/// a configuration adds hypervolume only when it beats guessing.
+inline double chance_metric(const data::task_info& t) {
+  if (t.metric == data::metric_kind::accuracy && t.num_labels() > 1) return 1.0 / static_cast<double>(t.num_labels());
+  return 0.0;
+}
+
+/// The settings with ref_metric "chance" replaced by the task's chance_metric, as a study stores
+/// them, so that resume, status and report use the same number.
+inline study_settings with_reference_resolved(study_settings s, const data::task_info& t) {
+  if (!detail::finite_number(s.ref_metric)) s.ref_metric = nlohmann::json(chance_metric(t)).dump();
+  return s;
+}
+
+/// The reference metric of resolved settings (with_reference_resolved).
+inline double ref_metric_of(const study_settings& s) {
+  if (const auto v = detail::finite_number(s.ref_metric)) return *v;
+  throw error("ref_metric '" + s.ref_metric + "' is not a number: the reference metric is fixed when the task has loaded");
+}
+
+/// The hypervolume reference point of resolved settings, one value per objective of
 /// study_objectives_of(s): ref_metric, ref_params, then ref_<name> of each extra objective.
 inline std::vector<double> reference_point_of(const study_settings& s) {
-  std::vector<double> out{s.ref_metric, s.ref_params};
+  std::vector<double> out{ref_metric_of(s), s.ref_params};
   for (const auto e : parse_extra_objectives(s.objectives)) switch (e) {
       case search::extra_objective::step_ms: out.push_back(s.ref_step_ms); break;
       case search::extra_objective::peak_memory_mb: out.push_back(s.ref_peak_memory_mb); break;
@@ -373,7 +398,7 @@ inline void print_front(const search::study_store& store, const search::study_re
 inline std::filesystem::path write_study_report(const search::study_store& store, const search::study_record& study,
                                                 const study_settings& s, const std::string& backbone) {
   search::study_report_options ro;
-  ro.reference = search::report_data::reference_point{.metric = s.ref_metric, .pct_params = s.ref_params};
+  ro.reference = search::report_data::reference_point{.metric = ref_metric_of(s), .pct_params = s.ref_params};
   ro.task_name = s.task;
   ro.backbone = backbone;
   ro.settings = settings_to_json(s);

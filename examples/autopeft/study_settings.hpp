@@ -4,6 +4,7 @@
 // default; a flag given on the command line wins over the config file, which wins over the
 // default. The resolved settings are stored with the study, so `autopeft resume` needs only the
 // store and the study's name.
+#include <autopeft/data/metric_kind.hpp>
 #include <autopeft/detail/json_value.hpp>
 #include <autopeft/detail/parse_json.hpp>
 #include <autopeft/error.hpp>
@@ -14,9 +15,11 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -33,6 +36,15 @@ struct study_settings {
   // names: step_ms, peak_memory_mb); empty: the two AutoPEFT objectives only.
   std::string objectives;
   std::string data_dir;  // empty: the embedded benchmark; else a GLUE task directory
+  // The user's own data instead: train and dev files (CSV, TSV or JSON Lines) read under the
+  // library's data::column_mapping; the classes are the train file's labels.
+  std::string train_file;
+  std::string dev_file;
+  std::string data_format;  // empty: by the files' extension (.csv, .tsv, .jsonl)
+  std::string text_column = "text";
+  std::string text_pair_column;  // empty: one text per example
+  std::string label_column = "label";
+  std::string metric = "accuracy";  // pearson or spearman make it a regression
   std::string backbone;  // empty: the cached default backbone (built on first use)
   // Where the study lives.
   std::string store = "autopeft-study.db";
@@ -48,7 +60,8 @@ struct study_settings {
   std::string initial_methods = "lora8,ia3,pfeiffer,parallel";
   bool initial_methods_at_top_rung = false;  // multi-fidelity: run them at the top rung
   std::string acquisition = "qnehvi";
-  double ref_metric = 0.0;
+  // "chance" (what guessing scores on the task, fixed when the study is created) or a number.
+  std::string ref_metric = "chance";
   double ref_params = 26.0;
   // Reference values of the extra objectives: no worse trial adds hypervolume. 1 s per step and
   // 16 GiB lie above what the default backbone's trials take on a CPU or a GPU.
@@ -108,17 +121,56 @@ settings_field field_of(const std::string& name, T& member, const std::string& h
           [&member](const nlohmann::json& j) { member = autopeft::detail::json_value<T>(j); },
           [&member, name](nlohmann::json& j) { j[name] = member; }};
 }
+
+/// "0.25" -> 0.25: a number written in full, and finite; nothing otherwise.
+inline std::optional<double> finite_number(const std::string& text) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used == text.size() && std::isfinite(v)) return v;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+/// ref_metric: "chance" or a number, in JSON a string or a number (config files and studies
+/// stored before "chance" existed hold a number).
+inline settings_field ref_metric_field(std::string& member) {
+  return {"ref_metric",
+          [&member](CLI::App& app) {
+            return app.add_option("--ref-metric,--ref_metric", member,
+                                  "hypervolume reference point: metric. chance (the default): what guessing scores on the "
+                                  "task, 1/k for accuracy over k classes, 0 for f1, matthews, pearson and spearman, so that "
+                                  "only configurations that beat guessing add hypervolume; the study stores the number. Or "
+                                  "a number, e.g. 0.7 (AutoPEFT's on GLUE)")
+                ->capture_default_str();
+          },
+          [&member](const nlohmann::json& j) {
+            member = j.is_number() ? j.dump() : autopeft::detail::json_value<std::string>(j);
+          },
+          [&member](nlohmann::json& j) {
+            if (const auto v = finite_number(member)) j["ref_metric"] = *v;
+            else j["ref_metric"] = member;
+          }};
+}
 }  // namespace detail
 
 /// The fields of `s`, bound to it by reference.
 inline std::vector<settings_field> settings_fields(study_settings& s) {
   using detail::field_of;
   return {
-      field_of("task", s.task, "embedded task (wn_supersense, wn_hypernym, wn_paraphrase, wn_pos, fortune_category) or, with --data-dir, a GLUE task (rte, sst2, ...)"),
+      field_of("task", s.task, "embedded task (wn_supersense, wn_hypernym, wn_paraphrase, wn_pos, fortune_category) or, with --data-dir, a GLUE task (rte, sst2, ...), or, with --train-file, the name of your data (default: the train file's name)"),
       field_of("space", s.space, "search space: default (AutoPEFT's SA/PA/PT plus LoRA on query/value, (IA)3 and the learning rate) or autopeft (the paper's SA/PA/PT space, for reproduction)"),
       field_of("cost", s.cost, "cost objective: stored (parameters the adapted model stores: the prefix without its MLP, as the AutoPEFT reference) or trainable (parameters trained)"),
       field_of("objectives", s.objectives, "objectives minimised beside the metric and params_pct, comma-separated, in order: step_ms (mean ms per optimiser step), peak_memory_mb (peak MiB of the trial: CUDA allocator's peak, or the process's peak resident set on the CPU); empty: none. A study keeps the objectives it was created with"),
       field_of("data_dir", s.data_dir, "a GLUE task folder (train.tsv, dev.tsv) instead of the embedded benchmark"),
+      field_of("train_file", s.train_file, "your own training data instead of the embedded benchmark: a CSV, TSV or JSON Lines file (with dev_file; the classes are the labels found in it); --task then names the data (default: the file's name)"),
+      field_of("dev_file", s.dev_file, "your own dev data, scored after each trial (same format and columns as train_file)"),
+      field_of("data_format", s.data_format, "format of train_file and dev_file: csv, tsv or jsonl (empty: by the extension)"),
+      field_of("text_column", s.text_column, "train_file/dev_file: the column (CSV, TSV: by its header name) or JSON key of the text"),
+      field_of("text_pair_column", s.text_pair_column, "train_file/dev_file: the column or key of the second text of a pair task (empty: one text)"),
+      field_of("label_column", s.label_column, "train_file/dev_file: the column or key of the label (class name or index; a number for a regression)"),
+      field_of("metric", s.metric, "train_file/dev_file: the metric scored on dev: accuracy, f1 (binary, class 1), matthews; pearson or spearman make the task a regression"),
       field_of("backbone", s.backbone, "pretrained backbone folder (default: the cached default backbone, built on first use)"),
       field_of("store", s.store, "the study store (SQLite file)"),
       field_of("study", s.study, "the study's name in the store (default: the task's name)"),
@@ -131,7 +183,7 @@ inline std::vector<settings_field> settings_fields(study_settings& s) {
       field_of("initial_methods", s.initial_methods, "hand-designed methods (as in baseline_methods) whose nearest configurations in the space open the initial design, at the rate of the space nearest the middle of lr_grid; empty: none"),
       field_of("initial_methods_at_top_rung", s.initial_methods_at_top_rung, "multi-fidelity: run the initial_methods' configurations at the top rung, not rung 0 (a cheap rung can be blind to them on a task that learns late)"),
       field_of("acquisition", s.acquisition, "qnehvi, qlog_nehvi, qnparego, ucb, thompson or random"),
-      field_of("ref_metric", s.ref_metric, "hypervolume reference point: metric"),
+      detail::ref_metric_field(s.ref_metric),
       field_of("ref_params", s.ref_params, "hypervolume reference point: % trainable parameters"),
       field_of("ref_step_ms", s.ref_step_ms, "hypervolume reference point: step_ms, when an objective"),
       field_of("ref_peak_memory_mb", s.ref_peak_memory_mb, "hypervolume reference point: peak_memory_mb, when an objective"),
@@ -197,8 +249,8 @@ inline void settings_from_json(study_settings& s, const nlohmann::json& j, const
 
 /// Reads the settings a study was stored with. A study started before the default space, the
 /// stored cost and the stratified design existed keeps what it ran with (the paper's space,
-/// trainable parameters, Sobol points); one started before extra objectives has none (the
-/// default, so a missing "objectives" key needs nothing here).
+/// trainable parameters, Sobol points, a reference metric of 0); one started before extra
+/// objectives or the user's own files has none (the defaults, so missing keys need nothing here).
 inline void settings_from_stored(study_settings& s, const nlohmann::json& j, const std::string& where,
                                  const std::set<std::string>& given = {}) {
   if (j.is_object()) {
@@ -206,6 +258,7 @@ inline void settings_from_stored(study_settings& s, const nlohmann::json& j, con
     if (!j.contains("cost") && !given.contains("cost")) s.cost = "trainable";
     if (!j.contains("design") && !given.contains("design")) s.design = "sobol";
     if (!j.contains("initial_methods") && !given.contains("initial_methods")) s.initial_methods.clear();
+    if (!j.contains("ref_metric") && !given.contains("ref_metric")) s.ref_metric = "0";  // the default before "chance"
   }
   settings_from_json(s, j, where, given);
 }
@@ -300,8 +353,37 @@ inline std::vector<double> parse_numbers(const std::string& text, const std::str
   return out;
 }
 
+/// Checks the settings of the user's own data: train_file with dev_file, a known format, the
+/// columns named; makes the paths absolute (a study is resumed from any folder) and, unless
+/// `task_given`, names the task after the train file.
+inline void resolve_data_files(study_settings& s, bool task_given) {
+  auto bad = [](const std::string& field, const std::string& what) { throw error("setting '" + field + "' " + what); };
+  if (s.train_file.empty() && s.dev_file.empty()) {
+    if (s.metric != "accuracy")
+      bad("metric", "applies to train_file and dev_file; the embedded tasks are scored by accuracy, a GLUE task by its own metric");
+    return;
+  }
+  if (s.train_file.empty()) bad("dev_file", "needs train_file too: give both, e.g. --train-file train.csv --dev-file dev.csv");
+  if (s.dev_file.empty()) bad("train_file", "needs dev_file too, the examples each trial is scored on: give --dev-file");
+  if (!s.data_dir.empty()) bad("data_dir", "and train_file are two sources of data; give one of them");
+  if (!s.data_format.empty() && s.data_format != "csv" && s.data_format != "tsv" && s.data_format != "jsonl")
+    bad("data_format", "must be csv, tsv or jsonl (or empty: by the extension), not '" + s.data_format + "'");
+  if (s.text_column.empty()) bad("text_column", "must name the column (or JSON key) holding the text");
+  if (s.label_column.empty()) bad("label_column", "must name the column (or JSON key) holding the label");
+  for (auto* file : {&s.train_file, &s.dev_file}) {
+    const auto ext = std::filesystem::path(*file).extension().string();
+    if (s.data_format.empty() && ext != ".csv" && ext != ".tsv" && ext != ".jsonl")
+      throw error(*file + ": the format cannot be told from the extension '" + ext +
+                  "'; name the files .csv, .tsv or .jsonl, or set data_format (--data-format csv|tsv|jsonl)");
+    if (!std::filesystem::is_regular_file(*file)) throw error(*file + ": no such file (check the path)");
+    *file = std::filesystem::absolute(*file).lexically_normal().string();
+  }
+  if (!task_given) s.task = std::filesystem::path(s.train_file).stem().string();
+}
+
 /// Applies --config FILE under the flags, then checks the values.
 inline void resolve_settings(const CLI::App& cmd, study_settings& s, const std::string& config_file) {
+  bool task_given = cmd.count("--task") > 0;
   if (!config_file.empty()) {
     std::ifstream in(config_file);
     if (!in) throw error(config_file + ": cannot open the config file (check the path)");
@@ -312,6 +394,7 @@ inline void resolve_settings(const CLI::App& cmd, study_settings& s, const std::
       throw error(config_file + ": not valid JSON (" + std::string(e.what()) + ")");
     }
     settings_from_json(s, j, config_file, given_flags(cmd, s));
+    task_given = task_given || (j.is_object() && j.contains("task"));
   }
   auto bad = [](const std::string& field, const std::string& what) { throw error("setting '" + field + "' " + what); };
   if (s.trials < 1) bad("trials", "must be at least 1");
@@ -345,6 +428,14 @@ inline void resolve_settings(const CLI::App& cmd, study_settings& s, const std::
   if (s.retrain_seeds < 0) bad("retrain_seeds", "must not be negative");
   if (s.final_epochs < 1) bad("final_epochs", "must be at least 1");
   if (!(s.ref_params > 0)) bad("ref_params", "must be positive");
+  if (s.ref_metric != "chance" && !detail::finite_number(s.ref_metric))
+    bad("ref_metric", "must be chance or a number, not '" + s.ref_metric + "'");
+  try {
+    (void)data::metric_from_string(s.metric);
+  } catch (const error& e) {
+    bad("metric", std::string("names an ") + e.what());
+  }
+  resolve_data_files(s, task_given);
 }
 
 }  // namespace autopeft::cli

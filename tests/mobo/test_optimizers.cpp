@@ -172,6 +172,46 @@ TEST_CASE("ask/tell reaches 90% of BraninCurrin's maximal hypervolume", "[mobo][
   CHECK(fraction >= 0.9);
 }
 
+TEST_CASE("the examples of ask_tell.hpp and ask_tell_options.hpp compile as written", "[mobo][optimizer]") {
+  namespace mobo = autopeft::mobo;
+  // ask_tell_options.hpp's example: designators in declaration order.
+  mobo::ask_tell_options o{.initial_points = 6, .seed = 1, .minimize = true};
+  CHECK((o.initial_points == 6 && o.seed == 1 && o.minimize && o.mc_samples == 128));
+  // ask_tell.hpp's example, compiled; the BraninCurrin run above runs the same loop.
+  const BraninCurrin problem;
+  const auto bounds = problem.bounds();
+  const auto f = [&](const torch::Tensor& X) { return problem.evaluate(X); };
+  [[maybe_unused]] const auto header_example = [&] {
+    ask_tell opt(bounds, 2, torch::tensor({18.0, 6.0}), {.seed = 0, .minimize = true});
+    for (int i = 0; i < 10; ++i) {
+      auto X = opt.ask(2);
+      opt.tell(X, f(X));
+    }
+    return opt.num_told();
+  };
+  // The policy examples of acquisition_of.hpp, random_search.hpp, pareto_local_search.hpp and
+  // random_candidates.hpp.
+  const auto ref = problem.ref_point();
+  {
+    mobo::ask_tell<mobo::gp<mobo::rbf_kernel>, mobo::acquisition_of<mobo::qnehvi>> opt(bounds, 2, ref);
+    CHECK(opt.num_told() == 0);
+  }
+  {
+    mobo::ask_tell<mobo::gp<mobo::rbf_kernel>, mobo::random_search, mobo::random_candidates> opt(bounds, 2, ref);
+    CHECK(opt.num_told() == 0);
+  }
+  {
+    mobo::ask_tell<mobo::gp<mobo::rbf_kernel>, mobo::acquisition_of<mobo::qnehvi>,
+                   mobo::pareto_local_search> opt(bounds, 2, ref);
+    CHECK(opt.num_told() == 0);
+  }
+  {
+    mobo::ask_tell<mobo::gp<mobo::rbf_kernel>, mobo::acquisition_of<mobo::thompson_sampling>,
+                   mobo::random_candidates> opt(bounds, 2, ref);
+    CHECK(opt.num_told() == 0);
+  }
+}
+
 TEST_CASE("ask/tell on a discrete lattice never repeats a point", "[mobo][optimizer]") {
   lattice grid({grid_values(9), grid_values(9)});
   const auto f = [](const torch::Tensor& x) {

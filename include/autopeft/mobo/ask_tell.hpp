@@ -25,7 +25,7 @@
 // user's scale and sense.
 //
 // Example:
-//   ask_tell opt(bounds, 2, torch::tensor({18.0, 6.0}), {.minimize = true, .seed = 0});
+//   ask_tell opt(bounds, 2, torch::tensor({18.0, 6.0}), {.seed = 0, .minimize = true});
 //   for (int i = 0; i < 10; ++i) {
 //     auto X = opt.ask(2);
 //     opt.tell(X, f(X));

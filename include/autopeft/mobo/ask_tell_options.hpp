@@ -4,7 +4,7 @@
 // and the sense of the objectives.
 //
 // Example:
-//   mobo::ask_tell_options o{.initial_points = 6, .minimize = true, .seed = 1};
+//   mobo::ask_tell_options o{.initial_points = 6, .seed = 1, .minimize = true};
 #include <cstdint>
 
 namespace autopeft::mobo {

@@ -92,6 +92,14 @@ constexpr std::size_t find(const std::array<std::string_view, N>& a, std::string
 template <class Tuple>
 struct all_entries_known : std::true_type {};
 
+/// The check that dimension names are unique, as a type of its own: a static_assert failing in
+/// search_space's own body makes clang drop the class's members, so every later use of the space
+/// would add a "no member named ..." error; failing here leaves one message.
+template <bool Unique>
+struct unique_dimension_names {
+  static_assert(Unique, "autopeft::space::search_space: two dimensions share a name; dimension names must be unique");
+};
+
 }  // namespace detail
 
 template <class... Entries>
@@ -106,8 +114,7 @@ class search_space {
   static_assert(((dimension<Entries> || constraint<Entries>) && ...),
                 "autopeft::space::search_space: every entry must be a dimension or a constraint "
                 "(see include/autopeft/space/concepts.hpp)");
-  static_assert(!detail::has_duplicates(names),
-                "autopeft::space::search_space: two dimensions share a name; dimension names must be unique");
+  static constexpr detail::unique_dimension_names<!detail::has_duplicates(names)> unique_names_checked_{};
 
   template <class C>
   static constexpr bool names_known() {
