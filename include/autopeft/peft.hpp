@@ -5,6 +5,7 @@
 #include <autopeft/peft/bottleneck.hpp>
 #include <autopeft/peft/compacter.hpp>
 #include <autopeft/peft/concepts.hpp>
+#include <autopeft/peft/delta_weight_merge.hpp>
 #include <autopeft/peft/ia3.hpp>
 #include <autopeft/peft/inject.hpp>
 #include <autopeft/peft/intrinsic_said.hpp>

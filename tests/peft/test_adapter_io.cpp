@@ -8,6 +8,14 @@
 #include <autopeft/io/safetensors.hpp>
 #include <autopeft/model.hpp>
 #include <autopeft/peft/adapter_io.hpp>
+#include <autopeft/peft/ia3.hpp>
+#include <autopeft/peft/ln_tuning.hpp>
+#include <autopeft/peft/loha.hpp>
+#include <autopeft/peft/lokr.hpp>
+#include <autopeft/peft/lora.hpp>
+#include <autopeft/peft/prefix_tuning.hpp>
+#include <autopeft/peft/prompt_tuning.hpp>
+#include <autopeft/peft/vera.hpp>
 
 #include <unistd.h>
 
@@ -102,6 +110,17 @@ void check_method(const std::string& method) {
   }
 }
 
+/// The names of a model whose PEFT tensors come from these policies (the owners of HF's tensor
+/// prefixes, and prompt tuning of `prompt_embeddings`).
+std::string to_hf_name(const std::string& ours) {
+  return peft::to_hf_name<peft::lora, peft::ia3, peft::loha, peft::lokr, peft::vera, peft::ln_tuning,
+                          peft::prompt_tuning>(ours);
+}
+std::string from_hf_name(const std::string& hf, const std::string& arch) {
+  return peft::from_hf_name<peft::lora, peft::ia3, peft::loha, peft::lokr, peft::vera, peft::ln_tuning,
+                            peft::prompt_tuning>(hf, arch);
+}
+
 }  // namespace
 
 TEST_CASE("adapter io: HF names map both ways", "[peft][adapter_io]") {
@@ -123,22 +142,22 @@ TEST_CASE("adapter io: HF names map both ways", "[peft][adapter_io]") {
   };
   for (const auto& [ours, hf] : pairs) {
     INFO(ours << " <-> " << hf);
-    CHECK(peft::to_hf_name(ours) == hf);
+    CHECK(to_hf_name(ours) == hf);
     const auto arch = ours.substr(0, ours.find('.'));
-    CHECK(peft::from_hf_name(hf, arch == "classifier" ? "bert" : arch) == ours);
+    CHECK(from_hf_name(hf, arch == "classifier" ? "bert" : arch) == ours);
   }
   // HF's in-memory names carry the adapter name.
-  CHECK(peft::from_hf_name("base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.default.weight", "bert") ==
+  CHECK(from_hf_name("base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.default.weight", "bert") ==
         "bert.encoder.layer.0.peft.lora.query.lora_A.weight");
-  CHECK(peft::from_hf_name("base_model.model.bert.encoder.layer.1.output.dense.lora_magnitude_vector.default.weight",
+  CHECK(from_hf_name("base_model.model.bert.encoder.layer.1.output.dense.lora_magnitude_vector.default.weight",
                            "bert") == "bert.encoder.layer.1.peft.lora.output.lora_magnitude_vector");
-  CHECK(peft::from_hf_name("base_model.model.bert.encoder.layer.0.output.dense.ia3_l.default", "bert") ==
+  CHECK(from_hf_name("base_model.model.bert.encoder.layer.0.output.dense.ia3_l.default", "bert") ==
         "bert.encoder.layer.0.peft.ia3.output.ia3_l");
   // Prompt learning's head has no ".model" level.
-  CHECK(peft::from_hf_name("base_model.classifier.weight", "bert") == "classifier.weight");
+  CHECK(from_hf_name("base_model.classifier.weight", "bert") == "classifier.weight");
   // PEFT tensors HF has no key for.
-  CHECK(peft::to_hf_name("bert.embeddings.peft.prefix_tuning.transform.0.weight").empty());
-  CHECK(peft::to_hf_name("bert.encoder.layer.0.peft.serial_adapter.after_ffn.down.weight").empty());
+  CHECK(to_hf_name("bert.embeddings.peft.prefix_tuning.transform.0.weight").empty());
+  CHECK(to_hf_name("bert.encoder.layer.0.peft.serial_adapter.after_ffn.down.weight").empty());
 }
 
 TEST_CASE("adapter io: LoRA from HF's files, and back", "[peft][adapter_io]") { check_method<peft::lora>("lora"); }

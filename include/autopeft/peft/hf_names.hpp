@@ -21,6 +21,7 @@
 #include <autopeft/peft/target.hpp>
 
 #include <array>
+#include <concepts>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -42,14 +43,35 @@ inline constexpr std::array<std::pair<std::string_view, std::string_view>, 2> hf
     {"attention_layer_norm", "attention.output.LayerNorm"},
     {"output_layer_norm", "output.LayerNorm"},
 }};
-/// The policy (our module name) that owns a linear-site tensor, from HF's tensor name.
-inline std::string policy_of_tensor(const std::string& tensor) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> owners{{
-      {"lora_", "lora"}, {"ia3_", "ia3"}, {"hada_", "loha"}, {"lokr_", "lokr"}, {"vera_", "vera"}}};
-  for (auto [prefix, policy] : owners)
-    if (tensor.rfind(prefix, 0) == 0) return std::string(policy);
-  return "";
+template <class P>
+concept has_hf_tensor_prefix = requires { { P::hf_tensor_prefix } -> std::convertible_to<std::string_view>; };
+
+/// The policy among Ps (its name) whose hf_tensor_prefix starts HF's tensor name `tensor`, or "".
+template <class... Ps>
+std::string policy_of_tensor(const std::string& tensor) {
+  std::string owner;
+  ([&] {
+    if constexpr (has_hf_tensor_prefix<Ps>)
+      if (owner.empty() && tensor.rfind(Ps::hf_tensor_prefix, 0) == 0) owner = Ps::name;
+  }(), ...);
+  return owner;
 }
+
+/// A policy whose HF format is prompt learning (hf_prompt_learning: it owns `prompt_embeddings`).
+template <class P>
+concept hf_prompt_learning_policy = requires { requires P::hf_prompt_learning; };
+
+/// The first prompt-learning policy among Ps (its name), or "".
+template <class... Ps>
+std::string prompt_learning_policy() {
+  std::string owner;
+  ([&] {
+    if constexpr (hf_prompt_learning_policy<Ps>)
+      if (owner.empty()) owner = Ps::name;
+  }(), ...);
+  return owner;
+}
+
 template <std::size_t N>
 std::string lookup(const std::array<std::pair<std::string_view, std::string_view>, N>& table,
                    const std::string& key, bool forward) {
@@ -77,11 +99,14 @@ inline std::string remove_adapter_name(std::string key, const std::string& adapt
   return head + key.substr(dot);
 }
 
-/// Our parameter or buffer name -> the key HF PEFT writes for it in adapter_model.safetensors.
-/// A PEFT tensor HF has no counterpart for (a prefix projection's MLP, an adapter HF lacks)
-/// gives ""; any other name is a base parameter and gets HF's modules_to_save key
-/// ("classifier.weight" -> "base_model.model.classifier.weight").
-inline std::string to_hf_name(const std::string& ours) {
+/// Our parameter or buffer name -> the key HF PEFT writes for it in adapter_model.safetensors, for
+/// a model whose PEFT tensors come from the policies Ps (a linear-site tensor belongs to the
+/// policy whose hf_tensor_prefix starts it: "lora_A" to lora). A PEFT tensor HF has no
+/// counterpart for (a prefix projection's MLP, an adapter HF lacks) gives ""; any other name is a
+/// base parameter and gets HF's modules_to_save key ("classifier.weight" ->
+/// "base_model.model.classifier.weight").
+template <class... Ps>
+std::string to_hf_name(const std::string& ours) {
   const std::string pre(hf_model_prefix);
   std::smatch m;
   static const std::regex linear(R"((\w+\.encoder\.layer\.\d+)\.peft\.(\w+)\.(\w+)\.(.+))");
@@ -93,7 +118,7 @@ inline std::string to_hf_name(const std::string& ours) {
       return path.empty() ? "" : pre + layer + "." + path + ".ln_tuning_layers." + rest;
     }
     const auto path = detail::lookup(detail::hf_linear_paths, site, true);
-    if (path.empty() || detail::policy_of_tensor(rest) != policy) return "";
+    if (path.empty() || detail::policy_of_tensor<Ps...>(rest) != policy) return "";
     return pre + layer + "." + path + "." + rest;
   }
   if (std::regex_match(ours, m, embeddings)) {
@@ -110,20 +135,25 @@ inline std::string to_hf_name(const std::string& ours) {
 }
 
 /// HF PEFT's key (saved form, or in-memory form with the adapter name) -> our name, or "" when
-/// no rule maps it. `arch` ("bert" / "roberta") names the backbone for model-level tensors, and
-/// `prompt_policy` the owner of `prompt_embeddings` ("prompt_tuning" or "prefix_tuning").
-/// A key outside PEFT's modules maps to the base name (modules_to_save: "classifier.weight").
-inline std::string from_hf_name(std::string hf, const std::string& arch,
-                                const std::string& prompt_policy = "prompt_tuning") {
+/// no rule maps it, for a model whose PEFT tensors come from the policies Ps: a linear-site tensor
+/// goes to the policy whose hf_tensor_prefix starts it, `prompt_embeddings` to the first
+/// prompt-learning policy (hf_prompt_learning). `arch` ("bert" / "roberta") names the backbone
+/// for model-level tensors. A key outside PEFT's modules maps to the base name (modules_to_save:
+/// "classifier.weight").
+template <class... Ps>
+std::string from_hf_name(std::string hf, const std::string& arch) {
+  const auto prompt_policy = detail::prompt_learning_policy<Ps...>();
   static const std::regex prompt_encoder(R"(prompt_encoder\.default\.(.+))");
   std::smatch m;
-  if (std::regex_match(hf, m, prompt_encoder)) return arch + ".embeddings.peft." + prompt_policy + "." + m[1].str();
+  if (std::regex_match(hf, m, prompt_encoder))
+    return prompt_policy.empty() ? "" : arch + ".embeddings.peft." + prompt_policy + "." + m[1].str();
   hf = remove_adapter_name(hf);
   // DoRA's in-memory "lora_magnitude_vector.default.weight"; the saved key has no ".weight".
   static const std::string dora = "lora_magnitude_vector.weight";
   if (hf.size() > dora.size() && hf.compare(hf.size() - dora.size(), dora.size(), dora) == 0)
     hf.resize(hf.size() - 7);
-  if (hf == "prompt_embeddings") return arch + ".embeddings.peft." + prompt_policy + ".embedding.weight";
+  if (hf == "prompt_embeddings")
+    return prompt_policy.empty() ? "" : arch + ".embeddings.peft." + prompt_policy + ".embedding.weight";
   if (hf == "base_model.vera_A" || hf == "base_model.vera_B") return arch + ".embeddings.peft.vera." + hf.substr(11);
   const std::string pre(hf_model_prefix);
   // Prompt-learning adapters wrap the transformers model one level less: their head is
@@ -140,11 +170,15 @@ inline std::string from_hf_name(std::string hf, const std::string& arch,
   // VeRA's shared pair as HF's in-memory state lists it under every site: ours is the one copy.
   static const std::regex vera_pair(R"((\w+)\.encoder\.layer\.\d+\..+\.(vera_A|vera_B))");
   if (std::regex_match(hf, m, vera_pair)) return m[1].str() + ".embeddings.peft.vera." + m[2].str();
-  static const std::regex linear(R"((\w+\.encoder\.layer\.\d+)\.(.+)\.((lora_|ia3_|hada_|lokr_|vera_)[\w.]+))");
-  if (std::regex_match(hf, m, linear)) {
-    const auto site = detail::lookup(detail::hf_linear_paths, m[2].str(), false);
-    const auto tensor = m[3].str();
-    return site.empty() ? "" : m[1].str() + ".peft." + detail::policy_of_tensor(tensor) + "." + site + "." + tensor;
+  static const std::regex layer(R"((\w+\.encoder\.layer\.\d+)\.(.+))");
+  if (std::regex_match(hf, m, layer)) {
+    const auto rest = m[2].str();
+    for (auto [site, path] : detail::hf_linear_paths)
+      if (rest.size() > path.size() + 1 && rest.compare(0, path.size(), path) == 0 && rest[path.size()] == '.') {
+        const auto tensor = rest.substr(path.size() + 1);
+        const auto policy = detail::policy_of_tensor<Ps...>(tensor);
+        if (!policy.empty()) return m[1].str() + ".peft." + policy + "." + std::string(site) + "." + tensor;
+      }
   }
   return hf;
 }
