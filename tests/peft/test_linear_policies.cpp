@@ -16,6 +16,7 @@
 
 #include "../support/policy_laws.hpp"
 #include "../support/small_encoder.hpp"
+#include "uv_policy.hpp"
 
 using namespace autopeft;
 using model::EncoderConfig;
@@ -312,8 +313,9 @@ TEST_CASE("LN tuning: closed-form count equals the built model's and HF PEFT's",
 
 // ---------------------------------------------------------------------------------------------
 // The law suite: every policy, each law that applies to it (tests/support/policy_laws.hpp). A new
-// policy joins by adding its type to the list below; law_case_of<P> gives it toy sizes or
-// training settings where the defaults do not suit it.
+// policy joins by adding its type to the list below (testing::uv, from uv_policy.hpp, is one
+// added so); law_case_of<P> gives it toy sizes or training settings where the defaults do not
+// suit it.
 
 namespace {
 
@@ -403,6 +405,7 @@ testing::law_case<peft::unipelt> law_case_of() {
 TEMPLATE_TEST_CASE("policy laws: identity at init, gradients only to PEFT, the loss falls, counts, exact merge",
                    "[peft][laws]", peft::lora, peft::ia3, peft::loha, peft::lokr, peft::vera, peft::bitfit,
                    peft::ln_tuning, peft::serial_adapter, peft::parallel_adapter, peft::prompt_tuning,
-                   peft::prefix_tuning, peft::compacter, peft::adamix, peft::intrinsic_said, peft::unipelt) {
+                   peft::prefix_tuning, peft::compacter, peft::adamix, peft::intrinsic_said, peft::unipelt,
+                   testing::uv) {
   testing::check_policy_laws(law_case_of<TestType>());
 }
