@@ -20,6 +20,7 @@
 #include <autopeft/peft/prefix_tuning.hpp>
 #include <autopeft/peft/prompt_tuning.hpp>
 #include <autopeft/peft/serial_adapter.hpp>
+#include <autopeft/peft/size_member.hpp>
 #include <autopeft/peft/stored_state.hpp>
 #include <autopeft/peft/target.hpp>
 #include <autopeft/peft/trainable.hpp>

@@ -12,6 +12,7 @@
 #include <autopeft/peft/delta_weight_merge.hpp>
 #include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/peft/linear_sites.hpp>
+#include <autopeft/peft/size_member.hpp>
 
 #include <torch/torch.h>
 
@@ -53,11 +54,8 @@ struct uv : peft::linear_policy<uv> {
   TORCH_ARG(std::vector<std::int64_t>, layers_to_transform) = {};
 
  public:  // TORCH_ARG leaves the access private
-  /// The size a search space's size_of<uv, D> sets: r.
-  struct size_option {
-    static void set(uv& p, std::int64_t v) { p.r(v); }
-    static std::int64_t get(const uv& p) { return p.r(); }
-  };
+  /// The size a search space's size_of<uv, D> sets.
+  using size_option = peft::size_member<&uv::r_>;
 
   // HF PEFT's adapter format: its own peft_type, HF's file layout and key names.
   static constexpr std::string_view peft_type = "UV";

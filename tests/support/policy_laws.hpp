@@ -107,27 +107,27 @@ struct learning {
   bool beats_head = true;
 };
 
-/// Laws (b) and (c).
-template <class P>
-void check_learns(const P& policy, const model::EncoderConfig& c, const learning& how) {
-  torch::manual_seed(2);
-  model::SequenceClassifier<> head_only(c);
-  if (how.spread > 0) head_only->backbone->init_weights(how.spread);
-  auto m = copy_of(head_only, policy);
-  const auto counts = peft::mark_trainable(m);
-  CHECK(counts.trainable == policy.trainable_parameters(c) + c.hidden_size * c.num_labels + c.num_labels);
-  for (auto& p : head_only->named_parameters()) p.value().set_requires_grad(!peft::is_backbone_parameter(p.key()));
-  auto ids = torch::randint(6, c.vocab_size, {32, 6}, torch::kLong);
-  auto labels = torch::randint(0, 2, {32}, torch::kLong);
-  ids.index_put_({labels.to(torch::kBool), 2}, 5);
-  auto train = [&](auto& net, bool check_gradients) {
+/// The toy task: ids [32, 6] of a classifier on `c`, labels [32]: does token 5 occur?
+struct toy_task {
+  torch::Tensor ids, labels;
+
+  explicit toy_task(const model::EncoderConfig& c)
+      : ids(torch::randint(6, c.vocab_size, {32, 6}, torch::kLong)), labels(torch::randint(0, 2, {32}, torch::kLong)) {
+    ids.index_put_({labels.to(torch::kBool), 2}, 5);
+  }
+
+  /// Trains the parameters of classifier `net` that require a gradient with AdamW at `lr` for
+  /// `steps` steps; returns the first and the last loss. With `check_gradients`, law (b) on the
+  /// first backward: exactly the PEFT parameters and the head have a gradient.
+  template <class Holder>
+  std::pair<double, double> train(Holder& net, double lr, int steps, bool check_gradients) const {
     net->train();
     std::vector<torch::Tensor> trainable;
     for (auto& p : net->parameters())
       if (p.requires_grad()) trainable.push_back(p);
-    torch::optim::AdamW opt(trainable, torch::optim::AdamWOptions(how.lr));
+    torch::optim::AdamW opt(trainable, torch::optim::AdamWOptions(lr));
     double first = 0, last = 0;
-    for (int step = 0; step < how.steps; ++step) {
+    for (int step = 0; step < steps; ++step) {
       auto loss = net->loss(net->forward(ids), labels);
       opt.zero_grad();
       loss.backward();
@@ -140,13 +140,26 @@ void check_learns(const P& policy, const model::EncoderConfig& c, const learning
       opt.step();
       (step == 0 ? first : last) = loss.template item<double>();
     }
-    return std::pair{first, last};
-  };
-  const auto [first, last] = train(m, true);
+    return {first, last};
+  }
+};
+
+/// Laws (b) and (c).
+template <class P>
+void check_learns(const P& policy, const model::EncoderConfig& c, const learning& how) {
+  torch::manual_seed(2);
+  model::SequenceClassifier<> head_only(c);
+  if (how.spread > 0) head_only->backbone->init_weights(how.spread);
+  auto m = copy_of(head_only, policy);
+  const auto counts = peft::mark_trainable(m);
+  CHECK(counts.trainable == policy.trainable_parameters(c) + c.hidden_size * c.num_labels + c.num_labels);
+  for (auto& p : head_only->named_parameters()) p.value().set_requires_grad(!peft::is_backbone_parameter(p.key()));
+  const toy_task task(c);
+  const auto [first, last] = task.train(m, how.lr, how.steps, true);
   INFO("first loss " << first << ", last loss " << last);
   CHECK(last < how.fall * first);
   if (how.beats_head) {
-    const auto head = train(head_only, false).second;
+    const auto head = task.train(head_only, how.lr, how.steps, false).second;
     INFO("head alone " << head);
     CHECK(last < head);
   }

@@ -25,8 +25,8 @@
 // elsewhere names them):
 //   struct size_option {                                // its "size", which a search space's
 //     static void set(P&, std::int64_t);                // size_of<P, D> sets (r, bottleneck_size,
-//     static std::int64_t get(const P&);                // num_virtual_tokens, ...): a sized_policy
-//   };
+//     static std::int64_t get(const P&);                // num_virtual_tokens, ...): a sized_policy;
+//   };                                                  // peft::size_member<&P::r_> is one
 //   std::int64_t num_virtual_tokens() const;            // positions it puts ahead of the input
 //   static constexpr std::string_view peft_type;        // HF PEFT's adapter format: see
 //   nlohmann::json to_adapter_config(const model::EncoderConfig&) const;   // peft/adapter_config.hpp

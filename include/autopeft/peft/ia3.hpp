@@ -17,9 +17,9 @@
 //   init_ia3_weights    true: l = 1; false: l ~ N(0, 1) (HF's choice, for tests)
 // Trainable parameters per site: out (attention-type) or in (feedforward). For bert-base with the
 // defaults: 12 · (768 + 768 + 768 + 3072) = 64,512, HF PEFT's figure.
+#include <autopeft/error.hpp>
 #include <autopeft/peft/adapter_config.hpp>
 #include <autopeft/peft/detail/adapter_fields.hpp>
-#include <autopeft/error.hpp>
 #include <autopeft/peft/linear_sites.hpp>
 
 #include <torch/torch.h>

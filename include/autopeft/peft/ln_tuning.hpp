@@ -15,10 +15,10 @@
 //   encoder.layer.<i>.{attention.output,output}.LayerNorm, as HF matches lists and regexes.
 // Trainable parameters: 2h per targeted LayerNorm. bert-base, all 25 LayerNorms:
 // 25 · 2 · 768 = 38,400, HF PEFT's figure.
-#include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/error.hpp>
 #include <autopeft/model/encoder_config.hpp>
 #include <autopeft/model/no_peft.hpp>
+#include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/peft/target.hpp>
 
 #include <torch/torch.h>

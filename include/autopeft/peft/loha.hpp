@@ -16,9 +16,9 @@
 //   layers_to_transform {}, init_weights true.
 // Trainable parameters per site: 2 r (in + out). bert-base, r = 8 on query and value:
 // 12 · 2 · 2 · 8 · (768 + 768) = 589,824, HF PEFT's figure.
-#include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/error.hpp>
 #include <autopeft/peft/delta_weight_merge.hpp>
+#include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/peft/linear_sites.hpp>
 
 #include <torch/torch.h>

@@ -24,9 +24,9 @@
 // Trainable parameters per site (site_parameters): [w1 full ? a·c : r(a + c)] + [w2 full ? b·d :
 // r(b + d)]. bert-base, r = 8 on query and value: 768 = 24·32, so w1 [24, 24] (576) and, as
 // 16 < 32, w2_a [32, 8] + w2_b [8, 32] (512): 12 · 2 · 1,088 = 26,112, HF PEFT's figure.
-#include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/error.hpp>
 #include <autopeft/peft/delta_weight_merge.hpp>
+#include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/peft/linear_sites.hpp>
 
 #include <torch/torch.h>

@@ -16,6 +16,7 @@
 #include <autopeft/peft/adapter_config.hpp>
 #include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/peft/linear_sites.hpp>
+#include <autopeft/peft/size_member.hpp>
 
 #include <torch/torch.h>
 
@@ -123,11 +124,8 @@ struct lora : linear_policy<lora> {
   TORCH_ARG(rank_map, rank_pattern) = {};
 
  public:  // TORCH_ARG leaves the access private
-  /// The size a search space's size_of<lora, D> sets: r.
-  struct size_option {
-    static void set(lora& p, std::int64_t v) { p.r(v); }
-    static std::int64_t get(const lora& p) { return p.r(); }
-  };
+  /// The size a search space's size_of<lora, D> sets.
+  using size_option = size_member<&lora::r_>;
 
   // HF PEFT's adapter format (LoraConfig; peft/adapter_io.hpp).
   static constexpr std::string_view peft_type = "LORA";

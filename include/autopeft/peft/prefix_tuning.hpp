@@ -17,9 +17,10 @@
 // projection, as in the AutoPEFT reference's cost. The encoder's stored_state() gives that
 // folded prefix, which save_adapter writes (as HF PEFT's get_peft_model_state_dict saves
 // get_prompt_embedding_to_save()) and which loads into a prefix without projection.
-#include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/error.hpp>
 #include <autopeft/model/no_peft.hpp>
+#include <autopeft/peft/detail/adapter_fields.hpp>
+#include <autopeft/peft/size_member.hpp>
 #include <autopeft/peft/target.hpp>
 
 #include <torch/torch.h>
@@ -151,11 +152,8 @@ struct prefix_tuning {
   TORCH_ARG(std::vector<std::int64_t>, layers_to_transform) = {};
 
  public:  // TORCH_ARG leaves the access private
-  /// The size a search space's size_of<prefix_tuning, D> sets: num_virtual_tokens.
-  struct size_option {
-    static void set(prefix_tuning& p, std::int64_t v) { p.num_virtual_tokens(v); }
-    static std::int64_t get(const prefix_tuning& p) { return p.num_virtual_tokens(); }
-  };
+  /// The size a search space's size_of<prefix_tuning, D> sets.
+  using size_option = size_member<&prefix_tuning::num_virtual_tokens_>;
 
   // HF PEFT's adapter format (PrefixTuningConfig; peft/adapter_io.hpp).
   static constexpr std::string_view peft_type = "PREFIX_TUNING";

@@ -4,9 +4,10 @@
 // of every input (attention mask extended with ones, token types with zeros, positions running
 // over the whole extended sequence, as HF PEFT feeds `inputs_embeds`). Count P·H.
 // Initialisation: N(0, 1) as HF's "RANDOM", or copies of given vocabulary rows ("TEXT").
-#include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/error.hpp>
 #include <autopeft/model/no_peft.hpp>
+#include <autopeft/peft/detail/adapter_fields.hpp>
+#include <autopeft/peft/size_member.hpp>
 
 #include <torch/torch.h>
 
@@ -39,11 +40,8 @@ struct prompt_tuning {
   TORCH_ARG(std::vector<std::int64_t>, init_token_ids) = {};
 
  public:  // TORCH_ARG leaves the access private
-  /// The size a search space's size_of<prompt_tuning, D> sets: num_virtual_tokens.
-  struct size_option {
-    static void set(prompt_tuning& p, std::int64_t v) { p.num_virtual_tokens(v); }
-    static std::int64_t get(const prompt_tuning& p) { return p.num_virtual_tokens(); }
-  };
+  /// The size a search space's size_of<prompt_tuning, D> sets.
+  using size_option = size_member<&prompt_tuning::num_virtual_tokens_>;
 
   // HF PEFT's adapter format (PromptTuningConfig; peft/adapter_io.hpp).
   static constexpr std::string_view peft_type = "PROMPT_TUNING";

@@ -25,9 +25,9 @@
 //   vera_dropout 0, d_initial 0.1, layers_to_transform {}, init_weights true.
 // Trainable parameters per site: r + out. bert-base, r = 256 on query and value:
 // 12 · 2 · (256 + 768) = 24,576, HF PEFT's figure.
-#include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/error.hpp>
 #include <autopeft/peft/delta_weight_merge.hpp>
+#include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/peft/linear_sites.hpp>
 
 #include <ATen/CPUGeneratorImpl.h>
