@@ -72,6 +72,48 @@ std::string prompt_learning_policy() {
   return owner;
 }
 
+/// Whether `policy` names a prompt-learning policy among Ps.
+template <class... Ps>
+bool is_prompt_learning(const std::string& policy) {
+  return ((hf_prompt_learning_policy<Ps> && policy == Ps::name) || ... || false);
+}
+
+/// The policy among Ps whose sites share the model-level tensor `tensor` (hf_shared_tensors:
+/// HF keeps it once, at "base_model.<tensor>"), or "".
+template <class... Ps>
+std::string sharing_policy(const std::string& tensor) {
+  std::string owner;
+  ([&] {
+    if constexpr (requires { Ps::hf_shared_tensors; })
+      for (std::string_view t : Ps::hf_shared_tensors)
+        if (owner.empty() && t == tensor) owner = Ps::name;
+  }(), ...);
+  return owner;
+}
+
+/// The name of the module inside which HF keeps `policy`'s copy of a LayerNorm
+/// (hf_layer_norm_wrapper), or "".
+template <class... Ps>
+std::string layer_norm_wrapper_of(const std::string& policy) {
+  std::string wrapper;
+  ([&] {
+    if constexpr (requires { { Ps::hf_layer_norm_wrapper } -> std::convertible_to<std::string_view>; })
+      if (wrapper.empty() && policy == Ps::name) wrapper = Ps::hf_layer_norm_wrapper;
+  }(), ...);
+  return wrapper;
+}
+
+/// The policy among Ps whose LayerNorm copies HF keeps inside a module named `wrapper`, or "".
+template <class... Ps>
+std::string layer_norm_wrapping_policy(const std::string& wrapper) {
+  std::string owner;
+  ([&] {
+    if constexpr (requires { { Ps::hf_layer_norm_wrapper } -> std::convertible_to<std::string_view>; })
+      if (owner.empty() && wrapper == Ps::hf_layer_norm_wrapper) owner = Ps::name;
+  }(), ...);
+  return owner;
+}
+
 template <std::size_t N>
 std::string lookup(const std::array<std::pair<std::string_view, std::string_view>, N>& table,
                    const std::string& key, bool forward) {
@@ -100,11 +142,13 @@ inline std::string remove_adapter_name(std::string key, const std::string& adapt
 }
 
 /// Our parameter or buffer name -> the key HF PEFT writes for it in adapter_model.safetensors, for
-/// a model whose PEFT tensors come from the policies Ps (a linear-site tensor belongs to the
-/// policy whose hf_tensor_prefix starts it: "lora_A" to lora). A PEFT tensor HF has no
-/// counterpart for (a prefix projection's MLP, an adapter HF lacks) gives ""; any other name is a
-/// base parameter and gets HF's modules_to_save key ("classifier.weight" ->
-/// "base_model.model.classifier.weight").
+/// a model whose PEFT tensors come from the policies Ps, by the facts they carry: a linear-site
+/// tensor belongs to the policy whose hf_tensor_prefix starts it ("lora_A" to lora); a LayerNorm
+/// copy goes inside its LayerNorm (hf_layer_norm_wrapper); a shared model-level tensor to
+/// "base_model.<tensor>" (hf_shared_tensors); a prompt-learning policy's embedding to
+/// "prompt_embeddings" (hf_prompt_learning). A PEFT tensor HF has no counterpart for (a prefix
+/// projection's MLP, an adapter HF lacks) gives ""; any other name is a base parameter and gets
+/// HF's modules_to_save key ("classifier.weight" -> "base_model.model.classifier.weight").
 template <class... Ps>
 std::string to_hf_name(const std::string& ours) {
   const std::string pre(hf_model_prefix);
@@ -113,9 +157,9 @@ std::string to_hf_name(const std::string& ours) {
   static const std::regex embeddings(R"((\w+)\.embeddings\.peft\.(\w+)\.(.+))");
   if (std::regex_match(ours, m, linear)) {
     const auto layer = m[1].str(), policy = m[2].str(), site = m[3].str(), rest = m[4].str();
-    if (policy == "ln_tuning") {
+    if (const auto wrapper = detail::layer_norm_wrapper_of<Ps...>(policy); !wrapper.empty()) {
       const auto path = detail::lookup(detail::hf_layer_norm_paths, site, true);
-      return path.empty() ? "" : pre + layer + "." + path + ".ln_tuning_layers." + rest;
+      return path.empty() ? "" : pre + layer + "." + path + "." + wrapper + "." + rest;
     }
     const auto path = detail::lookup(detail::hf_linear_paths, site, true);
     if (path.empty() || detail::policy_of_tensor<Ps...>(rest) != policy) return "";
@@ -123,11 +167,11 @@ std::string to_hf_name(const std::string& ours) {
   }
   if (std::regex_match(ours, m, embeddings)) {
     const auto arch = m[1].str(), policy = m[2].str(), rest = m[3].str();
-    if ((policy == "prompt_tuning" || policy == "prefix_tuning") && rest == "embedding.weight")
-      return "prompt_embeddings";
-    if (policy == "vera" && (rest == "vera_A" || rest == "vera_B")) return "base_model." + rest;
-    if (policy == "ln_tuning" && (rest == "LayerNorm.weight" || rest == "LayerNorm.bias"))
-      return pre + arch + ".embeddings.LayerNorm.ln_tuning_layers." + rest.substr(10);
+    if (detail::is_prompt_learning<Ps...>(policy) && rest == "embedding.weight") return "prompt_embeddings";
+    if (detail::sharing_policy<Ps...>(rest) == policy) return "base_model." + rest;
+    const auto wrapper = detail::layer_norm_wrapper_of<Ps...>(policy);
+    if (!wrapper.empty() && (rest == "LayerNorm.weight" || rest == "LayerNorm.bias"))
+      return pre + arch + ".embeddings.LayerNorm." + wrapper + "." + rest.substr(10);
     return "";
   }
   if (("." + ours).find(".peft.") != std::string::npos) return "";
@@ -135,11 +179,10 @@ std::string to_hf_name(const std::string& ours) {
 }
 
 /// HF PEFT's key (saved form, or in-memory form with the adapter name) -> our name, or "" when
-/// no rule maps it, for a model whose PEFT tensors come from the policies Ps: a linear-site tensor
-/// goes to the policy whose hf_tensor_prefix starts it, `prompt_embeddings` to the first
-/// prompt-learning policy (hf_prompt_learning). `arch` ("bert" / "roberta") names the backbone
-/// for model-level tensors. A key outside PEFT's modules maps to the base name (modules_to_save:
-/// "classifier.weight").
+/// no rule maps it, for a model whose PEFT tensors come from the policies Ps (the rules of
+/// to_hf_name, backwards; `prompt_embeddings` goes to the first prompt-learning policy). `arch`
+/// ("bert" / "roberta") names the backbone for model-level tensors. A key outside PEFT's modules
+/// maps to the base name (modules_to_save: "classifier.weight").
 template <class... Ps>
 std::string from_hf_name(std::string hf, const std::string& arch) {
   const auto prompt_policy = detail::prompt_learning_policy<Ps...>();
@@ -154,27 +197,46 @@ std::string from_hf_name(std::string hf, const std::string& arch) {
     hf.resize(hf.size() - 7);
   if (hf == "prompt_embeddings")
     return prompt_policy.empty() ? "" : arch + ".embeddings.peft." + prompt_policy + ".embedding.weight";
-  if (hf == "base_model.vera_A" || hf == "base_model.vera_B") return arch + ".embeddings.peft.vera." + hf.substr(11);
+  const std::string shared_prefix = "base_model.";
+  if (hf.rfind(shared_prefix, 0) == 0)
+    if (const auto owner = detail::sharing_policy<Ps...>(hf.substr(shared_prefix.size())); !owner.empty())
+      return arch + ".embeddings.peft." + owner + "." + hf.substr(shared_prefix.size());
   const std::string pre(hf_model_prefix);
   // Prompt-learning adapters wrap the transformers model one level less: their head is
   // "base_model.classifier.weight".
-  if (hf.rfind(pre, 0) != 0) return hf.rfind("base_model.", 0) == 0 ? hf.substr(11) : "";
+  if (hf.rfind(pre, 0) != 0) return hf.rfind(shared_prefix, 0) == 0 ? hf.substr(shared_prefix.size()) : "";
   hf = hf.substr(pre.size());
-  static const std::regex ln_emb(R"((\w+)\.embeddings\.LayerNorm\.ln_tuning_layers\.(weight|bias))");
-  if (std::regex_match(hf, m, ln_emb)) return m[1].str() + ".embeddings.peft.ln_tuning.LayerNorm." + m[2].str();
-  static const std::regex ln_layer(R"((\w+\.encoder\.layer\.\d+)\.(.+)\.ln_tuning_layers\.(weight|bias))");
-  if (std::regex_match(hf, m, ln_layer)) {
-    const auto site = detail::lookup(detail::hf_layer_norm_paths, m[2].str(), false);
-    return site.empty() ? "" : m[1].str() + ".peft.ln_tuning." + site + "." + m[3].str();
-  }
-  // VeRA's shared pair as HF's in-memory state lists it under every site: ours is the one copy.
-  static const std::regex vera_pair(R"((\w+)\.encoder\.layer\.\d+\..+\.(vera_A|vera_B))");
-  if (std::regex_match(hf, m, vera_pair)) return m[1].str() + ".embeddings.peft.vera." + m[2].str();
-  static const std::regex layer(R"((\w+\.encoder\.layer\.\d+)\.(.+))");
+  auto split_last = [](const std::string& x) {
+    const auto dot = x.rfind('.');
+    return dot == std::string::npos ? std::pair<std::string, std::string>{"", x}
+                                    : std::pair<std::string, std::string>{x.substr(0, dot), x.substr(dot + 1)};
+  };
+  // A LayerNorm copy: <LayerNorm path>.<wrapper>.<weight | bias>.
+  auto layer_norm_copy = [&](const std::string& tail) -> std::pair<std::string, std::string> {
+    const auto [wrapper, parameter] = split_last(tail);
+    const auto owner = detail::layer_norm_wrapping_policy<Ps...>(wrapper);
+    if (owner.empty() || (parameter != "weight" && parameter != "bias")) return {};
+    return {owner, parameter};
+  };
+  const std::string embeddings_norm = arch + ".embeddings.LayerNorm.";
+  if (hf.rfind(embeddings_norm, 0) == 0)
+    if (const auto [owner, parameter] = layer_norm_copy(hf.substr(embeddings_norm.size())); !owner.empty())
+      return arch + ".embeddings.peft." + owner + ".LayerNorm." + parameter;
+  static const std::regex layer(R"(((\w+)\.encoder\.layer\.\d+)\.(.+))");
   if (std::regex_match(hf, m, layer)) {
-    const auto rest = m[2].str();
+    const auto rest = m[3].str();
+    auto under = [&](std::string_view path) {
+      return rest.size() > path.size() + 1 && rest.compare(0, path.size(), path) == 0 && rest[path.size()] == '.';
+    };
+    for (auto [site, path] : detail::hf_layer_norm_paths)
+      if (under(path))
+        if (const auto [owner, parameter] = layer_norm_copy(rest.substr(path.size() + 1)); !owner.empty())
+          return m[1].str() + ".peft." + owner + "." + std::string(site) + "." + parameter;
+    // A shared tensor as HF's in-memory state lists it under every site: ours is the one copy.
+    if (const auto tensor = split_last(rest).second; !detail::sharing_policy<Ps...>(tensor).empty())
+      return m[2].str() + ".embeddings.peft." + detail::sharing_policy<Ps...>(tensor) + "." + tensor;
     for (auto [site, path] : detail::hf_linear_paths)
-      if (rest.size() > path.size() + 1 && rest.compare(0, path.size(), path) == 0 && rest[path.size()] == '.') {
+      if (under(path)) {
         const auto tensor = rest.substr(path.size() + 1);
         const auto policy = detail::policy_of_tensor<Ps...>(tensor);
         if (!policy.empty()) return m[1].str() + ".peft." + policy + "." + std::string(site) + "." + tensor;

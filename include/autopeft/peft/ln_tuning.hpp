@@ -92,6 +92,8 @@ struct ln_tuning {
  public:  // TORCH_ARG leaves the access private
   // HF PEFT's adapter format (LNTuningConfig; peft/adapter_io.hpp).
   static constexpr std::string_view peft_type = "LN_TUNING";
+  /// HF keeps the trainable copy inside the LayerNorm: <LayerNorm path>.ln_tuning_layers.<weight | bias>.
+  static constexpr std::string_view hf_layer_norm_wrapper = "ln_tuning_layers";
   [[nodiscard]] nlohmann::json to_adapter_config(const model::EncoderConfig&) const {
     const auto& p = *this;
     return {{"exclude_modules", nullptr}, {"target_modules", detail::targets_json(p.target_modules())}};

@@ -34,6 +34,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace autopeft::peft {
@@ -134,6 +135,8 @@ struct vera : linear_policy<vera> {
   // HF PEFT's adapter format (VeraConfig; peft/adapter_io.hpp).
   static constexpr std::string_view peft_type = "VERA";
   static constexpr std::string_view hf_tensor_prefix = "vera_";
+  /// The frozen pair its sites share: HF keeps it once, at base_model.vera_A and base_model.vera_B.
+  static constexpr std::array<std::string_view, 2> hf_shared_tensors{"vera_A", "vera_B"};
   [[nodiscard]] nlohmann::json to_adapter_config(const model::EncoderConfig&) const {
     const auto& p = *this;
     return {{"bias", "none"}, {"d_initial", p.d_initial()}, {"fan_in_fan_out", false},
