@@ -31,7 +31,8 @@
 //   static constexpr std::string_view peft_type;        // HF PEFT's adapter format: see
 //   nlohmann::json to_adapter_config(const model::EncoderConfig&) const;   // peft/adapter_config.hpp
 //   static P from_adapter_config(const nlohmann::json&, const std::filesystem::path&);
-//   static constexpr std::string_view hf_tensor_prefix; // its tensors' names in HF's files ("lora_")
+//   static constexpr std::string_view hf_tensor_prefix; // its tensors' names in HF's files ("lora_");
+//   hf_shared_tensors, hf_layer_norm_wrapper, hf_prompt_learning, hf_saves_buffers()  // see peft/hf_names.hpp
 // docs/ARCHITECTURE.md ("Add a policy") walks through them.
 //
 // A layer module takes part at the sites it implements (each optional):

@@ -14,12 +14,17 @@
 //   classifier.weight (a base parameter)                base_model.model.classifier.weight          (modules_to_save)
 //                                                       base_model.classifier.weight   (prompt and prefix tuning)
 //
+// The rows follow from facts the policies carry (hf_tensor_prefix, hf_shared_tensors,
+// hf_layer_norm_wrapper, hf_prompt_learning): to_hf_name<Ps...> and from_hf_name<Ps...> take the
+// policies of the model, and this file names none.
+//
 // HF's in-memory names carry the adapter name (`lora_A.default.weight`, `ia3_l.default`,
 // `prompt_encoder.default.embedding.weight`); from_hf_name accepts those as well, after
 // remove_adapter_name (HF's own rule: drop ".default" at the end, or just before the last part).
 #include <autopeft/model/site.hpp>
 #include <autopeft/peft/target.hpp>
 
+#include <algorithm>
 #include <array>
 #include <concepts>
 #include <regex>
@@ -45,31 +50,38 @@ inline constexpr std::array<std::pair<std::string_view, std::string_view>, 2> hf
 }};
 template <class P>
 concept has_hf_tensor_prefix = requires { { P::hf_tensor_prefix } -> std::convertible_to<std::string_view>; };
+/// A policy whose HF format is prompt learning (hf_prompt_learning: it owns `prompt_embeddings`).
+template <class P>
+concept hf_prompt_learning_policy = requires { requires P::hf_prompt_learning; };
+template <class P>
+concept has_hf_shared_tensors = requires { P::hf_shared_tensors; };
+template <class P>
+concept has_hf_layer_norm_wrapper =
+    requires { { P::hf_layer_norm_wrapper } -> std::convertible_to<std::string_view>; };
 
-/// The policy among Ps (its name) whose hf_tensor_prefix starts HF's tensor name `tensor`, or "".
-template <class... Ps>
-std::string policy_of_tensor(const std::string& tensor) {
+/// The name of the first of Ps for which `holds.template operator()<P>()` is true, or "".
+template <class... Ps, class F>
+std::string first_policy(F&& holds) {
   std::string owner;
   ([&] {
-    if constexpr (has_hf_tensor_prefix<Ps>)
-      if (owner.empty() && tensor.rfind(Ps::hf_tensor_prefix, 0) == 0) owner = Ps::name;
+    if (owner.empty() && holds.template operator()<Ps>()) owner = Ps::name;
   }(), ...);
   return owner;
 }
 
-/// A policy whose HF format is prompt learning (hf_prompt_learning: it owns `prompt_embeddings`).
-template <class P>
-concept hf_prompt_learning_policy = requires { requires P::hf_prompt_learning; };
+/// The policy whose hf_tensor_prefix starts HF's tensor name `tensor` ("lora_A": lora).
+template <class... Ps>
+std::string policy_of_tensor(const std::string& tensor) {
+  return first_policy<Ps...>([&]<class P>() {
+    if constexpr (has_hf_tensor_prefix<P>) return tensor.rfind(P::hf_tensor_prefix, 0) == 0;
+    else return false;
+  });
+}
 
-/// The first prompt-learning policy among Ps (its name), or "".
+/// The first prompt-learning policy.
 template <class... Ps>
 std::string prompt_learning_policy() {
-  std::string owner;
-  ([&] {
-    if constexpr (hf_prompt_learning_policy<Ps>)
-      if (owner.empty()) owner = Ps::name;
-  }(), ...);
-  return owner;
+  return first_policy<Ps...>([]<class P>() { return hf_prompt_learning_policy<P>; });
 }
 
 /// Whether `policy` names a prompt-learning policy among Ps.
@@ -78,17 +90,24 @@ bool is_prompt_learning(const std::string& policy) {
   return ((hf_prompt_learning_policy<Ps> && policy == Ps::name) || ... || false);
 }
 
-/// The policy among Ps whose sites share the model-level tensor `tensor` (hf_shared_tensors:
-/// HF keeps it once, at "base_model.<tensor>"), or "".
+/// The policy whose sites share the model-level tensor `tensor` (hf_shared_tensors: HF keeps it
+/// once, at "base_model.<tensor>").
 template <class... Ps>
 std::string sharing_policy(const std::string& tensor) {
-  std::string owner;
-  ([&] {
-    if constexpr (requires { Ps::hf_shared_tensors; })
-      for (std::string_view t : Ps::hf_shared_tensors)
-        if (owner.empty() && t == tensor) owner = Ps::name;
-  }(), ...);
-  return owner;
+  return first_policy<Ps...>([&]<class P>() {
+    if constexpr (has_hf_shared_tensors<P>)
+      return std::find(P::hf_shared_tensors.begin(), P::hf_shared_tensors.end(), tensor) != P::hf_shared_tensors.end();
+    else return false;
+  });
+}
+
+/// The policy whose LayerNorm copies HF keeps inside a module named `wrapper`.
+template <class... Ps>
+std::string layer_norm_wrapping_policy(const std::string& wrapper) {
+  return first_policy<Ps...>([&]<class P>() {
+    if constexpr (has_hf_layer_norm_wrapper<P>) return wrapper == P::hf_layer_norm_wrapper;
+    else return false;
+  });
 }
 
 /// The name of the module inside which HF keeps `policy`'s copy of a LayerNorm
@@ -97,21 +116,10 @@ template <class... Ps>
 std::string layer_norm_wrapper_of(const std::string& policy) {
   std::string wrapper;
   ([&] {
-    if constexpr (requires { { Ps::hf_layer_norm_wrapper } -> std::convertible_to<std::string_view>; })
-      if (wrapper.empty() && policy == Ps::name) wrapper = Ps::hf_layer_norm_wrapper;
+    if constexpr (has_hf_layer_norm_wrapper<Ps>)
+      if (policy == Ps::name) wrapper = Ps::hf_layer_norm_wrapper;
   }(), ...);
   return wrapper;
-}
-
-/// The policy among Ps whose LayerNorm copies HF keeps inside a module named `wrapper`, or "".
-template <class... Ps>
-std::string layer_norm_wrapping_policy(const std::string& wrapper) {
-  std::string owner;
-  ([&] {
-    if constexpr (requires { { Ps::hf_layer_norm_wrapper } -> std::convertible_to<std::string_view>; })
-      if (owner.empty() && wrapper == Ps::hf_layer_norm_wrapper) owner = Ps::name;
-  }(), ...);
-  return owner;
 }
 
 template <std::size_t N>

@@ -91,8 +91,9 @@ class peft_evaluator {
   }
 
   /// Why `c` cannot run on this backbone, or "" when it can: virtual tokens (prefix or prompt,
-  /// peft::plan::virtual_tokens) take positions ahead of the input, so with max_seq_length they must fit the backbone's
-  /// max_position_embeddings. The study driver skips such configurations (study_options::infeasible).
+  /// peft::plan::virtual_tokens) take positions ahead of the input, so with max_seq_length they
+  /// must fit the backbone's max_position_embeddings. The study driver skips such configurations
+  /// (study_options::infeasible).
   [[nodiscard]] std::string infeasible(const space::configuration& c) const {
     const auto& config = resident_.model()->config();
     const auto virtual_tokens = space::to_plan(Space{}, c, base_).virtual_tokens(config);

@@ -33,8 +33,9 @@ constexpr bool check_size_option() {
   if constexpr (peft::policy<P> && !peft::sized_policy<P>)
     static_assert(peft::dependent_false<P>,
                   "autopeft::space::size_of<P, D>: policy P lacks its size option `struct size_option { static void "
-                  "set(P&, std::int64_t); static std::int64_t get(const P&); };` (the option D sets, e.g. lora's r; "
-                  "see \"Add a policy\" in docs/ARCHITECTURE.md)");
+                  "set(P&, std::int64_t); static std::int64_t get(const P&); };`, the option D sets (for one integer "
+                  "option r: `using size_option = peft::size_member<&P::r_>;`; see \"Add a policy\" in "
+                  "docs/ARCHITECTURE.md)");
   return true;
 }
 
