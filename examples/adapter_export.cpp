@@ -10,6 +10,7 @@
 #include <autopeft/io/hf_checkpoint.hpp>
 #include <autopeft/io/safetensors.hpp>
 #include <autopeft/model.hpp>
+#include <autopeft/peft.hpp>
 #include <autopeft/peft/adapter_io.hpp>
 
 #include <iostream>
@@ -20,15 +21,15 @@ using namespace autopeft;
 namespace {
 
 /// Copies HF's in-memory PEFT state (names with ".default") into the model.
-template <class M>
-void load_state(M& m, const fs::path& file, const std::string& arch, const std::string& policy) {
+template <class P, class M>
+void load_state(M& m, const fs::path& file, const std::string& arch) {
   const auto state = io::load_safetensors(file);
   auto params = m->named_parameters(true);
   auto buffers = m->named_buffers(true);
   torch::NoGradGuard ng;
   for (const auto& [hf, t] : state.tensors) {
     if (hf == "logits") continue;
-    const auto ours = peft::from_hf_name(hf, arch, policy);
+    const auto ours = peft::from_hf_name<P>(hf, arch);
     torch::Tensor* target = params.find(ours);
     if (!target) target = buffers.find(ours);
     if (!target) throw error(file.string() + ": tensor '" + hf + "' maps to '" + ours + "', which the model lacks");
@@ -46,7 +47,7 @@ void export_one(const fs::path& fixtures, const fs::path& out, const std::string
   if (!policy) policy = peft::policy_from_config<P>(peft::read_adapter_config(dir / "adapter"));
   auto m = io::from_pretrained<model::SequenceClassifier<family>>(base, nullptr, family{*policy});
   if (has_adapter) peft::load_adapter(m, dir / "adapter");
-  else load_state(m, dir / "state.safetensors", arch, std::string(P::name));
+  else load_state<P>(m, dir / "state.safetensors", arch);
 
   const auto target = out / (method + "-" + arch);
   peft::save_adapter(m, target, {.base_model_name_or_path = fs::absolute(base).string()});

@@ -5,6 +5,7 @@
 #include <autopeft/peft/bottleneck.hpp>
 #include <autopeft/peft/compacter.hpp>
 #include <autopeft/peft/concepts.hpp>
+#include <autopeft/peft/delta_weight_merge.hpp>
 #include <autopeft/peft/ia3.hpp>
 #include <autopeft/peft/inject.hpp>
 #include <autopeft/peft/intrinsic_said.hpp>
@@ -19,6 +20,7 @@
 #include <autopeft/peft/prefix_tuning.hpp>
 #include <autopeft/peft/prompt_tuning.hpp>
 #include <autopeft/peft/serial_adapter.hpp>
+#include <autopeft/peft/size_member.hpp>
 #include <autopeft/peft/stored_state.hpp>
 #include <autopeft/peft/target.hpp>
 #include <autopeft/peft/trainable.hpp>

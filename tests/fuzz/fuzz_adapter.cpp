@@ -2,11 +2,12 @@
 // "adapter_config.json\n====\nadapter_model.safetensors". The config is read as every method's
 // policy (peft::policy_from_config<P>); the directory is loaded into LoRA and (IA)^3 models of
 // the bert-seqcls fixture (peft::load_adapter). Any bytes give a policy, a loaded model or
-// autopeft::error. Law: an accepted policy survives adapter_config<P>::to_json -> from_json.
+// autopeft::error. Law: an accepted policy survives to_adapter_config -> from_adapter_config.
 #include "fuzz_support.hpp"
 
 #include <autopeft/io/hf_checkpoint.hpp>
 #include <autopeft/model.hpp>
+#include <autopeft/peft.hpp>
 #include <autopeft/peft/adapter_io.hpp>
 
 using namespace autopeft;
@@ -33,11 +34,11 @@ template <class P>
 void policy(const nlohmann::json& j, const model::EncoderConfig& c) {
   P p;
   if (!fuzz::accepts([&] { p = peft::policy_from_config<P>(j); })) return;
-  auto written = peft::adapter_config<P>::to_json(p, c);
-  written["peft_type"] = std::string(peft::adapter_config<P>::peft_type);
+  auto written = p.to_adapter_config(c);
+  written["peft_type"] = std::string(P::peft_type);
   const auto back = peft::policy_from_config<P>(written);
-  fuzz::check(peft::adapter_config<P>::to_json(back, c) == peft::adapter_config<P>::to_json(p, c),
-              "a policy survives adapter_config to_json -> from_json");
+  fuzz::check(back.to_adapter_config(c) == p.to_adapter_config(c),
+              "a policy survives to_adapter_config -> from_adapter_config");
 }
 
 }  // namespace

@@ -4,10 +4,22 @@
 //  - what we save has exactly HF's keys and config fields, and loads back exactly;
 //  - a config that disagrees with the model's policy is refused, naming the field.
 #include "../support/scratch_dir.hpp"
+#include "uv_policy.hpp"
 #include <autopeft/io/hf_checkpoint.hpp>
 #include <autopeft/io/safetensors.hpp>
 #include <autopeft/model.hpp>
 #include <autopeft/peft/adapter_io.hpp>
+#include <autopeft/peft/ia3.hpp>
+#include <autopeft/peft/ln_tuning.hpp>
+#include <autopeft/peft/loha.hpp>
+#include <autopeft/peft/lokr.hpp>
+#include <autopeft/peft/lora.hpp>
+#include <autopeft/peft/prefix_tuning.hpp>
+#include <autopeft/peft/prompt_tuning.hpp>
+#include <autopeft/peft/trainable.hpp>
+#include <autopeft/peft/vera.hpp>
+#include <autopeft/space/family.hpp>
+#include <autopeft/space/ordinal.hpp>
 
 #include <unistd.h>
 
@@ -102,6 +114,17 @@ void check_method(const std::string& method) {
   }
 }
 
+/// The names of a model whose PEFT tensors come from these policies (the owners of HF's tensor
+/// prefixes, and prompt tuning of `prompt_embeddings`).
+std::string to_hf_name(const std::string& ours) {
+  return peft::to_hf_name<peft::lora, peft::ia3, peft::loha, peft::lokr, peft::vera, peft::ln_tuning,
+                          peft::prompt_tuning>(ours);
+}
+std::string from_hf_name(const std::string& hf, const std::string& arch) {
+  return peft::from_hf_name<peft::lora, peft::ia3, peft::loha, peft::lokr, peft::vera, peft::ln_tuning,
+                            peft::prompt_tuning>(hf, arch);
+}
+
 }  // namespace
 
 TEST_CASE("adapter io: HF names map both ways", "[peft][adapter_io]") {
@@ -123,22 +146,22 @@ TEST_CASE("adapter io: HF names map both ways", "[peft][adapter_io]") {
   };
   for (const auto& [ours, hf] : pairs) {
     INFO(ours << " <-> " << hf);
-    CHECK(peft::to_hf_name(ours) == hf);
+    CHECK(to_hf_name(ours) == hf);
     const auto arch = ours.substr(0, ours.find('.'));
-    CHECK(peft::from_hf_name(hf, arch == "classifier" ? "bert" : arch) == ours);
+    CHECK(from_hf_name(hf, arch == "classifier" ? "bert" : arch) == ours);
   }
   // HF's in-memory names carry the adapter name.
-  CHECK(peft::from_hf_name("base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.default.weight", "bert") ==
+  CHECK(from_hf_name("base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.default.weight", "bert") ==
         "bert.encoder.layer.0.peft.lora.query.lora_A.weight");
-  CHECK(peft::from_hf_name("base_model.model.bert.encoder.layer.1.output.dense.lora_magnitude_vector.default.weight",
+  CHECK(from_hf_name("base_model.model.bert.encoder.layer.1.output.dense.lora_magnitude_vector.default.weight",
                            "bert") == "bert.encoder.layer.1.peft.lora.output.lora_magnitude_vector");
-  CHECK(peft::from_hf_name("base_model.model.bert.encoder.layer.0.output.dense.ia3_l.default", "bert") ==
+  CHECK(from_hf_name("base_model.model.bert.encoder.layer.0.output.dense.ia3_l.default", "bert") ==
         "bert.encoder.layer.0.peft.ia3.output.ia3_l");
   // Prompt learning's head has no ".model" level.
-  CHECK(peft::from_hf_name("base_model.classifier.weight", "bert") == "classifier.weight");
+  CHECK(from_hf_name("base_model.classifier.weight", "bert") == "classifier.weight");
   // PEFT tensors HF has no key for.
-  CHECK(peft::to_hf_name("bert.embeddings.peft.prefix_tuning.transform.0.weight").empty());
-  CHECK(peft::to_hf_name("bert.encoder.layer.0.peft.serial_adapter.after_ffn.down.weight").empty());
+  CHECK(to_hf_name("bert.embeddings.peft.prefix_tuning.transform.0.weight").empty());
+  CHECK(to_hf_name("bert.encoder.layer.0.peft.serial_adapter.after_ffn.down.weight").empty());
 }
 
 TEST_CASE("adapter io: LoRA from HF's files, and back", "[peft][adapter_io]") { check_method<peft::lora>("lora"); }
@@ -264,5 +287,41 @@ TEST_CASE("adapter io: a prefix trained through its MLP is saved folded and load
   auto hf = cfg;
   hf["prefix_projection"] = true;
   CHECK_FALSE(peft::policy_from_config<peft::prefix_tuning>(hf).prefix_projection());
+  testing::remove_tree(out);
+}
+
+TEST_CASE("a policy added in one file: a search-space dimension sizes it, HF's adapter files hold it", "[peft][adapter_io]") {
+  using testing::uv;
+  // The space's size_of<uv, D> sets uv's size option (r); 0 switches it off.
+  using S = space::search_space<space::size_of<uv, space::ordinal<"uv_r", 0, 2, 8>>>;
+  STATIC_REQUIRE(std::is_same_v<space::family_t<S>, peft::plan<uv>>);
+  CHECK_FALSE(space::to_plan(S{}, space::configuration{{0.0}}).is_enabled<uv>());
+  const auto plan = space::to_plan(S{}, space::configuration{{1.0}}, peft::plan<uv>{uv{}.scale(2).layers_to_transform({1})});
+  CHECK(plan.is_enabled<uv>());
+  CHECK(plan.get<uv>().r() == 2);
+  CHECK(plan.get<uv>().scale() == 2);
+
+  // Trained away from zero, saved under HF's keys and config fields, loaded into a fresh model.
+  torch::manual_seed(3);
+  auto m = base_with("bert", plan.get<uv>());
+  {
+    torch::NoGradGuard ng;
+    for (auto& p : m->named_parameters())
+      if (peft::is_peft_parameter(p.key())) p.value().normal_();
+  }
+  const auto out = scratch("uv");
+  peft::save_adapter(m, out);
+  const auto keys = keys_of(out / "adapter_model.safetensors");
+  CHECK(keys.contains("base_model.model.bert.encoder.layer.1.attention.self.query.uv_U"));
+  CHECK(keys.contains("base_model.model.bert.encoder.layer.1.attention.self.value.uv_V"));
+  CHECK(keys.size() == 2 * 2 + 2);  // query and value of layer 1, and the head
+  const auto cfg = peft::read_adapter_config(out);
+  CHECK(cfg["peft_type"] == "UV");
+  CHECK(cfg["r"] == 2);
+  auto fresh = base_with("bert", peft::policy_from_config<uv>(cfg));
+  peft::load_adapter(fresh, out);
+  CHECK(torch::equal(logits(fresh, "bert"), logits(m, "bert")));
+  CHECK_THROWS_WITH(peft::load_adapter(fresh = base_with("bert", uv{}.r(3).layers_to_transform({1})), out),
+                    Catch::Contains("field 'r' is 2"));
   testing::remove_tree(out);
 }

@@ -89,7 +89,7 @@ double logits_diff(const std::string& method, const std::string& arch, const P& 
     torch::NoGradGuard ng;
     for (const auto& [hf, t] : state.tensors) {
       if (hf == "logits") continue;
-      const auto name = peft::from_hf_name(hf, arch, std::string(P::name));
+      const auto name = peft::from_hf_name<P>(hf, arch);
       INFO("HF tensor " << hf << " -> ours '" << name << "'");
       REQUIRE(!name.empty());
       torch::Tensor* target = ours.find(name);

@@ -2,10 +2,12 @@
 // output unchanged; parameter names are HF-like and the base ones unchanged; the count equals the
 // policy's closed form; gradients reach only adapters after freezing; LoRA learns a toy task;
 // merging and unmerging are exact; the errors say what to do.
+#include <autopeft/peft/ia3.hpp>
 #include <autopeft/peft/inject.hpp>
 #include <autopeft/peft/loha.hpp>
 #include <autopeft/peft/lokr.hpp>
 #include <autopeft/peft/lora.hpp>
+#include <autopeft/peft/vera.hpp>
 
 using namespace autopeft;
 

@@ -7,6 +7,8 @@
 #include <autopeft/peft/serial_adapter.hpp>
 #include <autopeft/peft/trainable.hpp>
 
+#include "../support/policy_laws.hpp"
+
 using namespace autopeft;
 using model::EncoderConfig;
 
@@ -31,71 +33,18 @@ std::int64_t peft_numel(Holder& m) {
   return n;
 }
 
-/// Copies the backbone and head of `from` into `to` (same config), then rebuilds PEFT modules.
-template <class From, class To, class Plan>
-void copy_base(From& from, To& to, const Plan& plan) {
-  torch::NoGradGuard ng;
-  auto src = from->named_parameters();
-  for (auto& p : to->named_parameters())
-    if (src.contains(p.key())) p.value().copy_(src[p.key()]);
-  to->reset_peft(plan);
-}
-
-// The toy task of the law tests: does token 5 occur? Returns the loss before and after training.
-// The backbone is re-initialised with a wide spread so that, frozen, it still carries the token
-// identities a PEFT module must route to the head (a pretrained backbone would).
+// The toy task of tests/support/policy_laws.hpp. The backbone is re-initialised with a wide
+// spread so that, frozen, it still carries the token identities a PEFT module must route to the
+// head (a pretrained backbone would). Returns the loss before and after training.
 template <class Holder>
 std::pair<double, double> train_toy(Holder& m, const EncoderConfig& c, int steps = 80, double lr = 1e-2) {
   torch::manual_seed(5);
   m->backbone->init_weights(0.3);
   m->reset_peft(m->peft());
   peft::mark_trainable(m);
-  auto ids = torch::randint(6, c.vocab_size, {32, 6}, torch::kLong);
-  auto labels = torch::randint(0, 2, {32}, torch::kLong);
-  ids.index_put_({labels.to(torch::kBool), 2}, 5);
-  std::vector<torch::Tensor> trainable;
-  for (auto& p : m->parameters())
-    if (p.requires_grad()) trainable.push_back(p);
-  torch::optim::AdamW opt(trainable, torch::optim::AdamWOptions(lr));
-  double first = 0, last = 0;
-  for (int step = 0; step < steps; ++step) {
-    auto loss = m->loss(m->forward(ids), labels);
-    opt.zero_grad();
-    loss.backward();
-    if (step == 0)
-      for (auto& p : m->named_parameters()) {
-        INFO(p.key());
-        const bool peft_or_head = peft::is_peft_parameter(p.key()) || p.key().rfind("classifier", 0) == 0;
-        CHECK(p.value().grad().defined() == peft_or_head);
-      }
-    opt.step();
-    (step == 0 ? first : last) = loss.template item<double>();
-  }
-  return {first, last};
+  return testing::toy_task(c).train(m, lr, steps, true);
 }
 }  // namespace
-
-TEMPLATE_TEST_CASE("adapter laws: identity at init, gradients only to PEFT and head, learning",
-                   "[peft][adapter]", peft::serial_adapter, peft::parallel_adapter) {
-  auto c = small();
-  using family = peft::plan<TestType>;
-  const family plan{TestType{}.bottleneck_size(4)};
-  torch::manual_seed(0);
-  model::SequenceClassifier<> base(c);
-  model::SequenceClassifier<family> m(c, plan);
-  copy_base(base, m, plan);
-  base->eval();
-  m->eval();
-  auto ids = torch::randint(1, c.vocab_size, {2, 5}, torch::kLong);
-  {
-    torch::NoGradGuard ng;
-    CHECK((m->forward(ids) - base->forward(ids)).abs().max().template item<double>() == 0);
-  }
-  CHECK(peft_numel(m) == plan.trainable_parameters(c));
-  m->train();
-  auto [first, last] = train_toy(m, c);
-  CHECK(last < 0.5 * first);
-}
 
 TEST_CASE("serial adapter placements and per-layer selection count as documented", "[peft][adapter]") {
   auto c = EncoderConfig::bert_base();

@@ -1,4 +1,6 @@
 #include <autopeft/model.hpp>
+#include <autopeft/peft/lora.hpp>
+#include <autopeft/peft/prompt_tuning.hpp>
 #include <autopeft/space/binary.hpp>
 #include <autopeft/space/categorical.hpp>
 #include <autopeft/space/conditional.hpp>

@@ -8,12 +8,12 @@
 //   using family = peft::plan<peft::lora>;
 //   auto cfg = peft::read_adapter_config("adapter");
 //   auto m = io::from_pretrained<model::SequenceClassifier<family>>("base", nullptr,
-//                                                                  family{peft::lora_from_config(cfg)});
+//                                                                  family{peft::policy_from_config<peft::lora>(cfg)});
 //   peft::load_adapter(m, "adapter");      // HF's files -> our model
 //   peft::save_adapter(m, "out");          // our model -> files HF PEFT loads
 //
 // One method per adapter, as in HF: the model's plan must hold exactly one policy, and that
-// policy must have an adapter_config<P> (see peft/adapter_config.hpp).
+// policy must carry HF's format (peft::hf_adapter_policy, see peft/adapter_config.hpp).
 //
 // What is written is the stored form (stored_state): a prefix trained with its reparametrisation
 // MLP is saved as the prefix it computes, [P, 2·L·H], under `prompt_embeddings`, with
@@ -63,17 +63,6 @@ struct single_policy<plan<P>> {
   using type = P;
 };
 
-template <class P>
-concept has_adapter_config = requires { adapter_config<P>::peft_type; };
-
-template <class P>
-constexpr void check_adapter_policy() {
-  if constexpr (!has_adapter_config<P>)
-    static_assert(dependent_false<P>,
-                  "autopeft::peft: this policy has no HF PEFT format (no adapter_config<P> specialisation in "
-                  "peft/adapter_config.hpp); HF PEFT lacks the method or it is not mapped yet");
-}
-
 inline bool is_peft_name(const std::string& k) { return ("." + k).find(".peft.") != std::string::npos; }
 
 /// Sorted copies of the target lists, so that HF's set order does not count as a difference.
@@ -94,42 +83,33 @@ P stored_policy(const P& p) {
   else return p;
 }
 
-}  // namespace detail
 
-/// Writes `dir/adapter_config.json` and `dir/adapter_model.safetensors` (float32) for a
-/// SequenceClassifier<plan<P>>: P's stored tensors (stored_state) under HF PEFT's keys plus the
-/// classifier head, and the config of P's stored form (prefix_tuning::folded).
-/// Throws autopeft::error when a trainable PEFT tensor has no HF key.
-template <class Holder>
-void save_adapter(const Holder& model, const std::filesystem::path& dir, const adapter_save_options& opt = {}) {
-  using Plan = std::decay_t<decltype(model->peft())>;
-  using P = typename detail::single_policy<Plan>::type;
-  detail::check_adapter_policy<P>();
+template <class P, class Holder>
+void save_adapter_checked(const Holder& model, const std::filesystem::path& dir, const adapter_save_options& opt) {
   const auto& policy = model->peft().template get<P>();
   const auto& config = model->config();
 
-  auto j = adapter_config<P>::to_json(detail::stored_policy(policy), config);
+  auto j = detail::stored_policy(policy).to_adapter_config(config);
   j["auto_mapping"] = nullptr;
   j["base_model_name_or_path"] =
       opt.base_model_name_or_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(opt.base_model_name_or_path);
   j["inference_mode"] = opt.inference_mode;
   j["modules_to_save"] = opt.task_type == "SEQ_CLS" ? nlohmann::json{"classifier", "score"} : nlohmann::json(nullptr);
-  j["peft_type"] = adapter_config<P>::peft_type;
+  j["peft_type"] = P::peft_type;
   j["peft_version"] = "0.21.0";  // the format written here is PEFT 0.21's
   j["revision"] = nullptr;
   j["task_type"] = opt.task_type;
 
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   auto add = [&](const std::string& ours, const torch::Tensor& t, bool trainable) {
-    auto hf = to_hf_name(ours);
+    auto hf = to_hf_name<P>(ours);
     if (hf.empty()) {
       if (trainable)
         throw error("save_adapter: PEFT parameter '" + ours + "' has no key in HF PEFT's adapter format");
       return;
     }
     // Prompt learning's PeftModel holds the transformers model itself: no ".model" level.
-    constexpr bool prompt_learning = std::is_same_v<P, prompt_tuning> || std::is_same_v<P, prefix_tuning>;
-    if (prompt_learning && hf.rfind(hf_model_prefix, 0) == 0) hf = "base_model." + hf.substr(hf_model_prefix.size());
+    if (detail::hf_prompt_learning_policy<P> && hf.rfind(hf_model_prefix, 0) == 0) hf = "base_model." + hf.substr(hf_model_prefix.size());
     tensors.emplace_back(hf, t.detach().to(torch::kCPU, torch::kFloat32).contiguous());
   };
   const bool seq_cls = opt.task_type == "SEQ_CLS";
@@ -137,8 +117,8 @@ void save_adapter(const Holder& model, const std::filesystem::path& dir, const a
     if (detail::is_peft_name(t.name)) add(t.name, t.value, true);
     else if (seq_cls && t.name.rfind("classifier.", 0) == 0) add(t.name, t.value, true);
   }
-  if constexpr (std::is_same_v<P, vera>)
-    if (policy.save_projection())
+  if constexpr (requires { policy.hf_saves_buffers(); })
+    if (policy.hf_saves_buffers())
       for (const auto& b : model->named_buffers(true))
         if (detail::is_peft_name(b.key())) add(b.key(), b.value(), false);
 
@@ -153,24 +133,28 @@ void save_adapter(const Holder& model, const std::filesystem::path& dir, const a
   }
   std::filesystem::rename(tmp, file);
 }
+}  // namespace detail
 
-/// Reads HF PEFT's adapter directory into `model` (a SequenceClassifier<plan<P>> built with the
-/// adapter's options, e.g. from policy_from_config<P>). Throws autopeft::file_error when:
-///  - adapter_config.json's peft_type is not P's, or one of its fields disagrees with the
-///    model's policy (the message names the field and both values);
-///  - a tensor of the file has no place in the model, or a shape disagrees;
-///  - the file lacks a PEFT tensor of the model, or the head that modules_to_save lists.
+/// Writes `dir/adapter_config.json` and `dir/adapter_model.safetensors` (float32) for a
+/// SequenceClassifier<plan<P>>: P's stored tensors (stored_state) under HF PEFT's keys plus the
+/// classifier head, and the config of P's stored form (prefix_tuning::folded).
+/// Throws autopeft::error when a trainable PEFT tensor has no HF key.
 template <class Holder>
-void load_adapter(Holder& model, const std::filesystem::path& dir) {
+void save_adapter(const Holder& model, const std::filesystem::path& dir, const adapter_save_options& opt = {}) {
   using Plan = std::decay_t<decltype(model->peft())>;
   using P = typename detail::single_policy<Plan>::type;
-  detail::check_adapter_policy<P>();
+  if constexpr (check_hf_adapter_policy<P>()) detail::save_adapter_checked<P>(model, dir, opt);
+}
+
+namespace detail {
+template <class P, class Holder>
+void load_adapter_checked(Holder& model, const std::filesystem::path& dir) {
   const auto config_file = dir / "adapter_config.json";
   const auto j = read_adapter_config(config_file);
   const auto theirs = policy_from_config<P>(j, config_file);
   const auto& config = model->config();
-  const auto want = detail::normalised(adapter_config<P>::to_json(model->peft().template get<P>(), config));
-  const auto got = detail::normalised(adapter_config<P>::to_json(theirs, config));
+  const auto want = detail::normalised(model->peft().template get<P>().to_adapter_config(config));
+  const auto got = detail::normalised(theirs.to_adapter_config(config));
   for (const auto& [k, v] : want.items())
     if (got.at(k) != v)
       throw file_error(config_file, "field '" + k + "' is " + got.at(k).dump() + " but the model's " +
@@ -186,7 +170,7 @@ void load_adapter(Holder& model, const std::filesystem::path& dir) {
   std::set<std::string> written;
   torch::NoGradGuard ng;
   for (const auto& [hf, t] : content.tensors) {
-    const auto ours = from_hf_name(hf, arch, std::string(P::name));
+    const auto ours = from_hf_name<P>(hf, arch);
     torch::Tensor* target = ours.empty() ? nullptr : params.find(ours);
     if (!target && !ours.empty() && detail::is_peft_name(ours)) target = buffers.find(ours);
     if (!target || (!detail::is_peft_name(ours) && ours.rfind("classifier.", 0) != 0))
@@ -207,8 +191,22 @@ void load_adapter(Holder& model, const std::filesystem::path& dir) {
   for (const auto& p : params) {
     const auto& k = p.key();
     if ((detail::is_peft_name(k) || (head && k.rfind("classifier.", 0) == 0)) && !written.contains(k))
-      throw file_error(weights, "missing tensor '" + to_hf_name(k) + "' for the model's parameter '" + k + "'");
+      throw file_error(weights, "missing tensor '" + to_hf_name<P>(k) + "' for the model's parameter '" + k + "'");
   }
+}
+}  // namespace detail
+
+/// Reads HF PEFT's adapter directory into `model` (a SequenceClassifier<plan<P>> built with the
+/// adapter's options, e.g. from policy_from_config<P>). Throws autopeft::file_error when:
+///  - adapter_config.json's peft_type is not P's, or one of its fields disagrees with the
+///    model's policy (the message names the field and both values);
+///  - a tensor of the file has no place in the model, or a shape disagrees;
+///  - the file lacks a PEFT tensor of the model, or the head that modules_to_save lists.
+template <class Holder>
+void load_adapter(Holder& model, const std::filesystem::path& dir) {
+  using Plan = std::decay_t<decltype(model->peft())>;
+  using P = typename detail::single_policy<Plan>::type;
+  if constexpr (check_hf_adapter_policy<P>()) detail::load_adapter_checked<P>(model, dir);
 }
 
 }  // namespace autopeft::peft

@@ -108,11 +108,19 @@ class compacter_adapter : public torch::nn::Module {
 
 class compacter_layer : public torch::nn::Module {
  public:
-  compacter_layer(std::int64_t hidden, std::int64_t size, std::int64_t rank, const std::string& act,
-                  bool after_attention, std::shared_ptr<compacter_shared> rule, bool owns_rule) {
+  struct options {
+    std::int64_t hidden, size, rank;
+    std::string non_linearity = "gelu";
+    /// Houlsby placement: an adapter after attention too.
+    bool after_attention = false;
+  };
+
+  /// `rule`: the shared PHM rule; registered as this layer's child when `owns_rule`.
+  compacter_layer(const options& o, std::shared_ptr<compacter_shared> rule, bool owns_rule) {
     if (owns_rule) register_module("shared", rule);
-    if (after_attention) attention = register_module("attention", std::make_shared<compacter_adapter>(hidden, size, rank, act, rule));
-    output = register_module("output", std::make_shared<compacter_adapter>(hidden, size, rank, act, rule));
+    auto adapter = [&] { return std::make_shared<compacter_adapter>(o.hidden, o.size, o.rank, o.non_linearity, rule); };
+    if (o.after_attention) attention = register_module("attention", adapter());
+    output = register_module("output", adapter());
   }
   torch::Tensor after_attention(torch::Tensor h) { return attention ? attention->forward(h) : h; }
   torch::Tensor after_ffn(torch::Tensor h, const torch::Tensor&) { return output->forward(h); }
@@ -162,8 +170,9 @@ struct compacter {
     }
     const bool owns = !rule;
     if (owns) rule = std::make_shared<compacter_shared>(phm_dim_, phm_init_range_);
-    return std::make_shared<compacter_layer>(ctx.config.hidden_size, size(ctx.config), phm_rank_, non_linearity_,
-                                             placement_ == houlsby, std::move(rule), owns);
+    return std::make_shared<compacter_layer>(
+        compacter_layer::options{ctx.config.hidden_size, size(ctx.config), phm_rank_, non_linearity_, placement_ == houlsby},
+        std::move(rule), owns);
   }
 
   [[nodiscard]] std::int64_t trainable_parameters(const model::EncoderConfig& c) const {

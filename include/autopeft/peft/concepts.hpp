@@ -21,6 +21,20 @@
 //   std::int64_t stored_parameters() const;                                   // its stored count
 //   std::vector<std::pair<std::string, torch::Tensor>> stored_state();        // its stored tensors
 //
+// Optional facts, each next to the policy, read where they are needed (no list of policies
+// elsewhere names them):
+//   struct size_option {                                // its "size", which a search space's
+//     static void set(P&, std::int64_t);                // size_of<P, D> sets (r, bottleneck_size,
+//     static std::int64_t get(const P&);                // num_virtual_tokens, ...): a sized_policy;
+//   };                                                  // peft::size_member<&P::r_> is one
+//   std::int64_t num_virtual_tokens() const;            // positions it puts ahead of the input
+//   static constexpr std::string_view peft_type;        // HF PEFT's adapter format: see
+//   nlohmann::json to_adapter_config(const model::EncoderConfig&) const;   // peft/adapter_config.hpp
+//   static P from_adapter_config(const nlohmann::json&, const std::filesystem::path&);
+//   static constexpr std::string_view hf_tensor_prefix; // its tensors' names in HF's files ("lora_");
+//   hf_shared_tensors, hf_layer_norm_wrapper, hf_prompt_learning, hf_saves_buffers()  // see peft/hf_names.hpp
+// docs/ARCHITECTURE.md ("Add a policy") walks through them.
+//
 // A layer module takes part at the sites it implements (each optional):
 //   torch::Tensor transform_input(model::site, const torch::Tensor& x);               // linear, before
 //   torch::Tensor transform_output(model::site, const torch::Tensor& x, torch::Tensor y,
@@ -84,6 +98,15 @@ concept has_stored_count = requires(const P& p, const model::EncoderConfig& c) {
   { p.stored_parameters(c) } -> std::convertible_to<std::int64_t>;
 };
 template <class P>
+concept has_size_option = requires(P& p, const P& cp, std::int64_t v) {
+  P::size_option::set(p, v);
+  { P::size_option::get(cp) } -> std::convertible_to<std::int64_t>;
+};
+template <class P>
+concept has_virtual_tokens = requires(const P& p) {
+  { p.num_virtual_tokens() } -> std::convertible_to<std::int64_t>;
+};
+template <class P>
 concept builds_layer = std::is_void_v<typename P::layer_module> ||
     requires(const P& p, const model::layer_context& c) {
       { p.build_layer(c) } -> std::convertible_to<std::shared_ptr<typename P::layer_module>>;
@@ -99,6 +122,10 @@ concept builds_model = std::is_void_v<typename P::model_module> ||
 template <class P>
 concept policy = std::copy_constructible<P> && detail::has_name<P> && detail::has_module_types<P> &&
                  detail::has_count<P> && detail::builds_layer<P> && detail::builds_model<P>;
+
+/// A policy with a size option, which a search space's size_of<P, D> sets (0 switches P off).
+template <class P>
+concept sized_policy = policy<P> && detail::has_size_option<P>;
 
 template <class>
 inline constexpr bool dependent_false = false;

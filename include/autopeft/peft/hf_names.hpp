@@ -14,13 +14,19 @@
 //   classifier.weight (a base parameter)                base_model.model.classifier.weight          (modules_to_save)
 //                                                       base_model.classifier.weight   (prompt and prefix tuning)
 //
+// The rows follow from facts the policies carry (hf_tensor_prefix, hf_shared_tensors,
+// hf_layer_norm_wrapper, hf_prompt_learning): to_hf_name<Ps...> and from_hf_name<Ps...> take the
+// policies of the model, and this file names none.
+//
 // HF's in-memory names carry the adapter name (`lora_A.default.weight`, `ia3_l.default`,
 // `prompt_encoder.default.embedding.weight`); from_hf_name accepts those as well, after
 // remove_adapter_name (HF's own rule: drop ".default" at the end, or just before the last part).
 #include <autopeft/model/site.hpp>
 #include <autopeft/peft/target.hpp>
 
+#include <algorithm>
 #include <array>
+#include <concepts>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -42,14 +48,80 @@ inline constexpr std::array<std::pair<std::string_view, std::string_view>, 2> hf
     {"attention_layer_norm", "attention.output.LayerNorm"},
     {"output_layer_norm", "output.LayerNorm"},
 }};
-/// The policy (our module name) that owns a linear-site tensor, from HF's tensor name.
-inline std::string policy_of_tensor(const std::string& tensor) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> owners{{
-      {"lora_", "lora"}, {"ia3_", "ia3"}, {"hada_", "loha"}, {"lokr_", "lokr"}, {"vera_", "vera"}}};
-  for (auto [prefix, policy] : owners)
-    if (tensor.rfind(prefix, 0) == 0) return std::string(policy);
-  return "";
+template <class P>
+concept has_hf_tensor_prefix = requires { { P::hf_tensor_prefix } -> std::convertible_to<std::string_view>; };
+/// A policy whose HF format is prompt learning (hf_prompt_learning: it owns `prompt_embeddings`).
+template <class P>
+concept hf_prompt_learning_policy = requires { requires P::hf_prompt_learning; };
+template <class P>
+concept has_hf_shared_tensors = requires { P::hf_shared_tensors; };
+template <class P>
+concept has_hf_layer_norm_wrapper =
+    requires { { P::hf_layer_norm_wrapper } -> std::convertible_to<std::string_view>; };
+
+/// The name of the first of Ps for which `holds.template operator()<P>()` is true, or "".
+template <class... Ps, class F>
+std::string first_policy(F&& holds) {
+  std::string owner;
+  ([&] {
+    if (owner.empty() && holds.template operator()<Ps>()) owner = Ps::name;
+  }(), ...);
+  return owner;
 }
+
+/// The policy whose hf_tensor_prefix starts HF's tensor name `tensor` ("lora_A": lora).
+template <class... Ps>
+std::string policy_of_tensor(const std::string& tensor) {
+  return first_policy<Ps...>([&]<class P>() {
+    if constexpr (has_hf_tensor_prefix<P>) return tensor.rfind(P::hf_tensor_prefix, 0) == 0;
+    else return false;
+  });
+}
+
+/// The first prompt-learning policy.
+template <class... Ps>
+std::string prompt_learning_policy() {
+  return first_policy<Ps...>([]<class P>() { return hf_prompt_learning_policy<P>; });
+}
+
+/// Whether `policy` names a prompt-learning policy among Ps.
+template <class... Ps>
+bool is_prompt_learning(const std::string& policy) {
+  return ((hf_prompt_learning_policy<Ps> && policy == Ps::name) || ... || false);
+}
+
+/// The policy whose sites share the model-level tensor `tensor` (hf_shared_tensors: HF keeps it
+/// once, at "base_model.<tensor>").
+template <class... Ps>
+std::string sharing_policy(const std::string& tensor) {
+  return first_policy<Ps...>([&]<class P>() {
+    if constexpr (has_hf_shared_tensors<P>)
+      return std::find(P::hf_shared_tensors.begin(), P::hf_shared_tensors.end(), tensor) != P::hf_shared_tensors.end();
+    else return false;
+  });
+}
+
+/// The policy whose LayerNorm copies HF keeps inside a module named `wrapper`.
+template <class... Ps>
+std::string layer_norm_wrapping_policy(const std::string& wrapper) {
+  return first_policy<Ps...>([&]<class P>() {
+    if constexpr (has_hf_layer_norm_wrapper<P>) return wrapper == P::hf_layer_norm_wrapper;
+    else return false;
+  });
+}
+
+/// The name of the module inside which HF keeps `policy`'s copy of a LayerNorm
+/// (hf_layer_norm_wrapper), or "".
+template <class... Ps>
+std::string layer_norm_wrapper_of(const std::string& policy) {
+  std::string wrapper;
+  ([&] {
+    if constexpr (has_hf_layer_norm_wrapper<Ps>)
+      if (policy == Ps::name) wrapper = Ps::hf_layer_norm_wrapper;
+  }(), ...);
+  return wrapper;
+}
+
 template <std::size_t N>
 std::string lookup(const std::array<std::pair<std::string_view, std::string_view>, N>& table,
                    const std::string& key, bool forward) {
@@ -77,32 +149,37 @@ inline std::string remove_adapter_name(std::string key, const std::string& adapt
   return head + key.substr(dot);
 }
 
-/// Our parameter or buffer name -> the key HF PEFT writes for it in adapter_model.safetensors.
-/// A PEFT tensor HF has no counterpart for (a prefix projection's MLP, an adapter HF lacks)
-/// gives ""; any other name is a base parameter and gets HF's modules_to_save key
-/// ("classifier.weight" -> "base_model.model.classifier.weight").
-inline std::string to_hf_name(const std::string& ours) {
+/// Our parameter or buffer name -> the key HF PEFT writes for it in adapter_model.safetensors, for
+/// a model whose PEFT tensors come from the policies Ps, by the facts they carry: a linear-site
+/// tensor belongs to the policy whose hf_tensor_prefix starts it ("lora_A" to lora); a LayerNorm
+/// copy goes inside its LayerNorm (hf_layer_norm_wrapper); a shared model-level tensor to
+/// "base_model.<tensor>" (hf_shared_tensors); a prompt-learning policy's embedding to
+/// "prompt_embeddings" (hf_prompt_learning). A PEFT tensor HF has no counterpart for (a prefix
+/// projection's MLP, an adapter HF lacks) gives ""; any other name is a base parameter and gets
+/// HF's modules_to_save key ("classifier.weight" -> "base_model.model.classifier.weight").
+template <class... Ps>
+std::string to_hf_name(const std::string& ours) {
   const std::string pre(hf_model_prefix);
   std::smatch m;
   static const std::regex linear(R"((\w+\.encoder\.layer\.\d+)\.peft\.(\w+)\.(\w+)\.(.+))");
   static const std::regex embeddings(R"((\w+)\.embeddings\.peft\.(\w+)\.(.+))");
   if (std::regex_match(ours, m, linear)) {
     const auto layer = m[1].str(), policy = m[2].str(), site = m[3].str(), rest = m[4].str();
-    if (policy == "ln_tuning") {
+    if (const auto wrapper = detail::layer_norm_wrapper_of<Ps...>(policy); !wrapper.empty()) {
       const auto path = detail::lookup(detail::hf_layer_norm_paths, site, true);
-      return path.empty() ? "" : pre + layer + "." + path + ".ln_tuning_layers." + rest;
+      return path.empty() ? "" : pre + layer + "." + path + "." + wrapper + "." + rest;
     }
     const auto path = detail::lookup(detail::hf_linear_paths, site, true);
-    if (path.empty() || detail::policy_of_tensor(rest) != policy) return "";
+    if (path.empty() || detail::policy_of_tensor<Ps...>(rest) != policy) return "";
     return pre + layer + "." + path + "." + rest;
   }
   if (std::regex_match(ours, m, embeddings)) {
     const auto arch = m[1].str(), policy = m[2].str(), rest = m[3].str();
-    if ((policy == "prompt_tuning" || policy == "prefix_tuning") && rest == "embedding.weight")
-      return "prompt_embeddings";
-    if (policy == "vera" && (rest == "vera_A" || rest == "vera_B")) return "base_model." + rest;
-    if (policy == "ln_tuning" && (rest == "LayerNorm.weight" || rest == "LayerNorm.bias"))
-      return pre + arch + ".embeddings.LayerNorm.ln_tuning_layers." + rest.substr(10);
+    if (detail::is_prompt_learning<Ps...>(policy) && rest == "embedding.weight") return "prompt_embeddings";
+    if (detail::sharing_policy<Ps...>(rest) == policy) return "base_model." + rest;
+    const auto wrapper = detail::layer_norm_wrapper_of<Ps...>(policy);
+    if (!wrapper.empty() && (rest == "LayerNorm.weight" || rest == "LayerNorm.bias"))
+      return pre + arch + ".embeddings.LayerNorm." + wrapper + "." + rest.substr(10);
     return "";
   }
   if (("." + ours).find(".peft.") != std::string::npos) return "";
@@ -110,41 +187,68 @@ inline std::string to_hf_name(const std::string& ours) {
 }
 
 /// HF PEFT's key (saved form, or in-memory form with the adapter name) -> our name, or "" when
-/// no rule maps it. `arch` ("bert" / "roberta") names the backbone for model-level tensors, and
-/// `prompt_policy` the owner of `prompt_embeddings` ("prompt_tuning" or "prefix_tuning").
-/// A key outside PEFT's modules maps to the base name (modules_to_save: "classifier.weight").
-inline std::string from_hf_name(std::string hf, const std::string& arch,
-                                const std::string& prompt_policy = "prompt_tuning") {
+/// no rule maps it, for a model whose PEFT tensors come from the policies Ps (the rules of
+/// to_hf_name, backwards; `prompt_embeddings` goes to the first prompt-learning policy). `arch`
+/// ("bert" / "roberta") names the backbone for model-level tensors. A key outside PEFT's modules
+/// maps to the base name (modules_to_save: "classifier.weight").
+template <class... Ps>
+std::string from_hf_name(std::string hf, const std::string& arch) {
+  const auto prompt_policy = detail::prompt_learning_policy<Ps...>();
   static const std::regex prompt_encoder(R"(prompt_encoder\.default\.(.+))");
   std::smatch m;
-  if (std::regex_match(hf, m, prompt_encoder)) return arch + ".embeddings.peft." + prompt_policy + "." + m[1].str();
+  if (std::regex_match(hf, m, prompt_encoder))
+    return prompt_policy.empty() ? "" : arch + ".embeddings.peft." + prompt_policy + "." + m[1].str();
   hf = remove_adapter_name(hf);
   // DoRA's in-memory "lora_magnitude_vector.default.weight"; the saved key has no ".weight".
   static const std::string dora = "lora_magnitude_vector.weight";
   if (hf.size() > dora.size() && hf.compare(hf.size() - dora.size(), dora.size(), dora) == 0)
     hf.resize(hf.size() - 7);
-  if (hf == "prompt_embeddings") return arch + ".embeddings.peft." + prompt_policy + ".embedding.weight";
-  if (hf == "base_model.vera_A" || hf == "base_model.vera_B") return arch + ".embeddings.peft.vera." + hf.substr(11);
+  if (hf == "prompt_embeddings")
+    return prompt_policy.empty() ? "" : arch + ".embeddings.peft." + prompt_policy + ".embedding.weight";
+  const std::string shared_prefix = "base_model.";
+  if (hf.rfind(shared_prefix, 0) == 0)
+    if (const auto owner = detail::sharing_policy<Ps...>(hf.substr(shared_prefix.size())); !owner.empty())
+      return arch + ".embeddings.peft." + owner + "." + hf.substr(shared_prefix.size());
   const std::string pre(hf_model_prefix);
   // Prompt-learning adapters wrap the transformers model one level less: their head is
   // "base_model.classifier.weight".
-  if (hf.rfind(pre, 0) != 0) return hf.rfind("base_model.", 0) == 0 ? hf.substr(11) : "";
+  if (hf.rfind(pre, 0) != 0) return hf.rfind(shared_prefix, 0) == 0 ? hf.substr(shared_prefix.size()) : "";
   hf = hf.substr(pre.size());
-  static const std::regex ln_emb(R"((\w+)\.embeddings\.LayerNorm\.ln_tuning_layers\.(weight|bias))");
-  if (std::regex_match(hf, m, ln_emb)) return m[1].str() + ".embeddings.peft.ln_tuning.LayerNorm." + m[2].str();
-  static const std::regex ln_layer(R"((\w+\.encoder\.layer\.\d+)\.(.+)\.ln_tuning_layers\.(weight|bias))");
-  if (std::regex_match(hf, m, ln_layer)) {
-    const auto site = detail::lookup(detail::hf_layer_norm_paths, m[2].str(), false);
-    return site.empty() ? "" : m[1].str() + ".peft.ln_tuning." + site + "." + m[3].str();
-  }
-  // VeRA's shared pair as HF's in-memory state lists it under every site: ours is the one copy.
-  static const std::regex vera_pair(R"((\w+)\.encoder\.layer\.\d+\..+\.(vera_A|vera_B))");
-  if (std::regex_match(hf, m, vera_pair)) return m[1].str() + ".embeddings.peft.vera." + m[2].str();
-  static const std::regex linear(R"((\w+\.encoder\.layer\.\d+)\.(.+)\.((lora_|ia3_|hada_|lokr_|vera_)[\w.]+))");
-  if (std::regex_match(hf, m, linear)) {
-    const auto site = detail::lookup(detail::hf_linear_paths, m[2].str(), false);
-    const auto tensor = m[3].str();
-    return site.empty() ? "" : m[1].str() + ".peft." + detail::policy_of_tensor(tensor) + "." + site + "." + tensor;
+  auto split_last = [](const std::string& x) {
+    const auto dot = x.rfind('.');
+    return dot == std::string::npos ? std::pair<std::string, std::string>{"", x}
+                                    : std::pair<std::string, std::string>{x.substr(0, dot), x.substr(dot + 1)};
+  };
+  // A LayerNorm copy: <LayerNorm path>.<wrapper>.<weight | bias>.
+  auto layer_norm_copy = [&](const std::string& tail) -> std::pair<std::string, std::string> {
+    const auto [wrapper, parameter] = split_last(tail);
+    const auto owner = detail::layer_norm_wrapping_policy<Ps...>(wrapper);
+    if (owner.empty() || (parameter != "weight" && parameter != "bias")) return {};
+    return {owner, parameter};
+  };
+  const std::string embeddings_norm = arch + ".embeddings.LayerNorm.";
+  if (hf.rfind(embeddings_norm, 0) == 0)
+    if (const auto [owner, parameter] = layer_norm_copy(hf.substr(embeddings_norm.size())); !owner.empty())
+      return arch + ".embeddings.peft." + owner + ".LayerNorm." + parameter;
+  static const std::regex layer(R"(((\w+)\.encoder\.layer\.\d+)\.(.+))");
+  if (std::regex_match(hf, m, layer)) {
+    const auto rest = m[3].str();
+    auto under = [&](std::string_view path) {
+      return rest.size() > path.size() + 1 && rest.compare(0, path.size(), path) == 0 && rest[path.size()] == '.';
+    };
+    for (auto [site, path] : detail::hf_layer_norm_paths)
+      if (under(path))
+        if (const auto [owner, parameter] = layer_norm_copy(rest.substr(path.size() + 1)); !owner.empty())
+          return m[1].str() + ".peft." + owner + "." + std::string(site) + "." + parameter;
+    // A shared tensor as HF's in-memory state lists it under every site: ours is the one copy.
+    if (const auto tensor = split_last(rest).second; !detail::sharing_policy<Ps...>(tensor).empty())
+      return m[2].str() + ".embeddings.peft." + detail::sharing_policy<Ps...>(tensor) + "." + tensor;
+    for (auto [site, path] : detail::hf_linear_paths)
+      if (under(path)) {
+        const auto tensor = rest.substr(path.size() + 1);
+        const auto policy = detail::policy_of_tensor<Ps...>(tensor);
+        if (!policy.empty()) return m[1].str() + ".peft." + policy + "." + std::string(site) + "." + tensor;
+      }
   }
   return hf;
 }

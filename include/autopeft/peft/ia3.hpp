@@ -18,6 +18,8 @@
 // Trainable parameters per site: out (attention-type) or in (feedforward). For bert-base with the
 // defaults: 12 · (768 + 768 + 768 + 3072) = 64,512, HF PEFT's figure.
 #include <autopeft/error.hpp>
+#include <autopeft/peft/adapter_config.hpp>
+#include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/peft/linear_sites.hpp>
 
 #include <torch/torch.h>
@@ -93,22 +95,54 @@ struct ia3 : linear_policy<ia3> {
   TORCH_ARG(bool, init_ia3_weights) = true;
 
  public:  // TORCH_ARG leaves the access private
+  /// (IA)³ has no size: a size_of<peft::ia3, ordinal<"ia3", 0, 1>> dimension switches it off (0)
+  /// or on (1).
+  struct size_option {
+    static void set(ia3&, std::int64_t) {}
+    static std::int64_t get(const ia3&) { return 1; }
+  };
 
-  /// HF's `_check_target_module_feedforward`: regex full match, or a plain suffix of the path.
-  [[nodiscard]] bool is_feedforward(std::int64_t layer, model::site s) const {
-    const auto path = site_path(layer, s);
+  // HF PEFT's adapter format (IA3Config; peft/adapter_io.hpp).
+  static constexpr std::string_view peft_type = "IA3";
+  static constexpr std::string_view hf_tensor_prefix = "ia3_";
+  [[nodiscard]] nlohmann::json to_adapter_config(const model::EncoderConfig&) const {
+    const auto& p = *this;
+    detail::no_layers(p.layers_to_transform(), "ia3", peft_type);
+    return {{"exclude_modules", nullptr}, {"fan_in_fan_out", false},
+            {"feedforward_modules", detail::targets_json(p.feedforward_modules())},
+            {"init_ia3_weights", p.init_ia3_weights()},
+            {"target_modules", detail::targets_json(p.target_modules())}};
+  }
+  static ia3 from_adapter_config(const nlohmann::json& j, const std::filesystem::path& file) {
+    using detail::require;
+    require(j, "fan_in_fan_out", false, file, "BERT and RoBERTa use nn.Linear");
+    require(j, "exclude_modules", nullptr, file, "select sites with target_modules");
+    ia3 p;
+    p.target_modules(detail::targets_field(j, "target_modules", p.target_modules(), file))
+        .feedforward_modules(detail::targets_field(j, "feedforward_modules", p.feedforward_modules(), file))
+        .init_ia3_weights(detail::field<bool>(j, "init_ia3_weights", true, file));
+    return p;
+  }
+
+  /// HF's `_check_target_module_feedforward` on a module path: regex full match, or a plain suffix.
+  [[nodiscard]] bool is_feedforward(const std::string& path) const {
     const auto& ff = feedforward_modules_;
     if (ff.regex) return std::regex_match(path, std::regex(*ff.regex));
     return std::any_of(ff.names.begin(), ff.names.end(), [&](const std::string& n) {
       return path.size() >= n.size() && path.compare(path.size() - n.size(), n.size(), n) == 0;
     });
   }
+  [[nodiscard]] bool is_feedforward(std::int64_t layer, model::site s) const { return is_feedforward(site_path(layer, s)); }
 
   std::shared_ptr<ia3_site> build_site(const model::layer_context& ctx, model::site s,
                                        torch::nn::LinearImpl& base) const {
-    check();
-    return std::make_shared<ia3_site>(base.options.in_features(), base.options.out_features(),
-                                      is_feedforward(ctx.index, s), init_ia3_weights_);
+    return site_for(is_feedforward(ctx.index, s), base);
+  }
+  /// peft::inject's site for the module `module_name` of a user's tree: as HF does there, the
+  /// module's own name decides whether it is a feedforward site.
+  std::shared_ptr<ia3_site> build_injected_site(const model::layer_context&, const std::string& module_name,
+                                                torch::nn::LinearImpl& base) const {
+    return site_for(is_feedforward(module_name), base);
   }
   [[nodiscard]] static std::int64_t site_parameters(std::int64_t in, std::int64_t out, bool feedforward) {
     return feedforward ? in : out;
@@ -126,6 +160,11 @@ struct ia3 : linear_policy<ia3> {
   }
 
  private:
+  std::shared_ptr<ia3_site> site_for(bool feedforward, const torch::nn::LinearImpl& base) const {
+    check();
+    return std::make_shared<ia3_site>(base.options.in_features(), base.options.out_features(), feedforward,
+                                      init_ia3_weights_);
+  }
   void check() const {
     const auto& ff = feedforward_modules_;
     if (ff.regex || target_modules_.regex) return;  // HF checks only two lists
@@ -136,5 +175,10 @@ struct ia3 : linear_policy<ia3> {
                     "(as in HF PEFT's IA3Config)");
   }
 };
+
+/// policy_from_config<ia3>: the (IA)³ policy an adapter_config.json describes.
+inline ia3 ia3_from_config(const nlohmann::json& j, const std::filesystem::path& file = "adapter_config.json") {
+  return policy_from_config<ia3>(j, file);
+}
 
 }  // namespace autopeft::peft

@@ -26,19 +26,19 @@
 // (LoRA, LoHa and LoKr read only the Linear itself); `embeddings` is the root. The `site`
 // argument is the encoder site whose HF name ends the module name ("attention.self.query" ->
 // query), else model::site::intermediate. Two policies read encoder positions and are handled
-// here: (IA)³ decides feedforward sites by HF's rule (plain suffix, or regex full match) on the
-// module's own name, and VeRA's shared frozen pair is sized over the matched Linears and
-// registered once as buffers at `peft.vera.{vera_A, vera_B}` on the root.
+// by the policies themselves: a policy with `build_injected_site(ctx, module_name, base)` builds
+// its site from the module's own name ((IA)³ decides feedforward sites by HF's rule on it), and
+// one with `build_injected_model(linears)` builds the module its sites share over the matched
+// Linears, registered once at `peft.<name>` on the root (VeRA's frozen pair, as buffers at
+// `peft.vera.{vera_A, vera_B}`).
 #include <autopeft/error.hpp>
 #include <autopeft/model/encoder_config.hpp>
 #include <autopeft/model/no_peft.hpp>
 #include <autopeft/model/site.hpp>
 #include <autopeft/peft/concepts.hpp>
-#include <autopeft/peft/ia3.hpp>
 #include <autopeft/peft/linear.hpp>
 #include <autopeft/peft/target.hpp>
 #include <autopeft/peft/trainable.hpp>
-#include <autopeft/peft/vera.hpp>
 
 #include <torch/torch.h>
 
@@ -122,28 +122,13 @@ inline model::site site_of(const std::string& name) {
   return model::site::intermediate;
 }
 
-/// HF's `_check_target_module_feedforward` on the module's own name.
-inline bool ia3_feedforward(const ia3& p, const std::string& name) {
-  const auto& ff = p.feedforward_modules();
-  if (ff.regex) return std::regex_match(name, std::regex(*ff.regex));
-  return std::any_of(ff.names.begin(), ff.names.end(), [&](const std::string& n) {
-    return name.size() >= n.size() && name.compare(name.size() - n.size(), n.size(), n) == 0;
-  });
-}
-
+/// The policy's build_injected_site where it has one (a policy that reads the module's own name),
+/// else its build_site at the encoder site the name ends with.
 template <class P>
 std::shared_ptr<typename P::site_module> build_injected(const P& p, const model::layer_context& ctx,
                                                         const std::string& name, LinearImpl& base) {
-  if constexpr (std::same_as<P, ia3>) {
-    // trainable_parameters over zero layers runs ia3's option check (feedforward ⊆ targets) alone.
-    model::EncoderConfig none;
-    none.num_hidden_layers = 0;
-    (void)p.trainable_parameters(none);
-    return std::make_shared<ia3_site>(base.options.in_features(), base.options.out_features(),
-                                      ia3_feedforward(p, name), p.init_ia3_weights());
-  } else {
-    return p.build_site(ctx, site_of(name), base);
-  }
+  if constexpr (requires { p.build_injected_site(ctx, name, base); }) return p.build_injected_site(ctx, name, base);
+  else return p.build_site(ctx, site_of(name), base);
 }
 
 inline std::string join(const std::vector<std::string>& v) {
@@ -221,23 +206,23 @@ inject_report inject_checked(torch::nn::Module& root, const P& p) {
                 "\"mlp.fc1\")");
   }
 
-  // VeRA's sites find the shared pair at "peft.vera" of ctx.embeddings; it is staged in a
-  // scratch module and moved onto the root once every site is built.
+  // A policy whose sites share one model module (VeRA's frozen pair) builds it over the matched
+  // Linears (build_injected_model); its sites find it at "peft.<name>" of ctx.embeddings. It is
+  // staged in a scratch module and moved onto the root once every site is built.
+  constexpr bool shares_model =
+      requires(const P& q, const std::vector<const torch::nn::LinearImpl*>& v) { q.build_injected_model(v); };
+  const std::string policy_name(P::name);
   torch::nn::Module staging;
   std::shared_ptr<torch::nn::Module> holder;
-  if constexpr (std::same_as<P, vera>) {
-    std::int64_t in_max = 0, out_max = 0;
-    for (const auto& h : hits) {
-      in_max = std::max(in_max, h.linear->options.in_features());
-      out_max = std::max(out_max, h.linear->options.out_features());
-    }
+  if constexpr (shares_model) {
+    std::vector<const torch::nn::LinearImpl*> linears;
+    for (const auto& h : hits) linears.push_back(h.linear);
     if (auto* m = named.find("peft")) holder = *m;
-    if (holder && holder->named_children().contains("vera"))
-      throw error(who + ": the root already holds a VeRA projection at 'peft.vera'; inject VeRA once "
-                  "per tree, with every target in one target_modules");
-    if (p.r() <= 0) throw error(who + ": option 'r' must be positive, got " + std::to_string(p.r()));
+    if (holder && holder->named_children().contains(policy_name))
+      throw error(who + ": the root already holds the module its " + policy_name + " sites share, at 'peft." + policy_name +
+                  "'; inject " + policy_name + " once per tree, with every target in one target_modules");
     staging.register_module("peft", std::make_shared<torch::nn::Module>("peft"))
-        ->register_module("vera", std::make_shared<vera_projection>(p.r(), in_max, out_max, p.projection_prng_key()));
+        ->register_module(policy_name, p.build_injected_model(linears));
   }
 
   // Build every site first so that a throwing build_site leaves the tree untouched.
@@ -249,12 +234,12 @@ inject_report inject_checked(torch::nn::Module& root, const P& p) {
     shape.num_hidden_layers = h.index + 1;
     const auto parent = detail::parent_name(h.name);
     torch::nn::Module& layer = parent.empty() ? root : *named[parent];
-    const model::layer_context ctx{shape, h.index, layer, std::same_as<P, vera> ? &staging : &root};
+    const model::layer_context ctx{shape, h.index, layer, shares_model ? &staging : &root};
     sites.push_back(detail::build_injected(p, ctx, h.name, *h.linear));
   }
-  if constexpr (std::same_as<P, vera>) {
+  if constexpr (shares_model) {
     if (!holder) holder = root.register_module("peft", std::make_shared<torch::nn::Module>("peft"));
-    holder->register_module("vera", staging.named_modules("", false)["peft.vera"]);
+    holder->register_module(policy_name, staging.named_modules("", false)["peft." + policy_name]);
   }
   inject_report report;
   for (std::size_t i = 0; i < hits.size(); ++i) {

@@ -109,16 +109,24 @@ class intrinsic_vector : public torch::nn::Module {
 
 class intrinsic_said_site : public torch::nn::Module {
  public:
-  intrinsic_said_site(std::int64_t in, std::int64_t out, bool said, bool project_bias, std::uint64_t seed,
-                      std::shared_ptr<intrinsic_vector> shared, bool owns_vector)
-      : in_(in), out_(out), vector_(std::move(shared)) {
+  struct options {
+    std::int64_t in, out;
+    bool said = true, project_bias = true;
+    /// The site's projections are seeded 2·seed (weight) and 2·seed + 1 (bias).
+    std::uint64_t seed = 0;
+  };
+
+  /// `shared`: θ_d; registered as this site's child when `owns_vector`.
+  intrinsic_said_site(const options& o, std::shared_ptr<intrinsic_vector> shared, bool owns_vector)
+      : in_(o.in), out_(o.out), vector_(std::move(shared)) {
     if (owns_vector) register_module("vector", vector_);
     const auto d = vector_->theta.size(0);
-    weight_projection = register_module("weight_projection", std::make_shared<fastfood_projection>(d, in * out, 2 * seed));
-    if (said) lambda_weight = register_parameter("lambda_weight", torch::ones({1}));
-    if (project_bias) {
-      bias_projection = register_module("bias_projection", std::make_shared<fastfood_projection>(d, out, 2 * seed + 1));
-      if (said) lambda_bias = register_parameter("lambda_bias", torch::ones({1}));
+    weight_projection =
+        register_module("weight_projection", std::make_shared<fastfood_projection>(d, o.in * o.out, 2 * o.seed));
+    if (o.said) lambda_weight = register_parameter("lambda_weight", torch::ones({1}));
+    if (o.project_bias) {
+      bias_projection = register_module("bias_projection", std::make_shared<fastfood_projection>(d, o.out, 2 * o.seed + 1));
+      if (o.said) lambda_bias = register_parameter("lambda_bias", torch::ones({1}));
     }
   }
 
@@ -188,8 +196,10 @@ struct intrinsic_said : linear_policy<intrinsic_said> {
     }
     const bool owns = !shared;
     if (owns) shared = std::make_shared<intrinsic_vector>(intrinsic_dim_);
-    return std::make_shared<intrinsic_said_site>(base.options.in_features(), base.options.out_features(), said_,
-                                                 project_bias_, site_seed(ctx.index, s), std::move(shared), owns);
+    return std::make_shared<intrinsic_said_site>(
+        intrinsic_said_site::options{base.options.in_features(), base.options.out_features(), said_, project_bias_,
+                                     site_seed(ctx.index, s)},
+        std::move(shared), owns);
   }
 
   [[nodiscard]] std::int64_t trainable_parameters(const model::EncoderConfig& c) const {

@@ -18,6 +18,7 @@
 #include <autopeft/error.hpp>
 #include <autopeft/model/encoder_config.hpp>
 #include <autopeft/model/no_peft.hpp>
+#include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/peft/target.hpp>
 
 #include <torch/torch.h>
@@ -89,6 +90,20 @@ struct ln_tuning {
   TORCH_ARG(targets, target_modules) = targets{"LayerNorm"};
 
  public:  // TORCH_ARG leaves the access private
+  // HF PEFT's adapter format (LNTuningConfig; peft/adapter_io.hpp).
+  static constexpr std::string_view peft_type = "LN_TUNING";
+  /// HF keeps the trainable copy inside the LayerNorm: <LayerNorm path>.ln_tuning_layers.<weight | bias>.
+  static constexpr std::string_view hf_layer_norm_wrapper = "ln_tuning_layers";
+  [[nodiscard]] nlohmann::json to_adapter_config(const model::EncoderConfig&) const {
+    const auto& p = *this;
+    return {{"exclude_modules", nullptr}, {"target_modules", detail::targets_json(p.target_modules())}};
+  }
+  static ln_tuning from_adapter_config(const nlohmann::json& j, const std::filesystem::path& file) {
+    detail::require(j, "exclude_modules", nullptr, file, "select LayerNorms with target_modules");
+    ln_tuning p;
+    p.target_modules(detail::targets_field(j, "target_modules", p.target_modules(), file));
+    return p;
+  }
 
   static constexpr std::array<model::site, 2> layer_sites{model::site::attention_layer_norm,
                                                          model::site::output_layer_norm};

@@ -17,6 +17,8 @@
 // Trainable parameters per site: 2 r (in + out). bert-base, r = 8 on query and value:
 // 12 · 2 · 2 · 8 · (768 + 768) = 589,824, HF PEFT's figure.
 #include <autopeft/error.hpp>
+#include <autopeft/peft/delta_weight_merge.hpp>
+#include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/peft/linear_sites.hpp>
 
 #include <torch/torch.h>
@@ -25,19 +27,24 @@
 
 namespace autopeft::peft {
 
-class loha_site : public torch::nn::Module {
+class loha_site : public torch::nn::Module, public delta_weight_merge<loha_site> {
  public:
-  loha_site(std::int64_t in, std::int64_t out, std::int64_t r, double scaling, double rank_dropout,
-            double module_dropout, bool init_weights)
-      : scaling_(scaling), rank_dropout_(rank_dropout), module_dropout_(module_dropout) {
-    hada_w1_a = register_parameter("hada_w1_a", torch::empty({out, r}));
-    hada_w1_b = register_parameter("hada_w1_b", torch::empty({r, in}));
-    hada_w2_a = register_parameter("hada_w2_a", torch::empty({out, r}));
-    hada_w2_b = register_parameter("hada_w2_b", torch::empty({r, in}));
+  struct options {
+    std::int64_t in, out, r;
+    double scaling = 1, rank_dropout = 0, module_dropout = 0;
+    bool init_weights = true;
+  };
+
+  explicit loha_site(const options& o)
+      : scaling_(o.scaling), rank_dropout_(o.rank_dropout), module_dropout_(o.module_dropout) {
+    hada_w1_a = register_parameter("hada_w1_a", torch::empty({o.out, o.r}));
+    hada_w1_b = register_parameter("hada_w1_b", torch::empty({o.r, o.in}));
+    hada_w2_a = register_parameter("hada_w2_a", torch::empty({o.out, o.r}));
+    hada_w2_b = register_parameter("hada_w2_b", torch::empty({o.r, o.in}));
     torch::NoGradGuard ng;
     for (auto* t : {&hada_w1_a, &hada_w1_b, &hada_w2_a, &hada_w2_b})
       torch::nn::init::kaiming_uniform_(*t, std::sqrt(5.0));
-    if (init_weights) hada_w2_b.zero_();
+    if (o.init_weights) hada_w2_b.zero_();
   }
 
   /// ((w1_a w1_b) ⊙ (w2_a w2_b)) · alpha / r, the update of the base weight [out, in].
@@ -46,7 +53,7 @@ class loha_site : public torch::nn::Module {
   }
 
   torch::Tensor output(const torch::Tensor& x, torch::Tensor y, torch::nn::LinearImpl& /*base*/) {
-    if (merged_) return y;
+    if (merged()) return y;
     if (is_training() && module_dropout_ > 0 && torch::rand({1}).item<double>() <= module_dropout_) return y;
     auto w = delta_weight();
     if (is_training() && rank_dropout_ > 0) {
@@ -56,26 +63,12 @@ class loha_site : public torch::nn::Module {
     return y + torch::linear(x.to(w.scalar_type()), w).to(y.scalar_type());
   }
 
-  void merge(torch::nn::LinearImpl& base) {
-    if (merged_) return;
-    torch::NoGradGuard ng;
-    base.weight.add_(delta_weight().to(base.weight.scalar_type()));
-    merged_ = true;
-  }
-  void unmerge(torch::nn::LinearImpl& base) {
-    if (!merged_) return;
-    torch::NoGradGuard ng;
-    base.weight.sub_(delta_weight().to(base.weight.scalar_type()));
-    merged_ = false;
-  }
-  [[nodiscard]] bool merged() const { return merged_; }
   [[nodiscard]] double scaling() const { return scaling_; }
 
   torch::Tensor hada_w1_a, hada_w1_b, hada_w2_a, hada_w2_b;
 
  private:
   double scaling_, rank_dropout_, module_dropout_;
-  bool merged_ = false;
 };
 
 /// Example:
@@ -96,6 +89,18 @@ struct loha : linear_policy<loha> {
   TORCH_ARG(bool, init_weights) = true;
 
  public:  // TORCH_ARG leaves the access private
+  // HF PEFT's adapter format (LoHaConfig; peft/adapter_io.hpp).
+  static constexpr std::string_view peft_type = "LOHA";
+  static constexpr std::string_view hf_tensor_prefix = "hada_";
+  [[nodiscard]] nlohmann::json to_adapter_config(const model::EncoderConfig&) const {
+    const auto& p = *this;
+    auto j = detail::lycoris_json(p);
+    j["use_effective_conv2d"] = false;
+    return j;
+  }
+  static loha from_adapter_config(const nlohmann::json& j, const std::filesystem::path& file) {
+    return detail::lycoris_from<loha>(j, file);
+  }
 
   [[nodiscard]] double scaling() const { return alpha_ / static_cast<double>(r_); }
 
@@ -105,8 +110,8 @@ struct loha : linear_policy<loha> {
     for (auto [p, what] : {std::pair{rank_dropout_, "rank_dropout"}, std::pair{module_dropout_, "module_dropout"}})
       if (p < 0 || p >= 1)
         throw error(std::string("loha: option '") + what + "' must be in [0, 1), got " + std::to_string(p));
-    return std::make_shared<loha_site>(base.options.in_features(), base.options.out_features(), r_,
-                                       scaling(), rank_dropout_, module_dropout_, init_weights_);
+    return std::make_shared<loha_site>(loha_site::options{base.options.in_features(), base.options.out_features(), r_,
+                                                          scaling(), rank_dropout_, module_dropout_, init_weights_});
   }
   [[nodiscard]] std::int64_t site_parameters(std::int64_t in, std::int64_t out) const {
     return 2 * r_ * (in + out);

@@ -25,6 +25,8 @@
 // r(b + d)]. bert-base, r = 8 on query and value: 768 = 24·32, so w1 [24, 24] (576) and, as
 // 16 < 32, w2_a [32, 8] + w2_b [8, 32] (512): 12 · 2 · 1,088 = 26,112, HF PEFT's figure.
 #include <autopeft/error.hpp>
+#include <autopeft/peft/delta_weight_merge.hpp>
+#include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/peft/linear_sites.hpp>
 
 #include <torch/torch.h>
@@ -68,7 +70,7 @@ struct lokr_shape {
   }
 };
 
-class lokr_site : public torch::nn::Module {
+class lokr_site : public torch::nn::Module, public delta_weight_merge<lokr_site> {
  public:
   struct options {
     std::int64_t in, out, r;
@@ -111,7 +113,7 @@ class lokr_site : public torch::nn::Module {
   }
 
   torch::Tensor output(const torch::Tensor& x, torch::Tensor y, torch::nn::LinearImpl& /*base*/) {
-    if (merged_) return y;
+    if (merged()) return y;
     if (is_training() && module_dropout_ > 0 && torch::rand({1}).item<double>() <= module_dropout_) return y;
     auto w = delta_weight();
     if (is_training() && rank_dropout_ > 0) {
@@ -122,19 +124,6 @@ class lokr_site : public torch::nn::Module {
     return y + torch::linear(x.to(w.scalar_type()), w).to(y.scalar_type());
   }
 
-  void merge(torch::nn::LinearImpl& base) {
-    if (merged_) return;
-    torch::NoGradGuard ng;
-    base.weight.add_(delta_weight().to(base.weight.scalar_type()));
-    merged_ = true;
-  }
-  void unmerge(torch::nn::LinearImpl& base) {
-    if (!merged_) return;
-    torch::NoGradGuard ng;
-    base.weight.sub_(delta_weight().to(base.weight.scalar_type()));
-    merged_ = false;
-  }
-  [[nodiscard]] bool merged() const { return merged_; }
   [[nodiscard]] const lokr_shape& shape() const { return shape_; }
 
   /// Full factors, or undefined where the low-rank pair stands in.
@@ -145,7 +134,6 @@ class lokr_site : public torch::nn::Module {
   std::int64_t in_, out_;
   double scaling_, rank_dropout_, module_dropout_;
   bool rank_dropout_scale_;
-  bool merged_ = false;
 };
 
 /// Example:
@@ -171,6 +159,25 @@ struct lokr : linear_policy<lokr> {
   TORCH_ARG(bool, init_weights) = true;
 
  public:  // TORCH_ARG leaves the access private
+  // HF PEFT's adapter format (LoKrConfig; peft/adapter_io.hpp).
+  static constexpr std::string_view peft_type = "LOKR";
+  static constexpr std::string_view hf_tensor_prefix = "lokr_";
+  [[nodiscard]] nlohmann::json to_adapter_config(const model::EncoderConfig&) const {
+    const auto& p = *this;
+    auto j = detail::lycoris_json(p);
+    j["decompose_both"] = p.decompose_both();
+    j["decompose_factor"] = p.decompose_factor();
+    j["rank_dropout_scale"] = p.rank_dropout_scale();
+    j["use_effective_conv2d"] = false;
+    return j;
+  }
+  static lokr from_adapter_config(const nlohmann::json& j, const std::filesystem::path& file) {
+    auto p = detail::lycoris_from<lokr>(j, file);
+    p.decompose_both(detail::field<bool>(j, "decompose_both", false, file))
+        .decompose_factor(detail::field<std::int64_t>(j, "decompose_factor", -1, file))
+        .rank_dropout_scale(detail::field<bool>(j, "rank_dropout_scale", false, file));
+    return p;
+  }
 
   [[nodiscard]] double scaling() const { return alpha_ / static_cast<double>(r_); }
 

@@ -13,7 +13,10 @@
 // equals it or, failing that, the first key (in the map's order) that matches it as HF does,
 // the regex (.*\.)?(key) over the whole path; other sites take r. The scaling of a site uses its
 // own r. An r of 0 from the pattern leaves the site without LoRA (HF would refuse 0).
+#include <autopeft/peft/adapter_config.hpp>
+#include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/peft/linear_sites.hpp>
+#include <autopeft/peft/size_member.hpp>
 
 #include <torch/torch.h>
 
@@ -26,16 +29,23 @@ namespace autopeft::peft {
 
 class lora_site : public torch::nn::Module {
  public:
-  lora_site(std::int64_t in, std::int64_t out, std::int64_t r, double scaling, double dropout,
-            bool init_zero_b, bool dora, const torch::nn::LinearImpl& base)
-      : scaling_(scaling), dropout_(dropout) {
-    lora_A = register_module("lora_A", torch::nn::Linear(torch::nn::LinearOptions(in, r).bias(false)));
-    lora_B = register_module("lora_B", torch::nn::Linear(torch::nn::LinearOptions(r, out).bias(false)));
+  struct options {
+    std::int64_t in, out, r;
+    double scaling = 1, dropout = 0;
+    /// true: B = 0, so the update starts at zero.
+    bool init_zero_b = true;
+    bool dora = false;
+  };
+
+  /// `base`: the Linear the site adapts (DoRA's magnitude starts at its row norms).
+  lora_site(const options& o, const torch::nn::LinearImpl& base) : scaling_(o.scaling), dropout_(o.dropout) {
+    lora_A = register_module("lora_A", torch::nn::Linear(torch::nn::LinearOptions(o.in, o.r).bias(false)));
+    lora_B = register_module("lora_B", torch::nn::Linear(torch::nn::LinearOptions(o.r, o.out).bias(false)));
     torch::NoGradGuard ng;
     torch::nn::init::kaiming_uniform_(lora_A->weight, std::sqrt(5.0));
-    if (init_zero_b) lora_B->weight.zero_();
+    if (o.init_zero_b) lora_B->weight.zero_();
     else torch::nn::init::kaiming_uniform_(lora_B->weight, std::sqrt(5.0));
-    if (dora) {
+    if (o.dora) {
       magnitude = register_parameter("lora_magnitude_vector", weight_norm(base.weight).clone());
     }
   }
@@ -114,6 +124,51 @@ struct lora : linear_policy<lora> {
   TORCH_ARG(rank_map, rank_pattern) = {};
 
  public:  // TORCH_ARG leaves the access private
+  /// The size a search space's size_of<lora, D> sets.
+  using size_option = size_member<&lora::r_>;
+
+  // HF PEFT's adapter format (LoraConfig; peft/adapter_io.hpp).
+  static constexpr std::string_view peft_type = "LORA";
+  static constexpr std::string_view hf_tensor_prefix = "lora_";
+  [[nodiscard]] nlohmann::json to_adapter_config(const model::EncoderConfig&) const {
+    const auto& p = *this;
+    using detail::json;
+    return {{"alora_invocation_tokens", nullptr}, {"alpha_pattern", json::object()}, {"arrow_config", nullptr},
+            {"bias", "none"}, {"corda_config", nullptr}, {"ensure_weight_tying", false}, {"eva_config", nullptr},
+            {"exclude_modules", nullptr}, {"fan_in_fan_out", false}, {"init_lora_weights", p.init_lora_weights()},
+            {"kasa_config", nullptr}, {"layer_replication", nullptr}, {"layers_pattern", nullptr},
+            {"layers_to_transform", detail::layers_json(p.layers_to_transform())}, {"loftq_config", json::object()},
+            {"lora_alpha", detail::number(p.lora_alpha())}, {"lora_bias", false},
+            {"lora_dropout", p.lora_dropout()}, {"lora_ga_config", nullptr}, {"megatron_config", nullptr},
+            {"megatron_core", "megatron.core"}, {"monteclora_config", nullptr}, {"qalora_group_size", 16},
+            {"r", p.r()}, {"rank_pattern", json::object()}, {"target_modules", detail::targets_json(p.target_modules())},
+            {"target_parameters", nullptr}, {"trainable_token_indices", nullptr}, {"use_bdlora", nullptr},
+            {"use_dora", p.use_dora()}, {"use_qalora", false}, {"use_rslora", p.use_rslora()},
+            {"velora_config", nullptr}};
+  }
+  static lora from_adapter_config(const nlohmann::json& j, const std::filesystem::path& file) {
+    using detail::field, detail::require;
+    require(j, "bias", "none", file, "LoRA here trains no biases");
+    require(j, "lora_bias", false, file, "LoRA here has no bias on lora_B");
+    require(j, "fan_in_fan_out", false, file, "BERT and RoBERTa use nn.Linear");
+    require(j, "rank_pattern", nullptr, file, "one r for every site");
+    require(j, "alpha_pattern", nullptr, file, "one lora_alpha for every site");
+    require(j, "exclude_modules", nullptr, file, "select sites with target_modules");
+    require(j, "layers_pattern", nullptr, file, "BERT and RoBERTa layers are found without it");
+    require(j, "layer_replication", nullptr, file, "layers are not replicated");
+    require(j, "use_qalora", false, file, "no quantisation");
+    lora p;
+    const auto init = j.contains("init_lora_weights") ? j["init_lora_weights"] : nlohmann::json(true);
+    p.r(field<std::int64_t>(j, "r", 8, file))
+        .lora_alpha(field<double>(j, "lora_alpha", 8, file))
+        .lora_dropout(field<double>(j, "lora_dropout", 0.0, file))
+        .target_modules(detail::targets_field(j, "target_modules", p.target_modules(), file))
+        .layers_to_transform(detail::layers_field(j, file))
+        .use_rslora(field<bool>(j, "use_rslora", false, file))
+        .use_dora(field<bool>(j, "use_dora", false, file))
+        .init_lora_weights(!(init.is_boolean() && !init.get<bool>()));
+    return p;
+  }
 
   [[nodiscard]] double scaling() const {
     return use_rslora_ ? lora_alpha_ / std::sqrt(static_cast<double>(r_)) : lora_alpha_ / static_cast<double>(r_);
@@ -153,8 +208,9 @@ struct lora : linear_policy<lora> {
                                         torch::nn::LinearImpl& base) const {
     if (r_ <= 0) throw error("lora: option 'r' must be positive, got " + std::to_string(r_));
     const auto r = rank_for(site_path(ctx.index, s));
-    return std::make_shared<lora_site>(base.options.in_features(), base.options.out_features(), r,
-                                       scaling(r), lora_dropout_, init_lora_weights_, use_dora_, base);
+    return std::make_shared<lora_site>(lora_site::options{base.options.in_features(), base.options.out_features(), r,
+                                                          scaling(r), lora_dropout_, init_lora_weights_, use_dora_},
+                                       base);
   }
   [[nodiscard]] std::int64_t trainable_parameters(const model::EncoderConfig& c) const {
     if (rank_pattern_.empty()) return linear_policy<lora>::trainable_parameters(c);
@@ -177,5 +233,10 @@ struct lora : linear_policy<lora> {
     return r;
   }
 };
+
+/// policy_from_config<lora>: the LoRA policy an adapter_config.json describes.
+inline lora lora_from_config(const nlohmann::json& j, const std::filesystem::path& file = "adapter_config.json") {
+  return policy_from_config<lora>(j, file);
+}
 
 }  // namespace autopeft::peft

@@ -126,6 +126,25 @@ class plan {
     return n;
   }
 
+  /// The positions the enabled policies put ahead of the input on an encoder of config `c`: the
+  /// sum of their num_virtual_tokens (prompt and prefix tuning). A policy with layer modules
+  /// (a prefix) takes them only when some layer of `c` is on.
+  [[nodiscard]] std::int64_t virtual_tokens(const model::EncoderConfig& c) const {
+    bool any_layer = false;
+    for (std::int64_t i = 0; i < c.num_hidden_layers; ++i) any_layer = any_layer || layer_on(i);
+    std::int64_t n = 0;
+    std::size_t i = 0;
+    std::apply([&](const auto&... p) {
+      ([&] {
+        using P = std::decay_t<decltype(p)>;
+        const bool on = enabled[i++];
+        if constexpr (detail::has_virtual_tokens<P>)
+          if (on && (std::is_void_v<typename P::layer_module> || any_layer)) n += p.num_virtual_tokens();
+      }(), ...);
+    }, policies);
+    return n;
+  }
+
   /// Calls f(path, module) for each module of `model` (a built model of this family, or any
   /// module holding one) whose type is one of the family's module types and declares a stored
   /// form (stored_parameters(), stored_state(); e.g. prefix_encoder). `path` is the module's name

@@ -19,6 +19,8 @@
 // get_prompt_embedding_to_save()) and which loads into a prefix without projection.
 #include <autopeft/error.hpp>
 #include <autopeft/model/no_peft.hpp>
+#include <autopeft/peft/detail/adapter_fields.hpp>
+#include <autopeft/peft/size_member.hpp>
 #include <autopeft/peft/target.hpp>
 
 #include <torch/torch.h>
@@ -63,19 +65,26 @@ class placed_linear : public torch::nn::Module {
 
 class prefix_encoder : public torch::nn::Module {
  public:
-  /// `options`: where the reparametrisation MLP is made (the backbone's device and dtype).
-  prefix_encoder(std::int64_t virtual_tokens, std::int64_t hidden, std::int64_t layers,
-                 std::int64_t heads, bool projection, std::int64_t projection_hidden,
-                 const torch::TensorOptions& options = {})
-      : p_(virtual_tokens), layers_(layers), heads_(heads), head_dim_(hidden / heads), width_(2 * layers * hidden) {
-    if (projection) {
-      embedding = register_module("embedding", torch::nn::Embedding(virtual_tokens, hidden));
+  struct options {
+    std::int64_t virtual_tokens, hidden, layers, heads;
+    /// The reparametrisation MLP, of hidden width projection_hidden.
+    bool projection = false;
+    std::int64_t projection_hidden = 0;
+  };
+
+  /// `where`: where the reparametrisation MLP is made (the backbone's device and dtype).
+  explicit prefix_encoder(const options& o, const torch::TensorOptions& where = {})
+      : p_(o.virtual_tokens), layers_(o.layers), heads_(o.heads), head_dim_(o.hidden / o.heads),
+        width_(2 * o.layers * o.hidden) {
+    if (o.projection) {
+      embedding = register_module("embedding", torch::nn::Embedding(o.virtual_tokens, o.hidden));
       transform = register_module(
-          "transform", torch::nn::Sequential(std::make_shared<detail::placed_linear>(hidden, projection_hidden, options),
-                                             torch::nn::Tanh(),
-                                             std::make_shared<detail::placed_linear>(projection_hidden, width_, options)));
+          "transform",
+          torch::nn::Sequential(std::make_shared<detail::placed_linear>(o.hidden, o.projection_hidden, where),
+                                torch::nn::Tanh(),
+                                std::make_shared<detail::placed_linear>(o.projection_hidden, width_, where)));
     } else {
-      embedding = register_module("embedding", torch::nn::Embedding(virtual_tokens, width_));
+      embedding = register_module("embedding", torch::nn::Embedding(o.virtual_tokens, width_));
     }
   }
 
@@ -143,6 +152,34 @@ struct prefix_tuning {
   TORCH_ARG(std::vector<std::int64_t>, layers_to_transform) = {};
 
  public:  // TORCH_ARG leaves the access private
+  /// The size a search space's size_of<prefix_tuning, D> sets.
+  using size_option = size_member<&prefix_tuning::num_virtual_tokens_>;
+
+  // HF PEFT's adapter format (PrefixTuningConfig; peft/adapter_io.hpp).
+  static constexpr std::string_view peft_type = "PREFIX_TUNING";
+  /// HF's prompt learning: the adapter file holds `prompt_embeddings`, and the PeftModel wraps
+  /// the transformers model one level less (the head is "base_model.classifier.weight").
+  static constexpr bool hf_prompt_learning = true;
+  /// The policy's fields as they are; save_adapter writes the folded policy (prefix_tuning::folded:
+  /// prefix_projection false), since the file holds the computed prefix, not the MLP.
+  [[nodiscard]] nlohmann::json to_adapter_config(const model::EncoderConfig& c) const {
+    const auto& p = *this;
+    detail::no_layers(p.layers_to_transform(), "prefix_tuning", peft_type);
+    auto j = detail::prompt_learning_json(p.num_virtual_tokens(), c);
+    j.update({{"encoder_hidden_size", p.projection_width(c)}, {"init_weights", nullptr},
+              {"prefix_projection", p.prefix_projection()}});
+    return j;
+  }
+  /// A prefix without projection, whatever prefix_projection says: HF PEFT's files hold the
+  /// computed prefix [P, 2·L·H] either way (get_peft_model_state_dict saves
+  /// get_prompt_embedding_to_save(), or the plain embedding in inference mode).
+  static prefix_tuning from_adapter_config(const nlohmann::json& j, const std::filesystem::path& file) {
+    (void)detail::field<bool>(j, "prefix_projection", false, file);  // a wrong type is still an error
+    prefix_tuning p;
+    p.num_virtual_tokens(detail::field<std::int64_t>(j, "num_virtual_tokens", 20, file));
+    return p;
+  }
+
   [[nodiscard]] std::int64_t selected_layers(const model::EncoderConfig& c) const {
     std::int64_t n = 0;
     for (std::int64_t l = 0; l < c.num_hidden_layers; ++l) n += layer_selected(layers_to_transform_, l);
@@ -159,9 +196,10 @@ struct prefix_tuning {
     torch::TensorOptions where;
     const auto params = ctx.embeddings.named_parameters(true);
     if (const auto* w = params.find("word_embeddings.weight")) where = where.device(w->device()).dtype(w->scalar_type());
-    return std::make_shared<prefix_encoder>(num_virtual_tokens_, ctx.config.hidden_size, l,
-                                            ctx.config.num_attention_heads, prefix_projection_,
-                                            projection_width(ctx.config), where);
+    return std::make_shared<prefix_encoder>(
+        prefix_encoder::options{num_virtual_tokens_, ctx.config.hidden_size, l, ctx.config.num_attention_heads,
+                                prefix_projection_, projection_width(ctx.config)},
+        where);
   }
 
   std::shared_ptr<prefix_layer> build_layer(const model::layer_context& ctx) const {

@@ -6,6 +6,8 @@
 // Initialisation: N(0, 1) as HF's "RANDOM", or copies of given vocabulary rows ("TEXT").
 #include <autopeft/error.hpp>
 #include <autopeft/model/no_peft.hpp>
+#include <autopeft/peft/detail/adapter_fields.hpp>
+#include <autopeft/peft/size_member.hpp>
 
 #include <torch/torch.h>
 
@@ -38,6 +40,29 @@ struct prompt_tuning {
   TORCH_ARG(std::vector<std::int64_t>, init_token_ids) = {};
 
  public:  // TORCH_ARG leaves the access private
+  /// The size a search space's size_of<prompt_tuning, D> sets.
+  using size_option = size_member<&prompt_tuning::num_virtual_tokens_>;
+
+  // HF PEFT's adapter format (PromptTuningConfig; peft/adapter_io.hpp).
+  static constexpr std::string_view peft_type = "PROMPT_TUNING";
+  /// HF's prompt learning: the adapter file holds `prompt_embeddings`, and the PeftModel wraps
+  /// the transformers model one level less (the head is "base_model.classifier.weight").
+  static constexpr bool hf_prompt_learning = true;
+  [[nodiscard]] nlohmann::json to_adapter_config(const model::EncoderConfig& c) const {
+    const auto& p = *this;
+    auto j = detail::prompt_learning_json(p.num_virtual_tokens(), c);
+    // Our TEXT init starts from token ids, which HF cannot replay without the text; the trained
+    // embeddings are saved either way, so RANDOM loads the same values.
+    j.update({{"prompt_tuning_init", "RANDOM"}, {"prompt_tuning_init_text", nullptr},
+              {"tokenizer_kwargs", nullptr}, {"tokenizer_name_or_path", nullptr}});
+    return j;
+  }
+  static prompt_tuning from_adapter_config(const nlohmann::json& j, const std::filesystem::path& file) {
+    prompt_tuning p;
+    p.num_virtual_tokens(detail::field<std::int64_t>(j, "num_virtual_tokens", 20, file));
+    return p;
+  }
+
   std::shared_ptr<prompt_embedding> build_model(const model::embedding_context& ctx) const {
     if (num_virtual_tokens_ <= 0) throw error("prompt_tuning: option 'num_virtual_tokens' must be positive");
     auto m = std::make_shared<prompt_embedding>(num_virtual_tokens_, ctx.config.hidden_size);

@@ -8,6 +8,7 @@
 #include <autopeft/error.hpp>
 #include <autopeft/model/no_peft.hpp>
 #include <autopeft/peft/bottleneck.hpp>
+#include <autopeft/peft/size_member.hpp>
 #include <autopeft/peft/target.hpp>
 
 namespace autopeft::peft {
@@ -40,6 +41,8 @@ struct serial_adapter {
   TORCH_ARG(std::vector<std::int64_t>, layers_to_transform) = {};
 
  public:  // TORCH_ARG leaves the access private
+  /// The size a search space's size_of<serial_adapter, D> sets.
+  using size_option = size_member<&serial_adapter::bottleneck_size_>;
   std::shared_ptr<serial_adapter_layer> build_layer(const model::layer_context& ctx) const {
     if (bottleneck_size_ <= 0) throw error("serial_adapter: option 'bottleneck_size' must be positive");
     if (!layer_selected(layers_to_transform_, ctx.index)) return nullptr;

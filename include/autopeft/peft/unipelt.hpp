@@ -54,8 +54,9 @@ class unipelt_layer : public torch::nn::Module {
                 std::shared_ptr<prefix_encoder> encoder, std::int64_t slot)
       : dropout_(z.lora_dropout), encoder_(std::move(encoder)), slot_(slot) {
     const auto h = z.hidden;
-    query = register_module("query", std::make_shared<lora_site>(h, h, z.r, z.scaling, 0.0, true, false, query_base));
-    value = register_module("value", std::make_shared<lora_site>(h, h, z.r, z.scaling, 0.0, true, false, value_base));
+    const lora_site::options lora{h, h, z.r, z.scaling};
+    query = register_module("query", std::make_shared<lora_site>(lora, query_base));
+    value = register_module("value", std::make_shared<lora_site>(lora, value_base));
     gate_lora = register_module("gate_lora", torch::nn::Linear(h, 1));
     adapter = register_module("adapter", std::make_shared<bottleneck>(h, z.bottleneck_size, z.non_linearity, 1.0));
     gate_adapter = register_module("gate_adapter", torch::nn::Linear(h, 1));

@@ -26,12 +26,15 @@
 // Trainable parameters per site: r + out. bert-base, r = 256 on query and value:
 // 12 · 2 · (256 + 768) = 24,576, HF PEFT's figure.
 #include <autopeft/error.hpp>
+#include <autopeft/peft/delta_weight_merge.hpp>
+#include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/peft/linear_sites.hpp>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace autopeft::peft {
@@ -55,11 +58,18 @@ class vera_projection : public torch::nn::Module {
   torch::Tensor vera_A, vera_B;
 };
 
-class vera_site : public torch::nn::Module {
+class vera_site : public torch::nn::Module, public delta_weight_merge<vera_site> {
  public:
-  vera_site(std::int64_t in, std::int64_t out, std::int64_t r, double d_initial, double dropout,
-            bool init_weights, std::shared_ptr<vera_projection> shared, bool owns_projection)
-      : in_(in), out_(out), dropout_(dropout), projection_(std::move(shared)) {
+  struct options {
+    std::int64_t in, out, r;
+    double d_initial = 0.1, dropout = 0;
+    bool init_weights = true;
+  };
+
+  /// `shared`: the pair this site slices; registered as its child when `owns_projection`.
+  vera_site(const options& o, std::shared_ptr<vera_projection> shared, bool owns_projection)
+      : in_(o.in), out_(o.out), dropout_(o.dropout), projection_(std::move(shared)) {
+    const auto in = o.in, out = o.out, r = o.r;
     if (owns_projection) register_module("projection", projection_);
     if (projection_->vera_A.size(0) != r || projection_->vera_A.size(1) < in || projection_->vera_B.size(0) < out)
       throw error("vera: the shared projection (vera_A [" + std::to_string(projection_->vera_A.size(0)) + ", " +
@@ -67,9 +77,9 @@ class vera_site : public torch::nn::Module {
                   std::to_string(projection_->vera_B.size(0)) + ", r]) does not cover a site of shape [" +
                   std::to_string(out) + ", " + std::to_string(in) + "] with r = " + std::to_string(r) +
                   "; build the embeddings' model module with the same vera options as the layers");
-    vera_lambda_b = register_parameter("vera_lambda_b", init_weights ? torch::zeros({out}) : torch::ones({out}));
+    vera_lambda_b = register_parameter("vera_lambda_b", o.init_weights ? torch::zeros({out}) : torch::ones({out}));
     vera_lambda_d = register_parameter("vera_lambda_d",
-                                       init_weights ? torch::full({r}, d_initial) : torch::randn({r}));
+                                       o.init_weights ? torch::full({r}, o.d_initial) : torch::randn({r}));
   }
 
   /// A [r, in] and B [out, r], the slices of the shared pair this site uses.
@@ -84,7 +94,7 @@ class vera_site : public torch::nn::Module {
   }
 
   torch::Tensor output(const torch::Tensor& x, torch::Tensor y, torch::nn::LinearImpl& /*base*/) {
-    if (merged_) return y;
+    if (merged()) return y;
     auto xd = dropout_ > 0 && is_training() ? torch::dropout(x, dropout_, true) : x;
     auto a = A().to(vera_lambda_d.device(), vera_lambda_d.scalar_type());
     auto b = B().to(vera_lambda_b.device(), vera_lambda_b.scalar_type());
@@ -92,19 +102,6 @@ class vera_site : public torch::nn::Module {
     return y + low.to(y.scalar_type());
   }
 
-  void merge(torch::nn::LinearImpl& base) {
-    if (merged_) return;
-    torch::NoGradGuard ng;
-    base.weight.add_(delta_weight().to(base.weight.scalar_type()));
-    merged_ = true;
-  }
-  void unmerge(torch::nn::LinearImpl& base) {
-    if (!merged_) return;
-    torch::NoGradGuard ng;
-    base.weight.sub_(delta_weight().to(base.weight.scalar_type()));
-    merged_ = false;
-  }
-  [[nodiscard]] bool merged() const { return merged_; }
   [[nodiscard]] const vera_projection& projection() const { return *projection_; }
 
   torch::Tensor vera_lambda_b;  ///< [out]
@@ -114,7 +111,6 @@ class vera_site : public torch::nn::Module {
   std::int64_t in_, out_;
   double dropout_;
   std::shared_ptr<vera_projection> projection_;
-  bool merged_ = false;
 };
 
 /// Example:
@@ -136,6 +132,39 @@ struct vera : linear_policy<vera> {
   TORCH_ARG(bool, init_weights) = true;
 
  public:  // TORCH_ARG leaves the access private
+  // HF PEFT's adapter format (VeraConfig; peft/adapter_io.hpp).
+  static constexpr std::string_view peft_type = "VERA";
+  static constexpr std::string_view hf_tensor_prefix = "vera_";
+  /// The frozen pair its sites share: HF keeps it once, at base_model.vera_A and base_model.vera_B.
+  static constexpr std::array<std::string_view, 2> hf_shared_tensors{"vera_A", "vera_B"};
+  [[nodiscard]] nlohmann::json to_adapter_config(const model::EncoderConfig&) const {
+    const auto& p = *this;
+    return {{"bias", "none"}, {"d_initial", p.d_initial()}, {"fan_in_fan_out", false},
+            {"init_weights", p.init_weights()}, {"layers_pattern", nullptr},
+            {"layers_to_transform", detail::layers_json(p.layers_to_transform())},
+            {"projection_prng_key", p.projection_prng_key()}, {"r", p.r()},
+            {"save_projection", p.save_projection()}, {"target_modules", detail::targets_json(p.target_modules())},
+            {"vera_dropout", p.vera_dropout()}};
+  }
+  static vera from_adapter_config(const nlohmann::json& j, const std::filesystem::path& file) {
+    using detail::field, detail::require;
+    require(j, "bias", "none", file, "VeRA here trains no biases");
+    require(j, "fan_in_fan_out", false, file, "BERT and RoBERTa use nn.Linear");
+    require(j, "layers_pattern", nullptr, file, "BERT and RoBERTa layers are found without it");
+    vera p;
+    p.r(field<std::int64_t>(j, "r", 256, file))
+        .target_modules(detail::targets_field(j, "target_modules", p.target_modules(), file))
+        .projection_prng_key(field<std::int64_t>(j, "projection_prng_key", 0, file))
+        .save_projection(field<bool>(j, "save_projection", true, file))
+        .vera_dropout(field<double>(j, "vera_dropout", 0.0, file))
+        .d_initial(field<double>(j, "d_initial", 0.1, file))
+        .layers_to_transform(detail::layers_field(j, file))
+        .init_weights(field<bool>(j, "init_weights", true, file));
+    return p;
+  }
+  /// save_adapter writes the shared pair too (HF's save_projection); else HF regenerates it from
+  /// projection_prng_key.
+  [[nodiscard]] bool hf_saves_buffers() const { return save_projection_; }
 
   /// (in_max, out_max) over the targeted sites (HF's `_find_dim`); (0, 0) when none is targeted.
   [[nodiscard]] std::pair<std::int64_t, std::int64_t> projection_shape(const model::EncoderConfig& c) const {
@@ -157,6 +186,18 @@ struct vera : linear_policy<vera> {
     return std::make_shared<vera_projection>(r_, in_max, out_max, projection_prng_key_);
   }
 
+  /// peft::inject's shared pair for the matched Linears of a user's tree, sized over them (HF's
+  /// `_find_dim`); inject registers it once at `peft.vera` of the tree's root.
+  std::shared_ptr<vera_projection> build_injected_model(const std::vector<const torch::nn::LinearImpl*>& targets) const {
+    check();
+    std::int64_t in_max = 0, out_max = 0;
+    for (const auto* l : targets) {
+      in_max = std::max(in_max, l->options.in_features());
+      out_max = std::max(out_max, l->options.out_features());
+    }
+    return std::make_shared<vera_projection>(r_, in_max, out_max, projection_prng_key_);
+  }
+
   std::shared_ptr<vera_site> build_site(const model::layer_context& ctx, model::site,
                                         torch::nn::LinearImpl& base) const {
     check();
@@ -170,8 +211,10 @@ struct vera : linear_policy<vera> {
       auto [in_max, out_max] = projection_shape(ctx.config);
       shared = std::make_shared<vera_projection>(r_, in_max, out_max, projection_prng_key_);
     }
-    return std::make_shared<vera_site>(base.options.in_features(), base.options.out_features(), r_, d_initial_,
-                                       vera_dropout_, init_weights_, std::move(shared), owns);
+    return std::make_shared<vera_site>(
+        vera_site::options{base.options.in_features(), base.options.out_features(), r_, d_initial_, vera_dropout_,
+                           init_weights_},
+        std::move(shared), owns);
   }
   [[nodiscard]] std::int64_t site_parameters(std::int64_t /*in*/, std::int64_t out) const { return r_ + out; }
 

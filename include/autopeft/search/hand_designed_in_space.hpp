@@ -21,7 +21,6 @@
 #include <autopeft/peft/hand_designed.hpp>
 #include <autopeft/space/configuration.hpp>
 #include <autopeft/space/family.hpp>
-#include <autopeft/space/policy_size.hpp>
 
 #include <cmath>
 #include <cstddef>
@@ -94,7 +93,7 @@ std::optional<space::configuration> hand_designed_in_space(std::string_view name
       using P = typename D::policy;
       double size = 0;
       if constexpr (detail::plan_holds<family, P>::value)
-        if (method.plan.template is_enabled<P>()) size = static_cast<double>(space::policy_size<P>::get(method.plan.template get<P>()));
+        if (method.plan.template is_enabled<P>()) size = static_cast<double>(P::size_option::get(method.plan.template get<P>()));
       const auto level = detail::nearest_level(D::values, size);
       if (level < 0) ok = false;
       else out.x[at] = static_cast<double>(level);

@@ -26,8 +26,6 @@
 //   auto study = store.create_study("wn_pos", config, eval.objectives());  // accuracy, params_pct, step_ms
 #include <autopeft/data/task.hpp>
 #include <autopeft/error.hpp>
-#include <autopeft/peft/prefix_tuning.hpp>
-#include <autopeft/peft/prompt_tuning.hpp>
 #include <autopeft/search/cost_kind.hpp>
 #include <autopeft/search/evaluation.hpp>
 #include <autopeft/search/extra_objective.hpp>
@@ -92,20 +90,13 @@ class peft_evaluator {
                            "configuration " + Space::to_json(c).dump() + " at fidelity level " + std::to_string(f.level));
   }
 
-  /// Why `c` cannot run on this backbone, or "" when it can: virtual tokens (prefix or prompt)
-  /// take positions ahead of the input, so with max_seq_length they must fit the backbone's
-  /// max_position_embeddings. The study driver skips such configurations (study_options::infeasible).
+  /// Why `c` cannot run on this backbone, or "" when it can: virtual tokens (prefix or prompt,
+  /// peft::plan::virtual_tokens) take positions ahead of the input, so with max_seq_length they
+  /// must fit the backbone's max_position_embeddings. The study driver skips such configurations
+  /// (study_options::infeasible).
   [[nodiscard]] std::string infeasible(const space::configuration& c) const {
-    const auto plan = space::to_plan(Space{}, c, base_);
     const auto& config = resident_.model()->config();
-    bool any_layer = false;
-    for (std::int64_t i = 0; i < config.num_hidden_layers; ++i) any_layer = any_layer || plan.layer_on(i);
-    std::int64_t virtual_tokens = 0;
-    if constexpr (family::template contains<peft::prefix_tuning>)
-      if (plan.template is_enabled<peft::prefix_tuning>() && any_layer)
-        virtual_tokens += plan.template get<peft::prefix_tuning>().num_virtual_tokens();
-    if constexpr (family::template contains<peft::prompt_tuning>)
-      if (plan.template is_enabled<peft::prompt_tuning>()) virtual_tokens += plan.template get<peft::prompt_tuning>().num_virtual_tokens();
+    const auto virtual_tokens = space::to_plan(Space{}, c, base_).virtual_tokens(config);
     const auto positions = config.max_position_embeddings;
     const auto needed = virtual_tokens + static_cast<std::int64_t>(options().max_seq_length);
     if (virtual_tokens > 0 && needed > positions)

@@ -1,6 +1,6 @@
 #pragma once
 // How dimensions drive PEFT policies:
-//   size_of<P, D>:            D's value sets policy P's size (policy_size<P>); a value of 0
+//   size_of<P, D>:            D's value sets policy P's size (P::size_option); a value of 0
 //                             switches P off;
 //   option_of<P, Option, D>:  D's value sets one other option of P through
 //                             Option::set(P&, value) (LoRA's alpha, UniPELT's r, ...); P stays on;

@@ -7,7 +7,6 @@
 #include <autopeft/peft/plan.hpp>
 #include <autopeft/peft/target.hpp>
 #include <autopeft/space/bindings.hpp>
-#include <autopeft/space/policy_size.hpp>
 #include <autopeft/space/search_space.hpp>
 
 #include <tuple>
@@ -28,6 +27,18 @@ concept binds_policy = requires { typename D::policy; };
 template <class D>
 concept sets_layers = requires { D::is_layers_binding; };
 
+/// A size_of<P, D> binding's check: P carries its size option.
+template <class P>
+constexpr bool check_size_option() {
+  if constexpr (peft::policy<P> && !peft::sized_policy<P>)
+    static_assert(peft::dependent_false<P>,
+                  "autopeft::space::size_of<P, D>: policy P lacks its size option `struct size_option { static void "
+                  "set(P&, std::int64_t); static std::int64_t get(const P&); };`, the option D sets (for one integer "
+                  "option r: `using size_option = peft::size_member<&P::r_>;`; see \"Add a policy\" in "
+                  "docs/ARCHITECTURE.md)");
+  return true;
+}
+
 template <class Plan, class... Ds>
 struct collect;
 template <class... Ps>
@@ -43,6 +54,7 @@ struct collect<peft::plan<Ps...>, D, Ds...> {
       using P = typename D::policy;
       static_assert(peft::check_policy<P>(),
                     "autopeft::space::size_of: the family entry is not a PEFT policy (see peft/concepts.hpp)");
+      if constexpr (sizes_policy<D>) static_assert(check_size_option<P>());
       if constexpr (seen<P>) return collect<peft::plan<Ps...>, Ds...>{};
       else return collect<peft::plan<Ps..., P>, Ds...>{};
     } else {
@@ -82,7 +94,7 @@ family_t<Space> to_plan(const Space&, const configuration& c, family_t<Space> ba
         base.template enable<P>(false);
       } else {
         base.template enable<P>(true);
-        policy_size<P>::set(base.template get<P>(), v);
+        if constexpr (peft::sized_policy<P>) P::size_option::set(base.template get<P>(), v);
       }
     } else if constexpr (detail::sets_option<D>) {
       D::option::set(base.template get<typename D::policy>(), D::value(x));
