@@ -409,3 +409,34 @@ TEMPLATE_TEST_CASE("policy laws: identity at init, gradients only to PEFT, the l
                    testing::uv) {
   testing::check_policy_laws(law_case_of<TestType>());
 }
+
+namespace {
+// delta_weight_merge.hpp's example, as written there.
+class my_site : public torch::nn::Module, public peft::delta_weight_merge<my_site> {
+ public:
+  torch::Tensor delta_weight() const { return torch::matmul(b, a); }
+  torch::Tensor output(const torch::Tensor& x, torch::Tensor y, torch::nn::LinearImpl&) {
+    return merged() ? y : y + torch::linear(x, delta_weight());
+  }
+  torch::Tensor a, b;
+};
+}  // namespace
+
+TEST_CASE("delta_weight_merge: the header's example site merges and unmerges exactly", "[peft][merge]") {
+  torch::manual_seed(0);
+  torch::nn::Linear base(6, 4);
+  my_site site;
+  site.a = torch::randn({2, 6});
+  site.b = torch::randn({4, 2});
+  const auto x = torch::randn({3, 6});
+  const auto weight = base->weight.detach().clone();
+  const auto unmerged = site.output(x, base->forward(x), *base);
+  site.merge(*base);
+  CHECK(site.merged());
+  CHECK(torch::allclose(site.output(x, base->forward(x), *base), unmerged, 1e-5, 1e-5));
+  site.merge(*base);  // a second merge is a no-op
+  CHECK(torch::allclose(site.output(x, base->forward(x), *base), unmerged, 1e-5, 1e-5));
+  site.unmerge(*base);
+  CHECK_FALSE(site.merged());
+  CHECK(torch::allclose(base->weight, weight, 1e-6, 1e-6));
+}
