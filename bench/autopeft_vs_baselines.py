@@ -109,15 +109,30 @@ def iter_runs(work):
                 sys.exit(f"{path}:{n}: not a JSON line ({e})")
 
 
+def chosen_rate(tried, grid):
+    """The rate the program chose from {learning_rate: {seed: best_metric}}: the best mean over the
+    probe seeds; a rate that diverged on a seed is out; ties go to the first in grid order."""
+    seeds = set().union(*(set(by_seed) for by_seed in tried.values()))
+    ok = [lr for lr in grid if lr in tried and set(tried[lr]) == seeds and None not in tried[lr].values()]
+    return max(ok, key=lambda lr: (statistics.fmean(tried[lr].values()), -grid.index(lr)), default=None)
+
+
 def load_runs(work, probes=None):
-    """Groups of runs by (task, label); the --lr-grid probe runs go to `probes` instead,
-    as {(task, label): {learning_rate: best_metric}}."""
-    groups = {}
+    """Groups of runs by (task, label); the --lr-grid probe runs go to `probes` instead, as
+    {(task, label): {learning_rate: {seed: best_metric}}} (None: the probe diverged). A baseline
+    run at a rate the probes no longer choose (more probe seeds changed the choice) is left out."""
+    groups, tried = {}, {}
+    for r in iter_runs(work):
+        if r["kind"] == "lr_probe":
+            tried.setdefault((r["task"], r["label"]), {}).setdefault(r["learning_rate"], {})[r["seed"]] = r["best_metric"]
+    if probes is not None:
+        probes.update(tried)
     for r in iter_runs(work):
         key = (r["task"], r["label"])
         if r["kind"] == "lr_probe":
-            if probes is not None:  # None: the probe diverged
-                probes.setdefault(key, {})[r["learning_rate"]] = r["best_metric"]
+            continue
+        if r["kind"] == "baseline" and r.get("lr_grid") and key in tried and \
+                r["learning_rate"] != chosen_rate(tried[key], r["lr_grid"]):
             continue
         g = groups.setdefault(key, {"task": r["task"], "label": r["label"], "kind": r["kind"],
                                     "source_task": r.get("source_task", ""), "params_pct": r["params_pct"],
@@ -443,7 +458,9 @@ def cmd_report(args):
                 name, kind, lowf = METHOD_LABELS.get(g["label"], g["label"]), "hand-designed", ""
                 tried = probes.get((task, g["label"]))
                 if tried:
-                    name += f" (lr {g['lr']:g} of " + ", ".join(f"{lr:g}: " + ("diverged" if m is None else f"{m:.3f}") for lr, m in sorted(tried.items())) + ")"
+                    name += f" (lr {g['lr']:g} of " + ", ".join(
+                        f"{lr:g}: " + ("diverged" if None in by_seed.values() else f"{statistics.fmean(by_seed.values()):.3f}")
+                        for lr, by_seed in sorted(tried.items())) + ")"
             else:
                 on_front = any(g is p for p in front)
                 name = f"{g['label']}: {brief(g['params'] or {})}"
@@ -517,7 +534,7 @@ def cmd_report(args):
         done = [t for t in load_trials(args.work, study) if t.get("state") == "complete"]
         print(f"| search {study} | {len(done)} | {sum(t.get('duration_s') or 0 for t in done):.0f} |")
     probe_runs = [r for r in iter_runs(args.work) if r["kind"] == "lr_probe"]
-    print(f"| baseline rate probes (final fidelity, seed 0) | {len(probe_runs)} | {sum(r['seconds'] for r in probe_runs):.0f} |")
+    print(f"| baseline rate probes (final fidelity, seeds {sorted({r['seed'] for r in probe_runs})}) | {len(probe_runs)} | {sum(r['seconds'] for r in probe_runs):.0f} |")
     for kind in ("baseline", "autopeft"):
         gs = [g for g in groups.values() if g["kind"] == kind]
         print(f"| {kind} runs (final fidelity) | {sum(g['n'] for g in gs)} | {sum(g['seconds'] for g in gs):.0f} |")

@@ -21,8 +21,8 @@
 #        <task>-sf     the default space at one fidelity, SF_TRIALS trials of SEARCH_SAMPLES x
 #                      SEARCH_EPOCHS (for hypervolume against GPU-seconds; SF_TRIALS=0 skips it);
 #      beside the hand-designed baselines (autopeft_vs_baselines --methods all, SEEDS seeds,
-#      SEARCH_SHARDS processes), each at the rate of LR_GRID whose probe run (seed 0) is best on
-#      dev: two passes, probes then the rest;
+#      SEARCH_SHARDS processes), each at the rate of LR_GRID whose probe runs (seeds LR_SEEDS) are
+#      best on dev in the mean: two passes, probes then the rest;
 #   4. fronts: the Pareto configurations of <task> and <task>-paper (autopeft pareto), written as
 #      the configurations to re-train: on their own task, and SOURCE's default-space front on
 #      every other task;
@@ -45,12 +45,13 @@ SF_TRIALS=${SF_TRIALS:-48}; SEARCH_SAMPLES=${SEARCH_SAMPLES:-8000}; SEARCH_EPOCH
 FINAL_SAMPLES=${FINAL_SAMPLES:-8000}; FINAL_EPOCHS=${FINAL_EPOCHS:-2}
 LR=${LR:-0.003}; FULL_LR=${FULL_LR:-0.0001}; MAX_SEQ=${MAX_SEQ:-64}
 LR_GRID=${LR_GRID:-0.0001,0.0003,0.001,0.003,0.01}   # the baselines' rates (full fine-tuning's too); empty: LR and FULL_LR
+LR_SEEDS=${LR_SEEDS:-0,100}                # the probe seeds: a rate is chosen by its mean dev metric over them
 SEEDS=${SEEDS:-5}; SHARDS=${SHARDS:-14}; SEARCH_SHARDS=${SEARCH_SHARDS:-8}; DEVICE=${DEVICE:-cuda}
 DEADLINE=${DEADLINE:-0}
 tasks_csv=$(echo $TASKS | tr ' ' ',')
 if [ ! -f "$work/settings.env" ]; then
   { for v in TASKS SOURCE TRIALS INITIAL BATCH FIDELITIES ETA INITIAL_AT_TOP SF_TRIALS SEARCH_SAMPLES SEARCH_EPOCHS FINAL_SAMPLES \
-             FINAL_EPOCHS LR FULL_LR LR_GRID MAX_SEQ SEEDS SHARDS SEARCH_SHARDS DEVICE; do
+             FINAL_EPOCHS LR FULL_LR LR_GRID LR_SEEDS MAX_SEQ SEEDS SHARDS SEARCH_SHARDS DEVICE; do
       echo "$v=\"${!v}\""; done; } > "$work/settings.env"
 else
   source "$work/settings.env"  # a continued run keeps the settings it started with
@@ -119,7 +120,7 @@ fi
 
 common=(--backbone "$backbone" --device "$DEVICE" --threads 1 --max-seq-length "$MAX_SEQ")
 final=(--seeds "$SEEDS" --train-samples "$FINAL_SAMPLES" --epochs "$FINAL_EPOCHS" --lr "$LR" --full-lr "$FULL_LR")
-grid=(); [ -n "$LR_GRID" ] && grid=(--lr-grid "$LR_GRID" --lr-runs "$work/runs")
+grid=(); [ -n "$LR_GRID" ] && grid=(--lr-grid "$LR_GRID" --lr-seed "$LR_SEEDS" --lr-runs "$work/runs")
 
 # One study: created, or continued where its store stands.
 study() {  # study NAME TASK ARGS...

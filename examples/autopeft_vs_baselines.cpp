@@ -15,10 +15,11 @@
 //
 // Learning rates. Without --lr-grid every PEFT method trains at --lr and full fine-tuning at
 // --full-lr. With it, each hand-designed method (full fine-tuning included) gets its rate from the
-// one grid, chosen on dev with an equal budget: one "lr_probe" run per rate at the final fidelity
-// with the probe seed (--lr-seed, 0 by default, so never one of the reported seeds 1..--seeds),
-// then the reported runs at the rate whose probe reached the best dev metric (ties: the first in
-// grid order). The probes of a (task, method) are read from --lr-runs (a JSONL file, or a folder
+// one grid, chosen on dev with an equal budget: one "lr_probe" run per rate and probe seed at the
+// final fidelity (--lr-seed, 0 by default; never one of the reported seeds 1..--seeds), then the
+// reported runs at the rate whose probes reached the best mean dev metric (ties: the first in
+// grid order; a rate that diverged on any probe seed is out). More than one probe seed keeps an
+// edge-of-stability rate, which learns on one seed and collapses on others, from being chosen. The probes of a (task, method) are read from --lr-runs (a JSONL file, or a folder
 // whose *.jsonl are all read; default --out); the reported runs of a method wait until all its
 // probes are there, so sharded processes run the program twice: probes, then the rest.
 //
@@ -67,7 +68,7 @@ struct options {
   std::int64_t seeds = 5, train_samples = 0, eval_samples = 0, epochs = 3, batch_size = 32, max_seq_length = 64;
   double lr = 2e-3, full_lr = 1e-4;
   std::vector<double> lr_grid;
-  std::uint64_t lr_seed = 0;
+  std::vector<std::uint64_t> lr_seeds{0};
   std::string lr_runs;
   int threads = 0;
 };
@@ -79,8 +80,11 @@ struct unit {
   std::uint64_t seed = 0;
   double lr = 0;                               // baseline, lr_probe: the rate (0: the fixed one)
   [[nodiscard]] std::string key() const { return key_of(task, kind, label, seed, lr); }
+  // A baseline run at a grid-chosen rate is keyed by its rate too: when more probes change the
+  // chosen rate, the runs at the old one no longer count as done.
   static std::string key_of(const std::string& task, const std::string& kind, const std::string& label, std::uint64_t seed, double lr) {
-    return task + "|" + label + "|" + std::to_string(seed) + (kind == "lr_probe" ? "|probe " + nlohmann::json(lr).dump() : "");
+    const auto rate = kind == "lr_probe" ? "|probe " : kind == "baseline" && lr > 0 ? "|lr " : "";
+    return task + "|" + label + "|" + std::to_string(seed) + (*rate ? rate + nlohmann::json(lr).dump() : "");
   }
 };
 
@@ -118,8 +122,9 @@ std::set<std::string> finished_runs(const std::filesystem::path& path, std::vect
     try {
       const auto j = nlohmann::json::parse(line);
       const auto kind = j.value("kind", std::string());
+      const bool rated = kind == "lr_probe" || (kind == "baseline" && j.contains("lr_grid"));
       done.insert(unit::key_of(j.at("task").get<std::string>(), kind, j.at("label").get<std::string>(), j.at("seed").get<std::uint64_t>(),
-                               kind == "lr_probe" ? j.at("learning_rate").get<double>() : 0.0));
+                               rated ? j.at("learning_rate").get<double>() : 0.0));
       if (records) records->push_back(j);
     } catch (const nlohmann::json::exception& e) {
       throw error(path.string() + ":" + std::to_string(line_no) + ": not a run record (" + e.what() +
@@ -221,21 +226,34 @@ std::vector<nlohmann::json> probe_records(const std::filesystem::path& where) {
   return all;
 }
 
-// The grid's rate whose probe of (task, method) reached the best dev metric (ties: the first in
-// grid order), with that metric; none while a probe is missing.
+// The grid's rate whose probes of (task, method) reached the best mean dev metric over the probe
+// seeds (ties: the first in grid order), with that mean; none while a probe is missing.
 std::optional<std::pair<double, double>> chosen_lr(const std::vector<nlohmann::json>& probes, const std::string& task,
-                                                    const std::string& method, const std::vector<double>& grid, std::uint64_t seed) {
+                                                    const std::string& method, const std::vector<double>& grid,
+                                                    const std::vector<std::uint64_t>& seeds) {
   std::optional<std::pair<double, double>> best;
+  bool missing = false;
   for (const double lr : grid) {
-    const auto it = std::find_if(probes.begin(), probes.end(), [&](const nlohmann::json& j) {
-      return j.at("task") == task && j.at("label") == method && j.at("seed").get<std::uint64_t>() == seed &&
-             j.at("learning_rate").get<double>() == lr;
-    });
-    if (it == probes.end()) return std::nullopt;
-    if (it->at("best_metric").is_null()) continue;  // the probe diverged: this rate is out
-    const double metric = it->at("best_metric").get<double>();
-    if (!best || metric > best->second) best = std::pair{lr, metric};
+    double sum = 0;
+    bool diverged = false;
+    for (const auto seed : seeds) {
+      const auto it = std::find_if(probes.begin(), probes.end(), [&](const nlohmann::json& j) {
+        return j.at("task") == task && j.at("label") == method && j.at("seed").get<std::uint64_t>() == seed &&
+               j.at("learning_rate").get<double>() == lr;
+      });
+      if (it == probes.end()) {
+        missing = true;
+      } else if (it->at("best_metric").is_null()) {
+        diverged = true;  // a probe diverged: this rate is out
+      } else {
+        sum += it->at("best_metric").get<double>();
+      }
+    }
+    if (missing || diverged) continue;
+    const double mean = sum / static_cast<double>(seeds.size());
+    if (!best || mean > best->second) best = std::pair{lr, mean};
   }
+  if (missing) return std::nullopt;
   if (!best)
     throw error("--lr-grid: every rate diverged for " + method + " on " + task + " (see the probes in --lr-runs); give lower rates");
   return best;
@@ -283,7 +301,9 @@ int main(int argc, char** argv) try {
                  "rates, comma-separated: each hand-designed method (full fine-tuning too) trains at the one whose probe run is "
                  "best on dev (overrides --lr and --full-lr for them)")
       ->delimiter(',');
-  app.add_option("--lr-seed", o.lr_seed, "seed of the --lr-grid probe runs")->capture_default_str();
+  app.add_option("--lr-seed", o.lr_seeds, "seeds of the --lr-grid probe runs, comma-separated (a rate is chosen by its mean over them)")
+      ->delimiter(',')
+      ->capture_default_str();
   app.add_option("--lr-runs", o.lr_runs, "JSONL file, or folder of *.jsonl, holding the probe runs (default: --out)");
   app.add_option("--batch-size", o.batch_size, "examples per step")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--max-seq-length", o.max_seq_length, "tokens per example")->check(CLI::PositiveNumber)->capture_default_str();
@@ -303,9 +323,12 @@ int main(int argc, char** argv) try {
   for (const double lr : o.lr_grid)
     if (!(lr > 0)) throw error("--lr-grid: every rate must be positive, not " + nlohmann::json(lr).dump());
   if (std::set<double>(o.lr_grid.begin(), o.lr_grid.end()).size() != o.lr_grid.size()) throw error("--lr-grid: a rate is repeated");
-  if (!o.lr_grid.empty() && o.lr_seed >= 1 && static_cast<std::int64_t>(o.lr_seed) <= o.seeds)
-    throw error("--lr-seed " + std::to_string(o.lr_seed) + " is one of the reported seeds 1.." + std::to_string(o.seeds) +
-                ": choose the rates on another seed (0 by default)");
+  if (o.lr_seeds.empty()) throw error("--lr-seed: give at least one probe seed (0 by default)");
+  if (std::set<std::uint64_t>(o.lr_seeds.begin(), o.lr_seeds.end()).size() != o.lr_seeds.size()) throw error("--lr-seed: a seed is repeated");
+  for (const auto seed : o.lr_seeds)
+    if (!o.lr_grid.empty() && seed >= 1 && static_cast<std::int64_t>(seed) <= o.seeds)
+      throw error("--lr-seed " + std::to_string(seed) + " is one of the reported seeds 1.." + std::to_string(o.seeds) +
+                  ": choose the rates on other seeds (0 by default)");
   if (o.lr_runs.empty()) o.lr_runs = o.out;
   if (o.device != "cpu" && !o.device.starts_with("cuda")) throw error("--device must be cpu, cuda or cuda:N, not '" + o.device + "'");
   if (o.device.starts_with("cuda") && !torch::cuda::is_available())
@@ -329,9 +352,10 @@ int main(int argc, char** argv) try {
     for (const auto& m : methods) {
       double lr = 0;
       if (!o.lr_grid.empty()) {
-        for (const double g : o.lr_grid)
-          work.push_back({.task = t, .kind = "lr_probe", .label = m, .source_task = "", .params = {}, .seed = o.lr_seed, .lr = g});
-        const auto chosen = chosen_lr(probes, t, m, o.lr_grid, o.lr_seed);
+        for (const auto seed : o.lr_seeds)
+          for (const double g : o.lr_grid)
+            work.push_back({.task = t, .kind = "lr_probe", .label = m, .source_task = "", .params = {}, .seed = seed, .lr = g});
+        const auto chosen = chosen_lr(probes, t, m, o.lr_grid, o.lr_seeds);
         if (!chosen) {
           ++waiting;
           continue;
@@ -426,7 +450,10 @@ int main(int argc, char** argv) try {
       line["diverged"] = diverged;
     }
     if (u.kind == "autopeft") line["params"] = u.params;
-    if (u.kind == "baseline" && !o.lr_grid.empty()) line["lr_grid"] = o.lr_grid;
+    if (u.kind == "baseline" && !o.lr_grid.empty()) {
+      line["lr_grid"] = o.lr_grid;
+      line["lr_probe_seeds"] = o.lr_seeds;
+    }
     out << line.dump() << "\n";
     out.flush();
     if (!out) throw error(o.out + ": writing a run failed (disk full?); the runs before it are kept");

@@ -12,6 +12,6 @@ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
 cmake --build "$BUILD_DIR" -j "$JOBS"
 # The libFuzzer targets of the file readers (clang, its own build dir), each briefly on its corpus.
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
-(cd "$BUILD_DIR" && ctest --output-on-failure --timeout 1800)
+(cd "$BUILD_DIR" && ctest -j "$JOBS" --output-on-failure --timeout 1800)
 # The sanitizer job: the whole unit suite under AddressSanitizer + UBSan, in its own build dir.
 JOBS="$JOBS" bash scripts/asan-tests.sh
