@@ -16,8 +16,17 @@ fi
 root=$(cd "$root" && pwd -P)
 
 # area: the areas it must not include. One line a rule; add a line to add a rule.
+# The floors, bottom up: detail; model, data, mobo; io; peft, train; space; search. An area
+# includes only areas on floors below its own (error.hpp, at the bottom, is open to all).
 rules=(
-  "mobo: peft model space search"  # mobo optimises any function: it knows no PEFT, model or study
+  "detail: data io mobo model peft search space train"
+  "model: data io mobo peft search space train"
+  "data: io mobo model peft search space train"
+  "mobo: data io model peft search space train"  # mobo optimises any function: it knows no PEFT, model or study
+  "io: data mobo peft search space train"        # checkpoints of the model's configuration
+  "peft: data mobo search space train"
+  "train: mobo peft search space"
+  "space: data io mobo search train"             # spaces are of PEFT policies
 )
 
 # The area an include names, or nothing for headers outside the tree (<torch/torch.h>).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/check_layering.sh must fail on a tree that breaks a rule, and name the file and line:
-# a mobo/ header that includes peft/ by path, space/ relatively and everything by umbrella,
+# a mobo/ header that includes peft/ by path, space/ relatively and everything by umbrella, a
+# peft/ header that includes space/ (a floor above it),
 # beside includes that are allowed (mobo's own model/ folder, relatively; LibTorch).
 #   tests/layering/detects_violation.sh CHECK_LAYERING_SH
 set -euo pipefail
@@ -12,6 +13,12 @@ cat > "$tree/mobo/acquisition/fine.hpp" <<'HPP'
 #include "../model/gp.hpp"
 #include <autopeft/mobo/model/gp.hpp>
 #include <torch/torch.h>
+HPP
+# peft/ (floor 3) may include io/ and model/ below it, not space/ above it.
+cat > "$tree/peft/up.hpp" <<'HPP'
+#include <autopeft/io/safetensors.hpp>
+#include <autopeft/model/encoder.hpp>
+#include <autopeft/space/ordinal.hpp>
 HPP
 cat > "$tree/mobo/acquisition/bad.hpp" <<'HPP'
 #pragma once
@@ -29,5 +36,6 @@ fail() { echo "detects_violation: $1" >&2; exit 1; }
 for where in "bad.hpp:2:" "bad.hpp:3:" "bad.hpp:4:"; do
   grep -q "mobo/acquisition/$where" <<<"$out" || fail "no violation reported at mobo/acquisition/$where"
 done
-if grep -q "fine.hpp" <<<"$out"; then fail "an allowed include of fine.hpp was reported"; fi
+grep -q "peft/up.hpp:3:" <<<"$out" || fail "no violation reported at peft/up.hpp:3 (peft/ including space/)"
+if grep -qE "fine.hpp|peft/up.hpp:[12]:" <<<"$out"; then fail "an allowed include was reported"; fi
 echo "detects_violation: ok"
