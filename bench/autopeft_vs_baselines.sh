@@ -17,7 +17,7 @@
 #                      TRIALS trials, INITIAL initial points then MOBO batches of BATCH, rungs
 #                      FIDELITIES, promotion 1 in ETA;
 #        <task>-paper  the paper's space (SA/PA/PT sizes, one switch per layer; rate LR), the same
-#                      budget and rungs;
+#                      budget and rungs (PAPER=false skips it);
 #        <task>-sf     the default space at one fidelity, SF_TRIALS trials of SEARCH_SAMPLES x
 #                      SEARCH_EPOCHS (for hypervolume against GPU-seconds; SF_TRIALS=0 skips it);
 #      beside the hand-designed baselines (autopeft_vs_baselines --methods all, SEEDS seeds,
@@ -42,6 +42,7 @@ TRIALS=${TRIALS:-96}; INITIAL=${INITIAL:-16}; BATCH=${BATCH:-4}
 FIDELITIES=${FIDELITIES:-8000x1,8000x2}; ETA=${ETA:-3}
 INITIAL_AT_TOP=${INITIAL_AT_TOP:-false}    # true: the hand-designed initial configurations at the top rung
 INITIAL_METHODS=${INITIAL_METHODS:-lora8,lora16,ia3,pfeiffer,parallel}  # the default space's hand-designed initial configurations
+PAPER=${PAPER:-true}
 SF_TRIALS=${SF_TRIALS:-48}; SEARCH_SAMPLES=${SEARCH_SAMPLES:-8000}; SEARCH_EPOCHS=${SEARCH_EPOCHS:-2}
 FINAL_SAMPLES=${FINAL_SAMPLES:-8000}; FINAL_EPOCHS=${FINAL_EPOCHS:-2}
 LR=${LR:-0.003}; FULL_LR=${FULL_LR:-0.0001}; MAX_SEQ=${MAX_SEQ:-64}
@@ -51,7 +52,7 @@ SEEDS=${SEEDS:-5}; SHARDS=${SHARDS:-14}; SEARCH_SHARDS=${SEARCH_SHARDS:-8}; DEVI
 DEADLINE=${DEADLINE:-0}
 tasks_csv=$(echo $TASKS | tr ' ' ',')
 if [ ! -f "$work/settings.env" ]; then
-  { for v in TASKS SOURCE TRIALS INITIAL BATCH FIDELITIES ETA INITIAL_AT_TOP INITIAL_METHODS SF_TRIALS SEARCH_SAMPLES SEARCH_EPOCHS FINAL_SAMPLES \
+  { for v in TASKS SOURCE TRIALS INITIAL BATCH FIDELITIES ETA INITIAL_AT_TOP INITIAL_METHODS PAPER SF_TRIALS SEARCH_SAMPLES SEARCH_EPOCHS FINAL_SAMPLES \
              FINAL_EPOCHS LR FULL_LR LR_GRID LR_SEEDS MAX_SEQ SEEDS SHARDS SEARCH_SHARDS DEVICE; do
       echo "$v=\"${!v}\""; done; } > "$work/settings.env"
 else
@@ -143,7 +144,9 @@ if [ ! -f "$work/search.done" ]; then
     mf=(--trials "$TRIALS" --initial "$INITIAL" --batch "$BATCH" --fidelities "$FIDELITIES" --eta "$ETA"
         --initial-methods-at-top-rung "$INITIAL_AT_TOP")
     study "$t" "$t" --space default --initial-methods "$INITIAL_METHODS" "${mf[@]}" & pids+=($!)
-    study "$t-paper" "$t" --space autopeft --lr "$LR" --initial-methods pfeiffer,parallel "${mf[@]}" & pids+=($!)
+    if [ "$PAPER" = true ]; then
+      study "$t-paper" "$t" --space autopeft --lr "$LR" --initial-methods pfeiffer,parallel "${mf[@]}" & pids+=($!)
+    fi
     if [ "$SF_TRIALS" -gt 0 ]; then
       study "$t-sf" "$t" --space default --trials "$SF_TRIALS" --initial "$INITIAL" --batch "$BATCH" \
         --train-samples "$SEARCH_SAMPLES" --epochs "$SEARCH_EPOCHS" & pids+=($!)
