@@ -22,6 +22,7 @@
 #include <autopeft/search/retrain_correlation.hpp>
 #include <autopeft/search/retrain_pareto.hpp>
 #include <autopeft/search/run_baselines.hpp>
+#include <autopeft/search/run_queue.hpp>
 #include <autopeft/search/run_trial.hpp>
 #include <autopeft/search/study_driver.hpp>
 #include <autopeft/search/study_event.hpp>

@@ -965,3 +965,31 @@ TEST_CASE("study_driver runs a study on any study_storage: in memory it makes th
   }
   CHECK(driver.finished(memory, study) == 12);
 }
+
+TEST_CASE("run_queue runs every waiting trial once, records a failure and goes on, and reports progress", "[search][study_driver]") {
+  memory_storage memory;
+  const search::study_record study{.name = "queue", .objectives = peft_objectives()};
+  std::vector<search::new_trial> batch;
+  for (const int sa : {1, 3, 6})
+    batch.push_back({.params = {{"sa", sa}, {"pa", 0}, {"pt", 0}, {"layers", {true, true}}}, .seed = 7});
+  batch.push_back({.params = {{"sa", 1}, {"pa", 0}}, .seed = 7});  // not a configuration of S: fails
+  memory.enqueue_all(study, batch);
+  memory.all[0].state = search::trial_state::complete;  // finished before: not run again
+  analytic_evaluator f;
+  std::vector<search::study_event> events;
+  const auto ran = search::run_queue<S>(memory, study, f, "retrain", [&](const search::study_event& e) { events.push_back(e); });
+  CHECK(ran == 3);
+  CHECK(f.calls == 2);
+  CHECK(memory.all[1].state == search::trial_state::complete);
+  CHECK(memory.all[2].state == search::trial_state::complete);
+  CHECK(memory.all[3].state == search::trial_state::failed);
+  REQUIRE(events.size() == 6);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    CHECK(events[i].origin == "retrain");
+    CHECK(events[i].budget == 3);
+    CHECK(events[i].finished == static_cast<std::int64_t>((i + 1) / 2));
+    CHECK(events[i].what == (i % 2 == 0 ? search::study_event::kind::trial_started : search::study_event::kind::trial_finished));
+  }
+  CHECK(events.back().state == search::trial_state::failed);
+  CHECK(search::run_queue<S>(memory, study, f, "retrain") == 0);  // the queue is empty
+}

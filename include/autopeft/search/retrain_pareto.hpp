@@ -15,7 +15,7 @@
 #include <autopeft/search/detail/mean_and_std.hpp>
 #include <autopeft/search/final_seed.hpp>
 #include <autopeft/search/pareto_trials.hpp>
-#include <autopeft/search/run_trial.hpp>
+#include <autopeft/search/run_queue.hpp>
 #include <autopeft/search/study_event.hpp>
 #include <autopeft/search/study_store.hpp>
 
@@ -95,18 +95,7 @@ std::vector<retrained_trial> retrain_pareto(study_store& store, const study_reco
       store.enqueue(*fin, params, final_seed(study.seed, s));  // paired with the baselines' final runs
     }
   }
-  std::int64_t done = 0;
-  const auto total = static_cast<std::int64_t>(store.counts(*fin).waiting);
-  while (auto t = store.claim(*fin)) {
-    if (callback)
-      callback({.what = study_event::kind::trial_started, .trial = t->number, .origin = "retrain", .finished = done,
-                .budget = total});
-    auto e = run_trial<Space>(store, *fin, *t, evaluator);
-    e.origin = "retrain";
-    e.finished = ++done;
-    e.budget = total;
-    if (callback) callback(e);
-  }
+  run_queue<Space>(store, *fin, evaluator, "retrain", callback);
   const auto results = retrained_results(store, study);
   std::vector<retrained_trial> out;
   for (const auto& p : front) {

@@ -22,7 +22,7 @@
 #include <autopeft/peft/hand_designed.hpp>
 #include <autopeft/search/detail/mean_and_std.hpp>
 #include <autopeft/search/hand_designed_space.hpp>
-#include <autopeft/search/run_trial.hpp>
+#include <autopeft/search/run_queue.hpp>
 #include <autopeft/search/study_event.hpp>
 #include <autopeft/search/study_report_data.hpp>
 #include <autopeft/search/study_store.hpp>
@@ -96,15 +96,6 @@ std::vector<baseline_result> run_baselines(study_store& store, const study_recor
                           {"_method", m},    {"_lr", lr},       {"_stage", stage},
                           {"_seed_index", seed_index}};
   };
-  auto run_waiting = [&] {
-    while (auto t = store.claim(*b)) {
-      if (callback)
-        callback({.what = study_event::kind::trial_started, .trial = t->number, .origin = "baseline"});
-      auto e = run_trial<hand_designed_space>(store, *b, *t, evaluator);
-      e.origin = "baseline";
-      if (callback) callback(e);
-    }
-  };
   auto of_stage = [&](const std::vector<trial_record>& ts, const char* stage, const std::string& m) {
     std::vector<const trial_record*> out;
     for (const auto& t : ts)  // interrupted attempts have a copy that stands for them
@@ -123,7 +114,7 @@ std::vector<baseline_result> run_baselines(study_store& store, const study_recor
       for (double lr : options.lr_grid) grid.push_back({params_of(m, lr, "grid", 0), detail::baseline_seed(study.seed, k++), {}});
     store.enqueue_all(*b, grid);
   }
-  run_waiting();
+  run_queue<hand_designed_space>(store, *b, evaluator, "baseline", callback);
 
   // Stage 2: each method at its best grid rate with fresh seeds, one transaction.
   trials = store.trials(*b);
@@ -140,7 +131,7 @@ std::vector<baseline_result> run_baselines(study_store& store, const study_recor
       finals.push_back({params_of(m, *best_lr, "final", s), final_seed(study.seed, s), {}});
   }
   if (!finals.empty()) store.enqueue_all(*b, finals);
-  run_waiting();
+  run_queue<hand_designed_space>(store, *b, evaluator, "baseline", callback);
 
   trials = store.trials(*b);
   std::vector<baseline_result> out;
