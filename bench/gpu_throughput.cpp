@@ -554,8 +554,10 @@ int main(int argc, char** argv) try {
 #endif
   std::cout << json{{"side", "ours"}, {"versions", versions}}.dump() << std::endl;
   const auto config = config_of(o);  // 2 labels, dropout 0.1 as HF's configs
-  const auto shape = shape_of(o, config);
   const auto d = make_batch(o, config);
+  auto shape = shape_of(o, config);
+  // Read off the mask itself, so the table can check that both sides padded the same tokens.
+  shape["real_tokens"] = d.mask.defined() ? d.mask.sum().item<std::int64_t>() : o.batch * o.seq;
 
   auto emit = [&](const std::string& method, const std::string& mode, const std::function<json()>& f) {
     if (!o.methods.contains(method)) return;
