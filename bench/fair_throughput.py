@@ -388,10 +388,13 @@ def table_text(rows):
             who = f"{'ours' if side == 'ours' else 'HF'} {m} {mode}"
             if "error" in r:
                 notes.append(f"- {who}: {r['error']}")
-            elif side == "hf" and mode != "eager":
+                continue
+            if side == "hf" and mode != "eager":
                 notes.append(f"- {who}: first step (compilation) {r['first_step_s']:.1f} s, step {r['step_ms']:.2f} ms "
                              f"(host issue {r['issue_ms']:.2f} ms)")
-            elif r.get("tensors_without_grad"):
+            if r.get("profile_error"):
+                notes.append(f"- {who}: no profile ({r['profile_error']})")
+            if r.get("tensors_without_grad"):
                 notes.append(f"- {who}: {r['tensors_without_grad']} of {r['trainable_tensors']} trainable tensors "
                              "got no gradient in the checked first step")
         out += notes + ([""] if notes else [])

@@ -63,6 +63,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <set>
@@ -204,6 +205,7 @@ void profile_to(const std::string& path, const std::function<void()>& step, bool
   using torch::profiler::impl::ActivityType;
   const torch::profiler::impl::ProfilerConfig config(torch::profiler::impl::ProfilerState::KINETO);
   const std::set<ActivityType> activities{cuda ? ActivityType::CUDA : ActivityType::CPU};
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   sync();
   torch::autograd::profiler::prepareProfiler(config, activities);
   torch::autograd::profiler::enableProfiler(config, activities);
@@ -291,7 +293,8 @@ json time_method(const std::string& name, const std::string& mode, torch::nn::Mo
       profile_to(path, step, o.device.is_cuda());
       trace = path;
     } catch (const std::exception& e) {
-      profile_error = e.what();
+      std::string what = e.what();
+      profile_error = what.substr(0, what.find('\n'));  // c10 errors append a backtrace
     }
   }
   return {{"side", "ours"},
