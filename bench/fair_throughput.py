@@ -9,6 +9,7 @@ object in every row, so the table pairs rows by what they measured, not by the o
         [--dtype fp32-autocast|bf16-weights] [--methods lora,prefix,ia3,full]
         [--modes eager,default,reduce-overhead,max-autotune] [--warmup 10] [--steps 50]
         [--profile-dir DIR --profile-methods lora] [--deadline UNIX_SECONDS]
+        [--fill-missing RESULTS.jsonl --reason TEXT]   # rows for what a killed run left out
     python3 bench/fair_throughput.py table RESULTS.jsonl...       # the ratio table, both sides
     python3 bench/fair_throughput.py kernels RESULTS.jsonl... [--json OUT.json]
                                                                    # per-kernel GPU time, side by side
@@ -228,7 +229,22 @@ def profile_to(path, step):
     p.export_chrome_trace(path)
 
 
+def missing_rows(args):
+    """Rows for the methods and modes that a killed `hf` process left without one, so the table
+    says why a cell is empty (the driver calls this after a timeout)."""
+    shape = shape_of(args)
+    done = {(r["method"], r["mode"]) for r in read_jsonl([args.fill_missing])
+            if r.get("side") == "hf" and "shape" in r and shape_key(r["shape"]) == shape_key(shape)}
+    return [{"side": "hf", "method": m, "mode": mode, "shape": shape, "error": args.reason}
+            for mode in args.modes.split(",") for m in args.methods.split(",")
+            if m in HF_METHODS and (m, mode) not in done]
+
+
 def cmd_hf(args):
+    if args.fill_missing:
+        for r in missing_rows(args):
+            print(json.dumps(r))
+        return
     import torch
     import peft
     import transformers
@@ -326,7 +342,10 @@ def tok_cell(r):
         return "–"
     if "error" in r:
         e = r["error"]
-        return "unsupported" if e.startswith("unsupported") else "skipped" if e.startswith("skipped") else "failed"
+        for word in ("unsupported", "skipped", "killed"):
+            if e.startswith(word):
+                return word
+        return "failed"
     return f"{r['tokens_per_s'] / 1e3:,.0f}k"
 
 
@@ -369,7 +388,7 @@ def table_text(rows):
             ours_best = max([t for t in (tps(oe), tps(og)) if t], default=None)
             if m in HF_METHODS:
                 missing += [f"{shape['preset']} {shape['batch']}x{shape['seq']} {m} HF {mode}"
-                            for mode, r in hf.items() if not r or r.get("error", "").startswith("skipped")]
+                            for mode, r in hf.items() if not r or r.get("error", "").startswith(("skipped", "killed"))]
             hf_trainable = next((r["trainable"] for r in hf.values() if r and "trainable" in r), "–")
             ours_trainable = (og or oe or {}).get("trainable", "–")
             step_frozen = ratio(og.get("step_ms"), frozen_graph) if og and "error" not in og else "–"
@@ -517,6 +536,9 @@ def main():
     hf.add_argument("--profile-dir", default="")
     hf.add_argument("--profile-methods", default="")
     hf.add_argument("--deadline", type=float, default=0, help="unix time after which no method starts")
+    hf.add_argument("--fill-missing", default="", metavar="RESULTS.jsonl",
+                    help="run nothing: print an error row (--reason) for each method and mode without a row there")
+    hf.add_argument("--reason", default="no row: the process ended first")
     tb = sub.add_parser("table", help="the ratio table from both sides' JSON lines")
     tb.add_argument("files", nargs="+")
     kn = sub.add_parser("kernels", help="per-kernel GPU time of the profiled rows, side by side")

@@ -12,9 +12,12 @@
 #   MASK=none (none|ones|padded)  DTYPE=fp32-autocast (fp32-autocast|bf16-weights)
 #   PROFILE_METHOD=lora             profiled on both sides, every mode, every shape
 #   SKIP_OURS=0                     1: HF only (a second call that fills in compile modes)
-# The budget covers the build too. Stages run cheapest first (ours, then HF eager, then each
-# compile mode over the shapes), each process bounded by `timeout` and each compile process by an
-# equal share of what is left, so a slow max-autotune cannot starve the others. Every row is
+#   COMPILE_SHARE_MIN=120           seconds: the least one compile process (shape, mode) is given
+# The budget covers the build too. Stages run cheapest first (ours and HF eager at every shape,
+# then HF's compile modes shape by shape), each process bounded by `timeout`, each compile process
+# by an equal share of what is left (at least COMPILE_SHARE_MIN), so a slow max-autotune cannot
+# starve the rest. What a call could not reach, the table lists as not measured: a second call
+# with SKIP_OURS=1 and those SHAPES and HF_MODES fills it in. Every row is
 # appended to OUT_DIR/results.jsonl as it is measured and OUT_DIR/table.md is rewritten after each
 # stage: a run killed at the call's limit still leaves a table. Writes 6 files: results.jsonl,
 # table.md, kernels.txt and kernels.json (per-kernel GPU time, bench/fair_throughput.py kernels),
@@ -28,6 +31,7 @@ SHAPES=${SHAPES:-"bert-base:32:128 bert-base:64:256 roberta-large:32:256"}
 METHODS=${METHODS:-lora,prefix,ia3,full}
 HF_MODES=${HF_MODES:-"eager default reduce-overhead max-autotune"}
 MASK=${MASK:-none}; DTYPE=${DTYPE:-fp32-autocast}; PROFILE_METHOD=${PROFILE_METHOD:-lora}; SKIP_OURS=${SKIP_OURS:-0}
+COMPILE_SHARE_MIN=${COMPILE_SHARE_MIN:-120}
 work=$(mktemp -d /tmp/fair_throughput.XXXX); logs=$work/logs; traces=$work/traces
 mkdir -p "$out" "$logs" "$traces"
 results=$out/results.jsonl; : >> "$results"
@@ -74,22 +78,36 @@ fi
 hf_run() {  # shape, mode, seconds
   local tag=${1//:/_}
   mkdir -p "$traces/$tag"
+  local rc=0
   # shellcheck disable=SC2046
   timeout -k 10 "$3" python3 bench/fair_throughput.py hf $(shape_flags "$1") --methods "$METHODS" --modes "$2" \
     --profile-dir "$traces/$tag" --profile-methods "$PROFILE_METHOD" --deadline "$(($(date +%s) + $3))" \
-    >> "$results" 2>> "$logs/hf.$tag.$2.err" || echo "== HF $1 $2: exit $? (see logs/hf.$tag.$2.err)"
+    >> "$results" 2>> "$logs/hf.$tag.$2.err" || rc=$?
+  if [ $rc != 0 ]; then
+    echo "== HF $1 $2: exit $rc (see logs/hf.$tag.$2.err)"
+    local why="failed: the process exited with $rc before this method's row (logs/hf.$tag.$2.err)"
+    [ $rc = 124 ] || [ $rc = 137 ] && why="killed: its time share of $3 s ran out while compiling or timing"
+    # shellcheck disable=SC2046
+    python3 bench/fair_throughput.py hf $(shape_flags "$1") --methods "$METHODS" --modes "$2" \
+      --fill-missing "$results" --reason "$why" > "$work/missing.jsonl" && cat "$work/missing.jsonl" >> "$results"
+  fi
   checkpoint "HF $1 $2"
 }
 for mode in $HF_MODES; do
   [ "$mode" = eager ] || continue
   for shape in $SHAPES; do [ "$(left)" -gt 20 ] && hf_run "$shape" eager "$(left)"; done
 done
+# Shape by shape, so that the shapes measured are complete. Each compile process gets an equal
+# share of the time left, but never less than COMPILE_SHARE_MIN (or all that is left): a share too
+# short to compile BERT-base once would measure nothing at all.
 compiles=()
-for mode in $HF_MODES; do [ "$mode" = eager ] || for shape in $SHAPES; do compiles+=("$shape $mode"); done; done
+for shape in $SHAPES; do for mode in $HF_MODES; do [ "$mode" = eager ] || compiles+=("$shape $mode"); done; done
 n=${#compiles[@]}
 for job in "${compiles[@]}"; do
   read -r shape mode <<< "$job"
   share=$(($(left) / n)); n=$((n - 1))
+  [ "$share" -lt "$COMPILE_SHARE_MIN" ] && share=$(left)
+  [ "$share" -gt "$(left)" ] && share=$(left)
   if [ "$share" -lt 30 ]; then echo "== HF $shape $mode: not run, $share s left for it"; continue; fi
   hf_run "$shape" "$mode" "$share"
 done
