@@ -1,5 +1,5 @@
-// Our side of the GPU training-step benchmark (bench/gpu_throughput.py is HF transformers + PEFT;
-// bench/run_gpu_throughput.sh runs both and prints the ratios).
+// Our side of the GPU training-step benchmark (`bench/fair_throughput.py hf` is HF transformers +
+// PEFT; bench/run_fair_throughput.sh runs both and prints the ratios).
 //
 // A BERT-base-shaped encoder by default (--preset bert-base|roberta-large, or --layers --hidden
 // --heads --ffn), random weights, batch 32 x 128 tokens (--batch, --seq), bf16 autocast, 2-label
