@@ -123,6 +123,7 @@ python3 bench/fair_throughput.py kernels "$results" --json "$out/kernels.json" >
 tar czf "$work/traces.tar.gz" -C "$work" traces 2> /dev/null
 if [ "$(stat -c %s "$work/traces.tar.gz")" -lt 15000000 ]; then cp "$work/traces.tar.gz" "$out/"; else echo "== traces.tar.gz over 15 MB: not kept"; fi
 checkpoint "done"
-cat "$out/table.md"
-echo
+# The table last: the device tool returns the end of the output.
 cat "$out/kernels.txt"
+echo
+cat "$out/table.md"
