@@ -35,6 +35,7 @@ timed steps), trainable parameters, tensors_without_grad, first_step_s (compilat
 torch is imported only by the `hf` command: `table` and `kernels` run anywhere.
 """
 import argparse
+import gc
 import json
 import os
 import re
@@ -274,7 +275,6 @@ def cmd_hf(args):
                     res = {"side": "hf", "method": method, "mode": mode, "shape": shape,
                            "error": f"{type(e).__name__}: {first}"}
             print(json.dumps(res), flush=True)
-            import gc
             gc.collect()
             torch.cuda.empty_cache()
             if mode != "eager":
@@ -469,7 +469,8 @@ def summarise_trace(path, steps, top=25):
             k = kernels.setdefault(e.get("name", "?"), [0.0, 0])
             k[0] += float(e.get("dur", 0))
             k[1] += 1
-        elif cat == "cuda_runtime" and re.search(r"LaunchKernel|GraphLaunch", e.get("name", "")):
+        elif cat in ("cuda_runtime", "cuda_driver") and re.search(r"LaunchKernel|GraphLaunch", e.get("name", "")):
+            # Triton's kernels (Inductor's) launch through the driver API, ATen's through the runtime
             launches += 1
     groups = {g: 0.0 for g in GROUP_ORDER}
     for name, (us, _) in kernels.items():
