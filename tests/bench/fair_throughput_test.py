@@ -119,6 +119,8 @@ class Kernels(unittest.TestCase):
                        {"ph": "X", "cat": "kernel", "name": "vectorized_elementwise_kernel", "dur": 10},
                        {"ph": "X", "cat": "kernel", "name": "vectorized_elementwise_kernel", "dur": 10},
                        {"ph": "X", "cat": "cuda_runtime", "name": "cudaLaunchKernel", "dur": 2},
+                       {"ph": "X", "cat": "cuda_driver", "name": "cuLaunchKernelEx", "dur": 2},
+                       {"ph": "X", "cat": "cuda_runtime", "name": "cudaMemcpyAsync", "dur": 2},
                        {"ph": "i", "cat": "kernel", "name": "not a span", "dur": 999}]
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
             json.dump({"traceEvents": events}, f)
@@ -129,7 +131,7 @@ class Kernels(unittest.TestCase):
         self.assertAlmostEqual(s["gpu_ms_per_step"], 0.12)
         self.assertAlmostEqual(s["groups_ms_per_step"]["GEMM"], 0.1)
         self.assertAlmostEqual(s["groups_ms_per_step"]["elementwise"], 0.02)
-        self.assertEqual((s["kernels_per_step"], s["launch_calls_per_step"]), (3, 1))
+        self.assertEqual((s["kernels_per_step"], s["launch_calls_per_step"]), (3, 2))
         self.assertEqual(s["top"][0]["kernel"], "cutlass_gemm")
 
 
