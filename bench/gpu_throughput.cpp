@@ -26,15 +26,16 @@
 // parameter in fp32 under bf16 autocast. --profile-dir writes a kineto trace (the Chrome-trace JSON
 // torch.profiler writes) of three steps of each --profile-methods method in each mode.
 //
-// Modes: `eager` is the library's training step as train::trainer runs it on a GPU (the input
-// carries no attention mask when nothing is padded, so attention takes the fused kernel;
-// train::multi_tensor_adamw; no host synchronisation); `graph` is the same step with the forward
+// Modes: `eager` is the library's training step as train::trainer runs it on a GPU
+// (train::multi_tensor_adamw, no host synchronisation; the trainer would also drop an all-ones
+// mask, which --mask ones deliberately does not); `graph` is the same step with the forward
 // and backward replayed as a CUDA graph (train::cuda_graph_step). `graph-check` trains LoRA for a
 // few steps without dropout both ways from the same weights and prints the largest difference.
 //
 // Prints one JSON object per line on stdout, each with a `shape` object (preset, layers, hidden,
-// heads, ffn, batch, seq, mask, dtype): per method tokens_per_s (batch * seq / median step), step_ms, peak_mib (the caching allocator's peak of allocated bytes over warm-up and
-// timed steps, model and optimiser state included), trainable parameters, a gradient check and a
+// heads, ffn, batch, seq, mask, dtype, and real_tokens, the unpadded tokens read off the mask):
+// per method tokens_per_s (batch * seq / median step), step_ms, peak_mib (the caching
+// allocator's peak of allocated bytes over warm-up and timed steps, model and optimiser state included), trainable parameters, a gradient check and a
 // forward / backward / optimiser breakdown; then the trial set-up time of the AutoPEFT
 // configuration on the resident backbone (reset_peft + mark_trainable + AdamW).
 #include <autopeft/model/sequence_classifier.hpp>
