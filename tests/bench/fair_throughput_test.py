@@ -76,6 +76,17 @@ class Table(unittest.TestCase):
         self.assertEqual(cells[8:11], ["1.20", "1.20", "0.60"])
         self.assertIn("lora HF max-autotune", text.split("not measured")[1])
 
+    def test_targets_count_the_measured_pairs(self):
+        s = shape()
+        rows = [row("ours", "lora", "graph", s, 300e3, peak_mib=90.0), row("hf", "lora", "default", s, 200e3),
+                row("ours", "full", "graph", s, 100e3), row("hf", "full", "reduce-overhead", s, 200e3),
+                row("ours", "frozen", "graph", s, 330e3)]
+        text = ft.table_text(rows)
+        self.assertIn("- tokens/s, ours best / HF best >= 1.2 (below 1.0 is a failure to explain): met 1 of 2; "
+                      "not met: full fine-tuning at bert-base 32x128 (0.50)", text)
+        self.assertIn("peak memory, ours graph / HF best mode <= 1.0: met 2 of 2", text)
+        self.assertIn("PEFT step / frozen step, graph <= 1.10: met 1 of 1", text)
+
     def test_repeats_give_the_median(self):
         s = shape()
         rows = [row("hf", "full", "eager", s, t) for t in (100e3, 300e3, 110e3)] + [row("ours", "full", "graph", s, 220e3)]
