@@ -27,6 +27,7 @@
 #include <autopeft/peft/size_member.hpp>
 #include <autopeft/peft/stored_state.hpp>
 #include <autopeft/peft/target.hpp>
+#include <autopeft/peft/top_k_layer_tuning.hpp>
 #include <autopeft/peft/trainable.hpp>
 #include <autopeft/peft/unipelt.hpp>
 #include <autopeft/peft/unload.hpp>
