@@ -78,6 +78,12 @@ inline void require_mergeable(const std::vector<named_adapter_layer>& layers, co
   }
 }
 
+/// Merges every layer after require_mergeable.
+inline void merge_layers(const std::vector<named_adapter_layer>& layers, const std::string& who) {
+  require_mergeable(layers, who);
+  for (const auto& l : layers) l.layer->merge_adapters();
+}
+
 /// Drops the adapters of every layer, and the module that injected sites share on the root
 /// (`peft`, VeRA's frozen pair), which nothing uses after them.
 inline void drop_adapters(torch::nn::Module& root, const std::vector<named_adapter_layer>& layers) {

@@ -18,15 +18,16 @@
 
 #include <torch/torch.h>
 
+#include <string>
+
 namespace autopeft::peft {
 
 /// Folds every adapter of `model` into its base weights. Throws autopeft::error, merging nothing,
 /// when an adapter cannot be merged (naming it and where it is), when `model` holds no adapter,
 /// or inside a peft::disable_adapter scope.
 inline void merge_adapter(torch::nn::Module& model) {
-  const auto layers = detail::adapter_layers(model, "peft::merge_adapter");
-  detail::require_mergeable(layers, "peft::merge_adapter");
-  for (const auto& l : layers) l.layer->merge_adapters();
+  const std::string who = "peft::merge_adapter";
+  detail::merge_layers(detail::adapter_layers(model, who), who);
 }
 
 }  // namespace autopeft::peft

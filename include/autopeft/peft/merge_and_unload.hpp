@@ -17,15 +17,17 @@
 
 #include <torch/torch.h>
 
+#include <string>
+
 namespace autopeft::peft {
 
 /// Merges every adapter of `model` into its base weights and removes the adapters. Throws
 /// autopeft::error, changing nothing, when an adapter cannot be merged (naming it and where it
 /// is), when `model` holds no adapter, or inside a peft::disable_adapter scope.
 inline void merge_and_unload(torch::nn::Module& model) {
-  const auto layers = detail::adapter_layers(model, "peft::merge_and_unload");
-  detail::require_mergeable(layers, "peft::merge_and_unload");
-  for (const auto& l : layers) l.layer->merge_adapters();
+  const std::string who = "peft::merge_and_unload";
+  const auto layers = detail::adapter_layers(model, who);
+  detail::merge_layers(layers, who);
   detail::drop_adapters(model, layers);
 }
 

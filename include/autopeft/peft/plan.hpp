@@ -53,6 +53,30 @@ void for_each_named_slot(Tuple& t, F&& f) {
   }(std::index_sequence_for<Ps...>{});
 }
 
+/// Whether any slot of a hooks object holds a module.
+template <class Tuple>
+bool any_slot(const Tuple& t) {
+  bool any = false;
+  std::apply([&](const auto&... m) {
+    ([&] {
+      if constexpr (!std::is_same_v<std::decay_t<decltype(m)>, no_slot>) any = any || m != nullptr;
+    }(), ...);
+  }, t);
+  return any;
+}
+
+/// Unregisters every slot's module from the hooks object `owner` and empties the slot.
+template <class... Ps, class Tuple>
+void drop_slots(torch::nn::Module& owner, Tuple& t) {
+  for_each_named_slot<Ps...>(t, [&](const std::string& name, auto& m) {
+    if constexpr (!std::is_same_v<std::decay_t<decltype(m)>, no_slot>)
+      if (m) {
+        owner.unregister_module(name);
+        m = nullptr;
+      }
+  });
+}
+
 /// A layer module that folds its update into the layer's base weights (a linear_sites_module of a
 /// linear-site policy); peft::merge_adapter refuses a policy whose layer module is not one.
 template <class M>
@@ -276,13 +300,7 @@ class plan {
       return std::get<i>(slots_);
     }
 
-    [[nodiscard]] bool has_adapters() const override {
-      bool any = false;
-      detail::for_each_slot(slots_, [&](const auto& m) {
-        if constexpr (!std::is_same_v<std::decay_t<decltype(m)>, detail::no_slot>) any = any || m != nullptr;
-      });
-      return any;
-    }
+    [[nodiscard]] bool has_adapters() const override { return detail::any_slot(slots_); }
     [[nodiscard]] std::string unmergeable_adapter() const override {
       std::string out;
       detail::for_each_named_slot<Ps...>(slots_, [&](const std::string& name, const auto& m) {
@@ -317,15 +335,7 @@ class plan {
       });
       return any;
     }
-    void drop_adapters() override {
-      detail::for_each_named_slot<Ps...>(slots_, [&](const std::string& name, auto& m) {
-        if constexpr (!std::is_same_v<std::decay_t<decltype(m)>, detail::no_slot>)
-          if (m) {
-            unregister_module(name);
-            m = nullptr;
-          }
-      });
-    }
+    void drop_adapters() override { detail::drop_slots<Ps...>(*this, slots_); }
     void enable_adapters(bool on) override { enabled_ = on; }
     [[nodiscard]] bool adapters_enabled() const override { return enabled_; }
 
@@ -382,13 +392,7 @@ class plan {
       return y ? *y : base.forward(x);
     }
 
-    [[nodiscard]] bool has_adapters() const override {
-      bool any = false;
-      detail::for_each_slot(slots_, [&](const auto& m) {
-        if constexpr (!std::is_same_v<std::decay_t<decltype(m)>, detail::no_slot>) any = any || m != nullptr;
-      });
-      return any;
-    }
+    [[nodiscard]] bool has_adapters() const override { return detail::any_slot(slots_); }
     [[nodiscard]] std::string unmergeable_adapter() const override {
       std::string out;
       detail::for_each_named_slot<Ps...>(slots_, [&](const std::string& name, const auto& m) {
@@ -400,15 +404,7 @@ class plan {
     void merge_adapters() override {}
     void unmerge_adapters() override {}
     [[nodiscard]] bool adapters_merged() const override { return false; }
-    void drop_adapters() override {
-      detail::for_each_named_slot<Ps...>(slots_, [&](const std::string& name, auto& m) {
-        if constexpr (!std::is_same_v<std::decay_t<decltype(m)>, detail::no_slot>)
-          if (m) {
-            unregister_module(name);
-            m = nullptr;
-          }
-      });
-    }
+    void drop_adapters() override { detail::drop_slots<Ps...>(*this, slots_); }
     void enable_adapters(bool on) override { enabled_ = on; }
     [[nodiscard]] bool adapters_enabled() const override { return enabled_; }
 
