@@ -364,12 +364,11 @@ TEST_CASE("merge_and_unload on an injected tree keeps the outputs and leaves no 
   CHECK(a.net->parameters().size() == a.base.size());
   for (const auto& item : a.net->named_modules("", false))
     if (auto* l = dynamic_cast<peft::LinearImpl*>(item.value().get())) CHECK(l->adapters().empty());
-  // The trained-adapter workflow of the header's example.
+  // The trained-adapter workflow of the headers' examples (merge_and_unload.hpp, inject.hpp).
   torch::manual_seed(22);
-  Mlp net;
   const auto x = torch::randn({16, H}), target = torch::randn({16, H});
   torch::Tensor trained;  // the outputs after training, before merging
-  auto train = [&](torch::nn::Module& m) {
+  auto train = [&](MlpImpl& m) {
     peft::freeze_except_adapters(m);
     std::vector<torch::Tensor> params;
     for (auto& p : m.parameters())
@@ -377,18 +376,31 @@ TEST_CASE("merge_and_unload on an injected tree keeps the outputs and leaves no 
     torch::optim::Adam opt(params, torch::optim::AdamOptions(1e-2));
     for (int step = 0; step < 20; ++step) {
       opt.zero_grad();
-      torch::mse_loss(net(x), target).backward();
+      torch::mse_loss(m.forward(x), target).backward();
       opt.step();
     }
-    trained = net(x).detach();
+    trained = m.forward(x).detach();
   };
-  const auto before = net(x).detach();
-  peft::inject(*net, peft::lora{}.r(4).target_modules({"fc1", "fc2"}));
-  train(*net);                    // the adapters learn
-  peft::merge_and_unload(*net);   // fc1, fc2 hold W + s B A; no adapter is left
-  REQUIRE_FALSE(torch::allclose(trained, before, 1e-3, 1e-3));
-  CHECK(torch::allclose(net(x), trained, 1e-5, 1e-5));
-  CHECK(net->parameters().size() == 4);
+  {
+    Mlp net;
+    const auto before = net(x).detach();
+    peft::inject(*net, peft::lora{}.r(4).target_modules({"fc1", "fc2"}));
+    train(*net);                    // the adapters learn
+    peft::merge_and_unload(*net);   // fc1, fc2 hold W + s B A; no adapter is left
+    REQUIRE_FALSE(torch::allclose(trained, before, 1e-3, 1e-3));
+    CHECK(torch::allclose(net(x), trained, 1e-5, 1e-5));
+    CHECK(net->parameters().size() == 4);
+  }
+  {
+    Mlp net;                                              // fc1, fc2 are peft::Linear
+    auto r = peft::inject(*net, peft::lora{}.r(4).target_modules({"fc1", "fc2"}));
+    peft::freeze_except_adapters(*net);                   // train r.modules' adapters only
+    train(*net);
+    peft::merge_and_unload(*net);                         // fold the updates into fc1, fc2
+    CHECK(r.modules == std::vector<std::string>{"fc1", "fc2"});
+    CHECK(torch::allclose(net(x), trained, 1e-5, 1e-5));
+    CHECK(net->parameters().size() == 4);
+  }
 }
 
 TEST_CASE("unload on an injected tree gives the base model back bit for bit", "[peft][inject][manage]") {

@@ -13,7 +13,7 @@
 //   Mlp net;                                              // fc1, fc2 are peft::Linear
 //   auto r = peft::inject(*net, peft::lora{}.r(4).target_modules({"fc1", "fc2"}));
 //   peft::freeze_except_adapters(*net);                   // train r.modules' adapters only
-//   ...
+//   train(*net);
 //   peft::merge_and_unload(*net);                         // fold the updates into fc1, fc2
 //
 // Matching (peft::targets): a list entry selects the module whose full name equals it or ends

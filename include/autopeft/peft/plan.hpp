@@ -86,6 +86,14 @@ concept merging_layer_module = requires(M& m, const M& cm, torch::nn::Module& la
   { cm.merged() } -> std::convertible_to<bool>;
 };
 
+/// Whether a hooks slot (a shared_ptr to a layer module, or no_slot) holds a merging_layer_module.
+template <class Slot>
+struct merging_slot_of : std::false_type {};
+template <class M>
+struct merging_slot_of<std::shared_ptr<M>> : std::bool_constant<merging_layer_module<M>> {};
+template <class Slot>
+inline constexpr bool merging_slot = merging_slot_of<std::decay_t<Slot>>::value;
+
 /// A module whose stored form differs from its parameters (see peft/concepts.hpp).
 template <class M>
 concept folding_module = requires(M& m) {
@@ -304,10 +312,8 @@ class plan {
     [[nodiscard]] std::string unmergeable_adapter() const override {
       std::string out;
       detail::for_each_named_slot<Ps...>(slots_, [&](const std::string& name, const auto& m) {
-        if constexpr (!std::is_same_v<std::decay_t<decltype(m)>, detail::no_slot>) {
-          using M = typename std::decay_t<decltype(m)>::element_type;
-          if (m && !detail::merging_layer_module<M> && out.empty()) out = name;
-        }
+        if constexpr (!std::is_same_v<std::decay_t<decltype(m)>, detail::no_slot>)
+          if (m && !detail::merging_slot<decltype(m)> && out.empty()) out = name;
       });
       return out;
     }
@@ -315,14 +321,14 @@ class plan {
     /// one Linear fold exactly; unmerge_adapters goes in reverse.
     void merge_adapters() override {
       detail::for_each_slot(slots_, [&](auto& m) {
-        if constexpr (requires { m->merge(*layer_); })
+        if constexpr (detail::merging_slot<decltype(m)>)
           if (m) m->merge(*layer_);
       });
     }
     void unmerge_adapters() override {
       std::vector<std::function<void()>> undo;
       detail::for_each_slot(slots_, [&](auto& m) {
-        if constexpr (requires { m->unmerge(*layer_); })
+        if constexpr (detail::merging_slot<decltype(m)>)
           if (m) undo.emplace_back([&m, this] { m->unmerge(*layer_); });
       });
       for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
@@ -330,7 +336,7 @@ class plan {
     [[nodiscard]] bool adapters_merged() const override {
       bool any = false;
       detail::for_each_slot(slots_, [&](const auto& m) {
-        if constexpr (requires { m->merged(); })
+        if constexpr (detail::merging_slot<decltype(m)>)
           if (m) any = any || m->merged();
       });
       return any;
