@@ -1,11 +1,13 @@
 #pragma once
 // Umbrella header of the PEFT area.
 #include <autopeft/peft/adamix.hpp>
+#include <autopeft/peft/adapter_layer.hpp>
 #include <autopeft/peft/bitfit.hpp>
 #include <autopeft/peft/bottleneck.hpp>
 #include <autopeft/peft/compacter.hpp>
 #include <autopeft/peft/concepts.hpp>
 #include <autopeft/peft/delta_weight_merge.hpp>
+#include <autopeft/peft/disable_adapter.hpp>
 #include <autopeft/peft/ia3.hpp>
 #include <autopeft/peft/inject.hpp>
 #include <autopeft/peft/intrinsic_said.hpp>
@@ -15,6 +17,8 @@
 #include <autopeft/peft/loha.hpp>
 #include <autopeft/peft/lokr.hpp>
 #include <autopeft/peft/lora.hpp>
+#include <autopeft/peft/merge_adapter.hpp>
+#include <autopeft/peft/merge_and_unload.hpp>
 #include <autopeft/peft/parallel_adapter.hpp>
 #include <autopeft/peft/plan.hpp>
 #include <autopeft/peft/prefix_tuning.hpp>
@@ -23,8 +27,11 @@
 #include <autopeft/peft/size_member.hpp>
 #include <autopeft/peft/stored_state.hpp>
 #include <autopeft/peft/target.hpp>
+#include <autopeft/peft/top_k_layer_tuning.hpp>
 #include <autopeft/peft/trainable.hpp>
 #include <autopeft/peft/unipelt.hpp>
+#include <autopeft/peft/unload.hpp>
+#include <autopeft/peft/unmerge_adapter.hpp>
 #include <autopeft/peft/vera.hpp>
 
 namespace autopeft::peft {

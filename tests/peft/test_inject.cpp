@@ -2,11 +2,16 @@
 // output unchanged; parameter names are HF-like and the base ones unchanged; the count equals the
 // policy's closed form; gradients reach only adapters after freezing; LoRA learns a toy task;
 // merging and unmerging are exact; the errors say what to do.
+#include <autopeft/peft/disable_adapter.hpp>
 #include <autopeft/peft/ia3.hpp>
 #include <autopeft/peft/inject.hpp>
 #include <autopeft/peft/loha.hpp>
 #include <autopeft/peft/lokr.hpp>
 #include <autopeft/peft/lora.hpp>
+#include <autopeft/peft/merge_adapter.hpp>
+#include <autopeft/peft/merge_and_unload.hpp>
+#include <autopeft/peft/unload.hpp>
+#include <autopeft/peft/unmerge_adapter.hpp>
 #include <autopeft/peft/vera.hpp>
 
 using namespace autopeft;
@@ -224,7 +229,7 @@ TEST_CASE("injected LoRA learns a low-rank regression toy task", "[peft][inject]
   CHECK(last < 0.1 * first);
 }
 
-TEST_CASE("merge_adapters and unmerge_adapters are exact", "[peft][inject]") {
+TEST_CASE("merge_adapter and unmerge_adapter are exact", "[peft][inject]") {
   torch::manual_seed(4);
   Net net;
   net->eval();
@@ -238,10 +243,10 @@ TEST_CASE("merge_adapters and unmerge_adapters are exact", "[peft][inject]") {
   auto x = torch::randn({2, 5, H});
   const auto y = net(x).detach();
   const auto base = snapshot(*net);
-  peft::merge_adapters(*net);
+  peft::merge_adapter(*net);
   CHECK_FALSE(torch::allclose(snapshot(*net).at("blocks.0.mlp.fc1.weight"), base.at("blocks.0.mlp.fc1.weight")));
   CHECK(torch::allclose(net(x), y, 1e-5, 1e-5));
-  peft::unmerge_adapters(*net);
+  peft::unmerge_adapter(*net);
   for (const auto& [k, v] : snapshot(*net)) {
     INFO(k);
     CHECK(torch::allclose(v, base.at(k), 1e-5, 1e-5));
@@ -298,10 +303,10 @@ TEMPLATE_TEST_CASE("injected LoHa and LoKr start at zero update, count as the cl
   const auto y1 = mlp(x).detach();
   CHECK_FALSE(torch::allclose(y1, y0, 1e-4, 1e-4));
   const auto base = snapshot(*mlp);
-  peft::merge_adapters(*mlp);
+  peft::merge_adapter(*mlp);
   CHECK_FALSE(torch::allclose(mlp->fc1->weight, base.at("fc1.weight"), 1e-4, 1e-4));
   CHECK(torch::allclose(mlp(x), y1, 1e-5, 1e-5));
-  peft::unmerge_adapters(*mlp);
+  peft::unmerge_adapter(*mlp);
   CHECK(torch::allclose(mlp->fc1->weight, base.at("fc1.weight"), 1e-5, 1e-5));
   CHECK(torch::allclose(mlp(x), y1, 1e-5, 1e-5));
 }
@@ -321,4 +326,159 @@ TEST_CASE("inject's errors name the module and say what to do", "[peft][inject]"
     peft::inject(*net, peft::ia3{}.target_modules({"fc1"}).feedforward_modules({"fc2"}));
   });
   CHECK_THAT(ia3_bad, Catch::Contains("feedforward_modules entry 'fc2' is not in target_modules"));
+}
+
+namespace {
+/// A Net with LoRA (B non-zero) and (IA)3 (l off 1) injected, its base outputs and base weights.
+struct adapted_net {
+  Net net;
+  torch::Tensor x, base_y;
+  std::map<std::string, torch::Tensor> base;
+  explicit adapted_net(std::uint64_t seed) {
+    torch::manual_seed(seed);
+    net->eval();
+    x = torch::randn({2, 5, H});
+    base_y = net(x).detach();
+    base = snapshot(*net);
+    peft::inject(*net, lora_mlp().init_lora_weights(false));
+    peft::inject(*net, ia3_attn());
+    torch::NoGradGuard ng;
+    for (auto& p : net->named_parameters())
+      if (p.key().find(".ia3.") != std::string::npos) p.value().uniform_(0.5, 1.5);
+  }
+  bool has_adapter_tensors() {
+    for (const auto& p : net->named_parameters())
+      if (is_adapter_key(p.key())) return true;
+    return false;
+  }
+};
+}  // namespace
+
+TEST_CASE("merge_and_unload on an injected tree keeps the outputs and leaves no adapter", "[peft][inject][manage]") {
+  adapted_net a(21);
+  const auto y = a.net(a.x).detach();
+  REQUIRE_FALSE(torch::allclose(y, a.base_y, 1e-3, 1e-3));
+  peft::merge_and_unload(*a.net);
+  CHECK(torch::allclose(a.net(a.x), y, 1e-5, 1e-5));
+  CHECK_FALSE(a.has_adapter_tensors());
+  CHECK(a.net->parameters().size() == a.base.size());
+  for (const auto& item : a.net->named_modules("", false))
+    if (auto* l = dynamic_cast<peft::LinearImpl*>(item.value().get())) CHECK(l->adapters().empty());
+  // The trained-adapter workflow of the headers' examples (merge_and_unload.hpp, inject.hpp).
+  torch::manual_seed(22);
+  const auto x = torch::randn({16, H}), target = torch::randn({16, H});
+  torch::Tensor trained;  // the outputs after training, before merging
+  auto train = [&](MlpImpl& m) {
+    peft::freeze_except_adapters(m);
+    std::vector<torch::Tensor> params;
+    for (auto& p : m.parameters())
+      if (p.requires_grad()) params.push_back(p);
+    torch::optim::Adam opt(params, torch::optim::AdamOptions(1e-2));
+    for (int step = 0; step < 20; ++step) {
+      opt.zero_grad();
+      torch::mse_loss(m.forward(x), target).backward();
+      opt.step();
+    }
+    trained = m.forward(x).detach();
+  };
+  {
+    Mlp net;
+    const auto before = net(x).detach();
+    peft::inject(*net, peft::lora{}.r(4).target_modules({"fc1", "fc2"}));
+    train(*net);                    // the adapters learn
+    peft::merge_and_unload(*net);   // fc1, fc2 hold W + s B A; no adapter is left
+    REQUIRE_FALSE(torch::allclose(trained, before, 1e-3, 1e-3));
+    CHECK(torch::allclose(net(x), trained, 1e-5, 1e-5));
+    CHECK(net->parameters().size() == 4);
+  }
+  {
+    Mlp net;                                              // fc1, fc2 are peft::Linear
+    auto r = peft::inject(*net, peft::lora{}.r(4).target_modules({"fc1", "fc2"}));
+    peft::freeze_except_adapters(*net);                   // train r.modules' adapters only
+    train(*net);
+    peft::merge_and_unload(*net);                         // fold the updates into fc1, fc2
+    CHECK(r.modules == std::vector<std::string>{"fc1", "fc2"});
+    CHECK(torch::allclose(net(x), trained, 1e-5, 1e-5));
+    CHECK(net->parameters().size() == 4);
+  }
+}
+
+TEST_CASE("unload on an injected tree gives the base model back bit for bit", "[peft][inject][manage]") {
+  adapted_net a(23);
+  peft::unload(*a.net);
+  CHECK(torch::equal(a.net(a.x), a.base_y));
+  CHECK_FALSE(a.has_adapter_tensors());
+  for (const auto& [k, v] : snapshot(*a.net)) {
+    INFO(k);
+    CHECK(torch::equal(v, a.base.at(k)));
+  }
+  // A merged adapter is unmerged before it goes: the base weights come back (to rounding).
+  adapted_net merged(23);
+  peft::merge_adapter(*merged.net);
+  peft::unload(*merged.net);
+  CHECK(torch::allclose(merged.net(merged.x), merged.base_y, 1e-5, 1e-5));
+  // VeRA's frozen pair, shared on the root, goes with its sites.
+  torch::manual_seed(24);
+  Mlp mlp;
+  peft::inject(*mlp, peft::vera{}.r(4).target_modules({"fc1", "fc2"}));
+  REQUIRE(mlp->named_buffers().size() == 2);
+  peft::unload(*mlp);
+  CHECK(mlp->named_buffers().is_empty());
+  CHECK(mlp->parameters().size() == 4);
+}
+
+TEST_CASE("inside disable_adapter an injected tree computes the base outputs; after it, the adapted ones",
+          "[peft][inject][manage]") {
+  adapted_net a(25);
+  const auto y = a.net(a.x).detach();
+  {
+    peft::disable_adapter off(*a.net);
+    CHECK(torch::equal(a.net(a.x), a.base_y));
+    // Inside, the adapters are out of the graph.
+    a.net(a.x).sum().backward();
+    for (const auto& p : a.net->named_parameters())
+      if (is_adapter_key(p.key())) CHECK_FALSE(p.value().grad().defined());
+    {
+      peft::disable_adapter nested(*a.net);
+      CHECK(torch::equal(a.net(a.x), a.base_y));
+    }
+    CHECK(torch::equal(a.net(a.x), a.base_y));  // the inner guard leaves them off
+  }
+  CHECK(torch::equal(a.net(a.x), y));
+  // After it, gradients reach the adapters again.
+  a.net(a.x).sum().backward();
+  for (const auto& p : a.net->named_parameters())
+    if (is_adapter_key(p.key())) {
+      INFO(p.key());
+      REQUIRE(p.value().grad().defined());
+      CHECK(p.value().grad().abs().sum().item<double>() > 0);
+    }
+  // Merged adapters are unmerged for the scope and merged again after it.
+  peft::merge_adapter(*a.net);
+  const auto merged_w = a.net->blocks[0]->as<Block>()->mlp->fc1->weight.detach().clone();
+  {
+    peft::disable_adapter off(*a.net);
+    CHECK(torch::allclose(a.net(a.x), a.base_y, 1e-5, 1e-5));
+  }
+  CHECK(torch::allclose(a.net->blocks[0]->as<Block>()->mlp->fc1->weight, merged_w, 1e-6, 1e-6));
+  CHECK(torch::allclose(a.net(a.x), y, 1e-5, 1e-5));
+  peft::unmerge_adapter(*a.net);
+  for (const auto& [k, v] : snapshot(*a.net)) {
+    INFO(k);
+    CHECK(torch::allclose(v, a.base.at(k), 1e-5, 1e-5));
+  }
+}
+
+TEST_CASE("the management verbs' errors say what is wrong and what to do", "[peft][inject][manage]") {
+  Mlp plain;
+  CHECK_THAT(message_of([&] { peft::merge_and_unload(*plain); }),
+             Catch::Contains("peft::merge_and_unload: the module holds no adapters") &&
+                 Catch::Contains("peft::inject"));
+  CHECK_THAT(message_of([&] { peft::disable_adapter off(*plain); }),
+             Catch::Contains("peft::disable_adapter: the module holds no adapters"));
+  adapted_net a(26);
+  peft::disable_adapter off(*a.net);
+  CHECK_THAT(message_of([&] { peft::merge_adapter(*a.net); }),
+             Catch::Contains("disabled by a live peft::disable_adapter guard") &&
+                 Catch::Contains("merge after the guard's scope ends"));
 }

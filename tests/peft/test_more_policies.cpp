@@ -1,4 +1,4 @@
-// Laws and method checks of Compacter, AdaMix, Intrinsic SAID and UniPELT: identity at
+// Laws and method checks of Compacter, AdaMix, Intrinsic SAID, UniPELT and top-k layer tuning: identity at
 // initialisation (where the method has one); gradients reach only PEFT parameters and the head;
 // the policy learns the toy task better than the head alone; the closed-form count equals the
 // built model's; and one check of each method's own mathematics against an independent oracle.
@@ -6,7 +6,9 @@
 #include <autopeft/peft/adamix.hpp>
 #include <autopeft/peft/compacter.hpp>
 #include <autopeft/peft/intrinsic_said.hpp>
+#include <autopeft/peft/merge_and_unload.hpp>
 #include <autopeft/peft/plan.hpp>
+#include <autopeft/peft/top_k_layer_tuning.hpp>
 #include <autopeft/peft/trainable.hpp>
 #include <autopeft/peft/unipelt.hpp>
 
@@ -390,4 +392,76 @@ TEST_CASE("UniPELT: closed-form count equals the built model's", "[peft][unipelt
   CHECK(reparametrised.stored_parameters(bert) == 1'401'444);
   CHECK(reparametrised.trainable_parameters(bert) ==
         1'401'444 - 184'320 + 10 * 768 + (768 * 512 + 512) + (512 * 2 * 12 * 768 + 2 * 12 * 768));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Top-k layer tuning
+
+TEST_CASE("top-k layer tuning keeps the policy laws", "[peft][top_k]") {
+  STATIC_REQUIRE(peft::sized_policy<peft::top_k_layer_tuning>);
+  testing::check_policy_laws(testing::law_case<peft::top_k_layer_tuning>{.policy = peft::top_k_layer_tuning{}.k(2),
+                                                                        .config = wide()});
+}
+
+TEST_CASE("top-k layer tuning: the count is what requires_grad, in the top k layers only; the rest get no gradient",
+          "[peft][top_k]") {
+  const auto c = wide();  // 3 layers
+  std::int64_t layer_parameters = 0;
+  for (const auto& p : model::EncoderLayer<>(c, 0)->parameters()) layer_parameters += p.numel();
+  for (std::int64_t k : {0, 1, 2, 3}) {
+    INFO("k " << k);
+    torch::manual_seed(41);
+    const auto top = peft::top_k_layer_tuning{}.k(k);
+    classifier<peft::top_k_layer_tuning> m(c, peft::plan<peft::top_k_layer_tuning>{top});
+    // k top layers train as many parameters as k layers hold.
+    CHECK(top.trainable_parameters(c) == k * layer_parameters);
+    const auto counts = peft::mark_trainable(m, /*train_head=*/false);
+    CHECK(counts.trainable == top.trainable_parameters(c));
+    perturb_peft(*m, 0.1);
+    m->train();
+    auto ids = torch::randint(1, c.vocab_size, {4, 6}, torch::kLong);
+    if (k > 0) m->forward(ids).pow(2).sum().backward();
+    std::set<std::string> trained_layers;
+    for (const auto& p : m->named_parameters()) {
+      INFO(p.key());
+      const auto& key = p.key();
+      if (peft::is_peft_parameter(key)) {
+        // bert.encoder.layer.<i>.peft.top_k_layer_tuning.<delta>
+        const auto at = std::string("bert.encoder.layer.").size();
+        trained_layers.insert(key.substr(at, key.find('.', at) - at));
+        REQUIRE(p.value().grad().defined());
+        CHECK(p.value().grad().abs().sum().item<double>() > 0);
+      } else {
+        CHECK_FALSE(p.value().requires_grad());
+        CHECK_FALSE(p.value().grad().defined());
+      }
+    }
+    std::set<std::string> expected;
+    for (std::int64_t l = c.num_hidden_layers - k; l < c.num_hidden_layers; ++l) expected.insert(std::to_string(l));
+    CHECK(trained_layers == expected);
+  }
+}
+
+TEST_CASE("top-k layer tuning: bert-base's count is a BERT layer's; merge_and_unload folds the deltas; bad k is named",
+          "[peft][top_k]") {
+  CHECK(peft::top_k_layer_tuning{}.trainable_parameters(EncoderConfig::bert_base()) == 7'087'872);
+  auto top2 = peft::top_k_layer_tuning{}.k(2);   // the two layers next to the head train
+  torch::manual_seed(42);
+  auto base = base_model(wide());
+  auto m = copy_of(base, top2);
+  perturb_peft(*m, 0.1);
+  auto ids = torch::randint(1, wide().vocab_size, {3, 7}, torch::kLong);
+  torch::NoGradGuard ng;
+  const auto adapted = m->backbone->forward(ids).last_hidden_state;
+  REQUIRE(max_diff(adapted, base->backbone->forward(ids).last_hidden_state) > 1e-3);
+  peft::merge_and_unload(*m);
+  CHECK(max_diff(m->backbone->forward(ids).last_hidden_state, adapted) < 1e-5);
+  CHECK(peft_parameters(*m) == 0);
+  try {
+    (void)peft::top_k_layer_tuning{}.k(4).trainable_parameters(wide());
+    FAIL("k above the number of layers was accepted");
+  } catch (const error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("option 'k' is 4 but the encoder has 3 layers") &&
+                             Catch::Contains("give k between 0"));
+  }
 }

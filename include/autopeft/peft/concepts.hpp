@@ -44,6 +44,9 @@
 //   torch::Tensor after_ffn(torch::Tensor h, const torch::Tensor& ffn_input);
 //   std::optional<torch::Tensor> layer_norm(model::site, const torch::Tensor& x,
 //                                           torch::nn::LayerNormImpl& base);
+// A layer module whose update folds into the layer's Linear weights adds
+//   void merge(torch::nn::Module& layer);  void unmerge(torch::nn::Module& layer);  bool merged() const;
+// (linear_sites_module has them), which peft::merge_adapter and merge_and_unload call.
 // A model module may implement prompt(inputs_embeds&) -> count, position_offset() and
 // layer_norm(x, base) for the embeddings. Selective methods add
 //   bool trains_base(const std::string& parameter_name) const;

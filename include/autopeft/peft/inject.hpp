@@ -1,7 +1,9 @@
 #pragma once
 // Injection of a linear-site policy (LoRA, DoRA, LoHa, LoKr, VeRA, (IA)³) into any LibTorch module
 // tree, selected by HF PEFT's `target_modules` over the full module names, as HF's
-// `get_peft_model` does for a model it did not write.
+// `get_peft_model` does for a model it did not write. The management verbs (peft::merge_adapter,
+// unmerge_adapter, unload, merge_and_unload, disable_adapter) then work on the tree as on an
+// encoder.
 //
 // The tree declares its adaptable layers as autopeft::peft::Linear (peft/linear.hpp) instead of
 // torch::nn::Linear: LibTorch parents call their Linear members directly and
@@ -11,8 +13,8 @@
 //   Mlp net;                                              // fc1, fc2 are peft::Linear
 //   auto r = peft::inject(*net, peft::lora{}.r(4).target_modules({"fc1", "fc2"}));
 //   peft::freeze_except_adapters(*net);                   // train r.modules' adapters only
-//   ...
-//   peft::merge_adapters(*net);                           // fold the updates into fc1, fc2
+//   train(*net);
+//   peft::merge_and_unload(*net);                         // fold the updates into fc1, fc2
 //
 // Matching (peft::targets): a list entry selects the module whose full name equals it or ends
 // with "." + entry; `target_modules` given as a regex must match the whole name. Modules inside
@@ -272,16 +274,6 @@ inline parameter_counts freeze_except_adapters(torch::nn::Module& root) {
       for (auto& w : a->module()->parameters(true)) w.set_requires_grad(true);
   });
   return count_parameters(root);
-}
-
-/// Folds every attached adapter into its Linear's base weight (outputs unchanged, adapters idle).
-inline void merge_adapters(torch::nn::Module& root) {
-  detail::for_each_linear(root, [](const std::string&, LinearImpl& l) { l.merge(); });
-}
-
-/// Undoes merge_adapters: the base weights are the pre-merge ones again (to rounding).
-inline void unmerge_adapters(torch::nn::Module& root) {
-  detail::for_each_linear(root, [](const std::string&, LinearImpl& l) { l.unmerge(); });
 }
 
 }  // namespace autopeft::peft

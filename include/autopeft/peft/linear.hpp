@@ -29,6 +29,7 @@
 //     torch::Tensor forward(torch::Tensor x) { return fc2(torch::relu(fc1(x))); }
 //   };
 #include <autopeft/error.hpp>
+#include <autopeft/peft/adapter_layer.hpp>
 
 #include <torch/torch.h>
 
@@ -89,15 +90,16 @@ concept linear_site_module = std::derived_from<M, torch::nn::Module> &&
     };
 
 /// torch::nn::LinearImpl plus a runtime list of adapters. Same constructors, options and
-/// parameter names as the base class.
-class LinearImpl : public torch::nn::LinearImpl {
+/// parameter names as the base class. An adapter_layer, so the management verbs
+/// (peft::merge_adapter, unload, disable_adapter, ...) reach its adapters.
+class LinearImpl : public torch::nn::LinearImpl, public adapter_layer {
  public:
   using torch::nn::LinearImpl::LinearImpl;
 
   /// x [.., in_features] -> [.., out_features]: the adapters' input transforms, the base
   /// projection, then the adapters' output transforms. Hides torch::nn::LinearImpl::forward.
   torch::Tensor forward(const torch::Tensor& x) {
-    if (adapters_.empty()) return torch::nn::LinearImpl::forward(x);
+    if (adapters_.empty() || !enabled_) return torch::nn::LinearImpl::forward(x);
     auto h = x;
     for (auto& [name, a] : adapters_) h = a->input(h);
     auto y = torch::nn::LinearImpl::forward(h);
@@ -145,6 +147,24 @@ class LinearImpl : public torch::nn::LinearImpl {
     for (auto it = adapters_.rbegin(); it != adapters_.rend(); ++it) it->second->unmerge(*this);
   }
 
+  // adapter_layer: every attached site module merges (peft::linear_site_module).
+  [[nodiscard]] bool has_adapters() const override { return !adapters_.empty(); }
+  [[nodiscard]] std::string unmergeable_adapter() const override { return {}; }
+  void merge_adapters() override { merge(); }
+  void unmerge_adapters() override { unmerge(); }
+  [[nodiscard]] bool adapters_merged() const override {
+    for (const auto& a : adapters_)
+      if (a.second->merged()) return true;
+    return false;
+  }
+  /// Removes every adapter without unmerging (detach unmerges first).
+  void drop_adapters() override {
+    for (const auto& a : adapters_) unregister_module(a.first);
+    adapters_.clear();
+  }
+  void enable_adapters(bool on) override { enabled_ = on; }
+  [[nodiscard]] bool adapters_enabled() const override { return enabled_; }
+
   /// Cloneable<torch::nn::LinearImpl>::clone would slice off the adapters; a plain Linear (no
   /// adapter) clones as the base class does, into a torch::nn::LinearImpl.
   [[nodiscard]] std::shared_ptr<torch::nn::Module> clone(
@@ -168,6 +188,7 @@ class LinearImpl : public torch::nn::LinearImpl {
 
  private:
   std::vector<std::pair<std::string, std::shared_ptr<linear_adapter>>> adapters_;
+  bool enabled_ = true;
 };
 
 /// The holder: `autopeft::peft::Linear fc1{nullptr};`, `fc1 = register_module("fc1", Linear(8, 32));`.

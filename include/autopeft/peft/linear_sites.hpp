@@ -41,6 +41,17 @@ inline std::pair<std::int64_t, std::int64_t> linear_shape(const model::EncoderCo
   return {c.hidden_size, c.hidden_size};
 }
 
+namespace detail {
+/// The Linear at site `s` of an encoder layer module, found by its HF name inside the layer.
+inline torch::nn::LinearImpl& site_linear(torch::nn::Module& layer, model::site s) {
+  std::string path = site_path(0, s);
+  path = path.substr(std::string("encoder.layer.0.").size());
+  auto named = layer.named_modules("", false);
+  if (!named.contains(path)) throw error("layer has no linear site '" + path + "'");
+  return *named[path]->as<torch::nn::Linear>();
+}
+}  // namespace detail
+
 /// Per-layer module of a linear-site policy: one `SiteModule` per selected site. A SiteModule
 /// provides `torch::Tensor output(const Tensor& x, Tensor y, LinearImpl& base)` and optionally
 /// `torch::Tensor input(const Tensor& x)` (applied before the base projection).
@@ -73,6 +84,27 @@ class linear_sites_module : public torch::nn::Module {
       if (sites_[i]) f(model::linear_sites[i], *sites_[i]);
   }
 
+  /// Folds every site's update into the Linear it adapts in `layer` (the encoder layer the module
+  /// was built for); unmerge undoes it. Present where the site module merges (each linear-site
+  /// policy's does), which is what makes the policy mergeable for peft::merge_adapter.
+  void merge(torch::nn::Module& layer)
+    requires requires(SiteModule& m, torch::nn::LinearImpl& base) { m.merge(base); }
+  {
+    for_each([&](model::site s, SiteModule& m) { m.merge(detail::site_linear(layer, s)); });
+  }
+  void unmerge(torch::nn::Module& layer)
+    requires requires(SiteModule& m, torch::nn::LinearImpl& base) { m.unmerge(base); }
+  {
+    for_each([&](model::site s, SiteModule& m) { m.unmerge(detail::site_linear(layer, s)); });
+  }
+  [[nodiscard]] bool merged() const
+    requires requires(const SiteModule& m) { m.merged(); }
+  {
+    for (const auto& m : sites_)
+      if (m && m->merged()) return true;
+    return false;
+  }
+
  private:
   std::array<std::shared_ptr<SiteModule>, model::linear_sites.size()> sites_{};
 };
@@ -98,7 +130,7 @@ struct linear_policy {
     for (auto s : model::linear_sites) {
       if (!selects(ctx.index, s)) continue;
       if (!out) out = std::make_shared<Module>();
-      out->set(s, d.build_site(ctx, s, *find_linear(ctx.layer, s)));
+      out->set(s, d.build_site(ctx, s, detail::site_linear(ctx.layer, s)));
     }
     return out;
   }
@@ -115,14 +147,6 @@ struct linear_policy {
     return n;
   }
 
- private:
-  static torch::nn::LinearImpl* find_linear(torch::nn::Module& layer, model::site s) {
-    std::string path = site_path(0, s);
-    path = path.substr(std::string("encoder.layer.0.").size());
-    auto named = layer.named_modules("", false);
-    if (!named.contains(path)) throw error("layer has no linear site '" + path + "'");
-    return named[path]->as<torch::nn::Linear>();
-  }
 };
 
 }  // namespace autopeft::peft

@@ -17,12 +17,14 @@
 // order (so `plan<serial_adapter, parallel_adapter>` computes f + SA(f) + PA(x)).
 #include <autopeft/model/no_peft.hpp>
 #include <autopeft/model/site.hpp>
+#include <autopeft/peft/adapter_layer.hpp>
 #include <autopeft/peft/concepts.hpp>
 
 #include <torch/torch.h>
 
 #include <array>
 #include <concepts>
+#include <functional>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -41,6 +43,56 @@ template <class Tuple, class F>
 void for_each_slot(Tuple& t, F&& f) {
   std::apply([&](auto&... s) { (f(s), ...); }, t);
 }
+
+/// Calls f(name, slot) for each slot of a hooks object, with the name of the policy it belongs to
+/// (slots of policies without such a module are detail::no_slot).
+template <class... Ps, class Tuple, class F>
+void for_each_named_slot(Tuple& t, F&& f) {
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (f(std::string(std::tuple_element_t<I, std::tuple<Ps...>>::name), std::get<I>(t)), ...);
+  }(std::index_sequence_for<Ps...>{});
+}
+
+/// Whether any slot of a hooks object holds a module.
+template <class Tuple>
+bool any_slot(const Tuple& t) {
+  bool any = false;
+  std::apply([&](const auto&... m) {
+    ([&] {
+      if constexpr (!std::is_same_v<std::decay_t<decltype(m)>, no_slot>) any = any || m != nullptr;
+    }(), ...);
+  }, t);
+  return any;
+}
+
+/// Unregisters every slot's module from the hooks object `owner` and empties the slot.
+template <class... Ps, class Tuple>
+void drop_slots(torch::nn::Module& owner, Tuple& t) {
+  for_each_named_slot<Ps...>(t, [&](const std::string& name, auto& m) {
+    if constexpr (!std::is_same_v<std::decay_t<decltype(m)>, no_slot>)
+      if (m) {
+        owner.unregister_module(name);
+        m = nullptr;
+      }
+  });
+}
+
+/// A layer module that folds its update into the layer's base weights (a linear_sites_module of a
+/// linear-site policy); peft::merge_adapter refuses a policy whose layer module is not one.
+template <class M>
+concept merging_layer_module = requires(M& m, const M& cm, torch::nn::Module& layer) {
+  m.merge(layer);
+  m.unmerge(layer);
+  { cm.merged() } -> std::convertible_to<bool>;
+};
+
+/// Whether a hooks slot (a shared_ptr to a layer module, or no_slot) holds a merging_layer_module.
+template <class Slot>
+struct merging_slot_of : std::false_type {};
+template <class M>
+struct merging_slot_of<std::shared_ptr<M>> : std::bool_constant<merging_layer_module<M>> {};
+template <class Slot>
+inline constexpr bool merging_slot = merging_slot_of<std::decay_t<Slot>>::value;
 
 /// A module whose stored form differs from its parameters (see peft/concepts.hpp).
 template <class M>
@@ -182,14 +234,17 @@ class plan {
     return any;
   }
 
-  class layer_hooks : public torch::nn::Module {
+  /// The layer's PEFT modules, one slot per policy; an adapter_layer, so the management verbs
+  /// (peft::merge_adapter, unload, disable_adapter, ...) reach them.
+  class layer_hooks : public torch::nn::Module, public adapter_layer {
    public:
-    layer_hooks(const model::layer_context& ctx, const plan& p) {
+    layer_hooks(const model::layer_context& ctx, const plan& p) : layer_(&ctx.layer) {
       if (!p.layer_on(ctx.index)) return;
       build<0>(ctx, p);
     }
 
     torch::Tensor project(model::site s, const torch::Tensor& x, torch::nn::LinearImpl& base) {
+      if (!enabled_) return base.forward(x);
       torch::Tensor in = x;
       detail::for_each_slot(slots_, [&](auto& m) {
         if constexpr (requires { m->transform_input(s, in); })
@@ -205,6 +260,7 @@ class plan {
 
     std::optional<model::prefix_kv> prefix(std::int64_t batch) {
       std::optional<model::prefix_kv> kv;
+      if (!enabled_) return kv;
       detail::for_each_slot(slots_, [&](auto& m) {
         if constexpr (requires { m->prefix(batch); })
           if (m)
@@ -218,6 +274,7 @@ class plan {
     }
 
     torch::Tensor after_attention(torch::Tensor h) {
+      if (!enabled_) return h;
       detail::for_each_slot(slots_, [&](auto& m) {
         if constexpr (requires { m->after_attention(h); })
           if (m) h = m->after_attention(std::move(h));
@@ -226,6 +283,7 @@ class plan {
     }
 
     torch::Tensor after_ffn(torch::Tensor h, const torch::Tensor& ffn_input) {
+      if (!enabled_) return h;
       detail::for_each_slot(slots_, [&](auto& m) {
         if constexpr (requires { m->after_ffn(h, ffn_input); })
           if (m) h = m->after_ffn(std::move(h), ffn_input);
@@ -234,6 +292,7 @@ class plan {
     }
 
     torch::Tensor layer_norm(model::site s, const torch::Tensor& x, torch::nn::LayerNormImpl& base) {
+      if (!enabled_) return base.forward(x);
       std::optional<torch::Tensor> y;
       detail::for_each_slot(slots_, [&](auto& m) {
         if constexpr (requires { m->layer_norm(s, x, base); })
@@ -249,6 +308,43 @@ class plan {
       return std::get<i>(slots_);
     }
 
+    [[nodiscard]] bool has_adapters() const override { return detail::any_slot(slots_); }
+    [[nodiscard]] std::string unmergeable_adapter() const override {
+      std::string out;
+      detail::for_each_named_slot<Ps...>(slots_, [&](const std::string& name, const auto& m) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(m)>, detail::no_slot>)
+          if (m && !detail::merging_slot<decltype(m)> && out.empty()) out = name;
+      });
+      return out;
+    }
+    /// Merges slot by slot in family order (the order the sites apply), so stacked updates on
+    /// one Linear fold exactly; unmerge_adapters goes in reverse.
+    void merge_adapters() override {
+      detail::for_each_slot(slots_, [&](auto& m) {
+        if constexpr (detail::merging_slot<decltype(m)>)
+          if (m) m->merge(*layer_);
+      });
+    }
+    void unmerge_adapters() override {
+      std::vector<std::function<void()>> undo;
+      detail::for_each_slot(slots_, [&](auto& m) {
+        if constexpr (detail::merging_slot<decltype(m)>)
+          if (m) undo.emplace_back([&m, this] { m->unmerge(*layer_); });
+      });
+      for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
+    }
+    [[nodiscard]] bool adapters_merged() const override {
+      bool any = false;
+      detail::for_each_slot(slots_, [&](const auto& m) {
+        if constexpr (detail::merging_slot<decltype(m)>)
+          if (m) any = any || m->merged();
+      });
+      return any;
+    }
+    void drop_adapters() override { detail::drop_slots<Ps...>(*this, slots_); }
+    void enable_adapters(bool on) override { enabled_ = on; }
+    [[nodiscard]] bool adapters_enabled() const override { return enabled_; }
+
    private:
     template <std::size_t I>
     void build(const model::layer_context& ctx, const plan& p) {
@@ -263,14 +359,20 @@ class plan {
       }
     }
     std::tuple<detail::slot_t<typename Ps::layer_module>...> slots_;
+    torch::nn::Module* layer_;  ///< the encoder layer owning these hooks (merging writes its Linears)
+    bool enabled_ = true;
   };
 
-  class embedding_hooks : public torch::nn::Module {
+  /// The model-level PEFT modules (prompts, prefix encoders, shared frozen projections); an
+  /// adapter_layer. A module here merges only when it holds no parameter (VeRA's frozen pair,
+  /// which its layer sites fold): a trained prompt or prefix has no base weight to go into.
+  class embedding_hooks : public torch::nn::Module, public adapter_layer {
    public:
     embedding_hooks(const model::embedding_context& ctx, const plan& p) { build<0>(ctx, p); }
 
     std::int64_t prompt(torch::Tensor& inputs_embeds) {
       std::int64_t n = 0;
+      if (!enabled_) return n;
       detail::for_each_slot(slots_, [&](auto& m) {
         if constexpr (requires { m->prompt(inputs_embeds); })
           if (m) n += m->prompt(inputs_embeds);
@@ -279,6 +381,7 @@ class plan {
     }
     std::int64_t position_offset() {
       std::int64_t n = 0;
+      if (!enabled_) return n;
       detail::for_each_slot(slots_, [&](auto& m) {
         if constexpr (requires { m->position_offset(); })
           if (m) n += m->position_offset();
@@ -286,6 +389,7 @@ class plan {
       return n;
     }
     torch::Tensor layer_norm(const torch::Tensor& x, torch::nn::LayerNormImpl& base) {
+      if (!enabled_) return base.forward(x);
       std::optional<torch::Tensor> y;
       detail::for_each_slot(slots_, [&](auto& m) {
         if constexpr (requires { m->layer_norm(x, base); })
@@ -293,6 +397,22 @@ class plan {
       });
       return y ? *y : base.forward(x);
     }
+
+    [[nodiscard]] bool has_adapters() const override { return detail::any_slot(slots_); }
+    [[nodiscard]] std::string unmergeable_adapter() const override {
+      std::string out;
+      detail::for_each_named_slot<Ps...>(slots_, [&](const std::string& name, const auto& m) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(m)>, detail::no_slot>)
+          if (m && !m->parameters(true).empty() && out.empty()) out = name;
+      });
+      return out;
+    }
+    void merge_adapters() override {}
+    void unmerge_adapters() override {}
+    [[nodiscard]] bool adapters_merged() const override { return false; }
+    void drop_adapters() override { detail::drop_slots<Ps...>(*this, slots_); }
+    void enable_adapters(bool on) override { enabled_ = on; }
+    [[nodiscard]] bool adapters_enabled() const override { return enabled_; }
 
    private:
     template <std::size_t I>
@@ -308,6 +428,7 @@ class plan {
       }
     }
     std::tuple<detail::slot_t<typename Ps::model_module>...> slots_;
+    bool enabled_ = true;
   };
 };
 
