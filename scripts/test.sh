@@ -10,8 +10,9 @@ JOBS=${JOBS:-2}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DAUTOPEFT_BUILD_TESTS=ON -DAUTOPEFT_BUILD_EXAMPLES=ON ${CMAKE_ARGS:-}
 cmake --build "$BUILD_DIR" -j "$JOBS"
-# The libFuzzer targets of the file readers (clang, its own build dir), each briefly on its corpus.
-bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+# The libFuzzer targets of the file readers (clang, its own build dir), each briefly on its corpus
+# (10 s in CI; longer runs: scripts/fuzz.sh SECONDS).
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
 (cd "$BUILD_DIR" && ctest -j "$JOBS" --output-on-failure --timeout 1800)
 # The sanitizer job: the whole unit suite under AddressSanitizer + UBSan, in its own build dir.
 JOBS="$JOBS" bash scripts/asan-tests.sh
