@@ -8,6 +8,7 @@
 #include <autopeft/model/encoder_model.hpp>
 #include <autopeft/model/masked_lm.hpp>
 #include <autopeft/model/no_peft.hpp>
+#include <autopeft/model/peft_plan.hpp>
 #include <autopeft/model/scaled_dot_product_attention.hpp>
 #include <autopeft/model/sequence_classifier.hpp>
 #include <autopeft/model/site.hpp>

@@ -4,6 +4,7 @@
 #include <autopeft/model/attention_mask.hpp>
 #include <autopeft/model/embeddings.hpp>
 #include <autopeft/model/encoder_layer.hpp>
+#include <autopeft/model/peft_plan.hpp>
 
 #include <torch/torch.h>
 
@@ -134,10 +135,11 @@ class EncoderModelImpl : public torch::nn::Module {
   Peft peft_;
 };
 
+/// Peft: a plan (peft::plan<...>; model::peft_plan), checked here with one readable message.
 template <class Peft = no_peft>
-class EncoderModel : public torch::nn::ModuleHolder<EncoderModelImpl<Peft>> {
+class EncoderModel : public torch::nn::ModuleHolder<EncoderModelImpl<detail::checked_plan_t<Peft>>> {
  public:
-  using torch::nn::ModuleHolder<EncoderModelImpl<Peft>>::ModuleHolder;
+  using torch::nn::ModuleHolder<EncoderModelImpl<detail::checked_plan_t<Peft>>>::ModuleHolder;
 };
 
 }  // namespace autopeft::model

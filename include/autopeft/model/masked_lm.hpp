@@ -3,6 +3,7 @@
 // (`bert.*`, `cls.predictions.{transform.dense, transform.LayerNorm, bias}`) and
 // RobertaForMaskedLM (`roberta.*`, `lm_head.{dense, layer_norm, bias}`). Neither has a pooler.
 #include <autopeft/model/encoder_model.hpp>
+#include <autopeft/model/peft_plan.hpp>
 
 #include <torch/torch.h>
 
@@ -65,10 +66,11 @@ class MaskedLMImpl : public torch::nn::Module {
   activation act_;
 };
 
+/// Peft: a plan (peft::plan<...>; model::peft_plan), checked here with one readable message.
 template <class Peft = no_peft>
-class MaskedLM : public torch::nn::ModuleHolder<MaskedLMImpl<Peft>> {
+class MaskedLM : public torch::nn::ModuleHolder<MaskedLMImpl<detail::checked_plan_t<Peft>>> {
  public:
-  using torch::nn::ModuleHolder<MaskedLMImpl<Peft>>::ModuleHolder;
+  using torch::nn::ModuleHolder<MaskedLMImpl<detail::checked_plan_t<Peft>>>::ModuleHolder;
 };
 
 }  // namespace autopeft::model

@@ -4,6 +4,7 @@
 // RobertaForSequenceClassification (`roberta.*` without pooler, `classifier.dense` + tanh +
 // `classifier.out_proj` on the first token). num_labels == 1 means regression (MSE loss).
 #include <autopeft/model/encoder_model.hpp>
+#include <autopeft/model/peft_plan.hpp>
 
 #include <torch/torch.h>
 
@@ -65,10 +66,11 @@ class SequenceClassifierImpl : public torch::nn::Module {
   EncoderConfig config_;
 };
 
+/// Peft: a plan (peft::plan<...>; model::peft_plan), checked here with one readable message.
 template <class Peft = no_peft>
-class SequenceClassifier : public torch::nn::ModuleHolder<SequenceClassifierImpl<Peft>> {
+class SequenceClassifier : public torch::nn::ModuleHolder<SequenceClassifierImpl<detail::checked_plan_t<Peft>>> {
  public:
-  using torch::nn::ModuleHolder<SequenceClassifierImpl<Peft>>::ModuleHolder;
+  using torch::nn::ModuleHolder<SequenceClassifierImpl<detail::checked_plan_t<Peft>>>::ModuleHolder;
 };
 
 }  // namespace autopeft::model

@@ -119,6 +119,31 @@ concept builds_model = std::is_void_v<typename P::model_module> ||
     requires(const P& p, const model::embedding_context& c) {
       { p.build_model(c) } -> std::convertible_to<std::shared_ptr<typename P::model_module>>;
     };
+
+// Whether P declares a member of the name at all, accessible or not (a name found in P and in a
+// second base is ambiguous): so that a member the concept cannot see because it is private (the
+// TORCH_ARG trap: TORCH_ARG leaves the access private) is told apart from a missing one.
+struct declares_trainable_parameters_probe {
+  void trainable_parameters();
+};
+struct declares_build_layer_probe {
+  void build_layer();
+};
+struct declares_build_model_probe {
+  void build_model();
+};
+template <class P, class Probe>
+struct declaration_probe : P, Probe {};
+template <class P>
+concept declares_trainable_parameters =
+    std::is_class_v<P> && !std::is_final_v<P> &&
+    !requires { &declaration_probe<P, declares_trainable_parameters_probe>::trainable_parameters; };
+template <class P>
+concept declares_build_layer =
+    std::is_class_v<P> && !std::is_final_v<P> && !requires { &declaration_probe<P, declares_build_layer_probe>::build_layer; };
+template <class P>
+concept declares_build_model =
+    std::is_class_v<P> && !std::is_final_v<P> && !requires { &declaration_probe<P, declares_build_model_probe>::build_model; };
 }  // namespace detail
 
 /// A PEFT policy (see the header comment for the members and a model implementation).
@@ -153,14 +178,29 @@ constexpr bool check_policy() {
     static_assert(dependent_false<P>,
                   "autopeft::peft::policy: the type lacks `using layer_module = ...;` or "
                   "`using model_module = ...;` (void for none; see peft/concepts.hpp)");
+  } else if constexpr (!detail::has_count<P> && detail::declares_trainable_parameters<P>) {
+    static_assert(dependent_false<P>,
+                  "autopeft::peft::policy: the type's trainable_parameters is private or has another signature: "
+                  "TORCH_ARG leaves the access private, so write `public:` after the TORCH_ARG lines; the member is "
+                  "`std::int64_t trainable_parameters(const model::EncoderConfig&) const` (see peft/concepts.hpp)");
   } else if constexpr (!detail::has_count<P>) {
     static_assert(dependent_false<P>,
                   "autopeft::peft::policy: the type lacks `std::int64_t "
                   "trainable_parameters(const model::EncoderConfig&) const` (see peft/concepts.hpp)");
+  } else if constexpr (!detail::builds_layer<P> && detail::declares_build_layer<P>) {
+    static_assert(dependent_false<P>,
+                  "autopeft::peft::policy: the type's build_layer is private or has another signature: TORCH_ARG "
+                  "leaves the access private, so write `public:` after the TORCH_ARG lines; the member is "
+                  "`std::shared_ptr<layer_module> build_layer(const model::layer_context&) const` (see peft/concepts.hpp)");
   } else if constexpr (!detail::builds_layer<P>) {
     static_assert(dependent_false<P>,
                   "autopeft::peft::policy: the type lacks `std::shared_ptr<layer_module> "
                   "build_layer(const model::layer_context&) const` (see peft/concepts.hpp)");
+  } else if constexpr (!detail::builds_model<P> && detail::declares_build_model<P>) {
+    static_assert(dependent_false<P>,
+                  "autopeft::peft::policy: the type's build_model is private or has another signature: TORCH_ARG "
+                  "leaves the access private, so write `public:` after the TORCH_ARG lines; the member is "
+                  "`std::shared_ptr<model_module> build_model(const model::embedding_context&) const` (see peft/concepts.hpp)");
   } else if constexpr (!detail::builds_model<P>) {
     static_assert(dependent_false<P>,
                   "autopeft::peft::policy: the type lacks `std::shared_ptr<model_module> "

@@ -124,7 +124,8 @@ class plan {
     return a;
   }
 
-  static_assert((check_policy<Ps>() && ...), "autopeft::peft::plan: every member must be a policy");
+  // Each member is checked with its own readable message (check_policy); no second message here.
+  static_assert(((void)check_policy<Ps>(), ..., true));
 
  public:
   std::tuple<Ps...> policies;
@@ -150,15 +151,24 @@ class plan {
   /// Switches policy P of the family on or off; an off policy builds no module.
   template <class P>
   plan& enable(bool on = true) {
-    enabled[index_of<P>()] = on;
+    if constexpr (check_member<P>()) enabled[index_of<P>()] = on;
     return *this;
   }
   template <class P>
-  [[nodiscard]] bool is_enabled() const { return enabled[index_of<P>()]; }
+  [[nodiscard]] bool is_enabled() const {
+    if constexpr (check_member<P>()) return enabled[index_of<P>()];
+    else return false;
+  }
   template <class P>
-  [[nodiscard]] const P& get() const { return std::get<P>(policies); }
+  [[nodiscard]] const P& get() const {
+    if constexpr (check_member<P>()) return std::get<P>(policies);
+    else return unreachable<P>();
+  }
   template <class P>
-  P& get() { return std::get<P>(policies); }
+  P& get() {
+    if constexpr (check_member<P>()) return std::get<P>(policies);
+    else return unreachable<P>();
+  }
 
   /// Sum of the enabled policies' closed-form counts (the per-layer switch is applied by the
   /// policies' own layers_to_transform; space::to_plan sets both).
@@ -210,6 +220,20 @@ class plan {
           (detail::visit_folding<typename Ps::model_module>(item.key(), m, f) || ... || false) ||
           (detail::visit_folding<typename Ps::layer_module>(item.key(), m, f) || ... || false);
     }
+  }
+
+  /// One readable error for a policy that is not a member of the plan (get, enable,
+  /// is_enabled), instead of std::get's: it names the mistake and the fix.
+  template <class P>
+  static constexpr bool check_member() {
+    static_assert(contains<P>,
+                  "autopeft::peft::plan: the policy P of get<P>(), enable<P>() or is_enabled<P>() is not one of "
+                  "this plan's policies; add it to the plan's type (peft::plan<..., P>) or ask the plan that holds it");
+    return contains<P>;
+  }
+  template <class P>
+  static P& unreachable() {  // only instantiated after check_member's error
+    return *static_cast<P*>(nullptr);
   }
 
   template <class P, std::size_t I = 0>

@@ -11,6 +11,7 @@
 
 #include <tuple>
 #include <type_traits>
+#include <vector>
 
 namespace autopeft::space {
 
@@ -64,11 +65,33 @@ struct collect<peft::plan<Ps...>, D, Ds...> {
   using type = typename decltype(next())::type;
 };
 
+/// A space with a layers_of binding switches layers off in the plan and in each policy's
+/// layers_to_transform; a policy with layer modules but no such setter would count its modules in
+/// every layer while the plan builds them in fewer, so it is refused here.
+template <class P>
+constexpr bool check_layer_list() {
+  if constexpr (!std::is_void_v<typename P::layer_module> &&
+                !requires(P& p, std::vector<std::int64_t> layers) { p.layers_to_transform(layers); })
+    static_assert(peft::dependent_false<P>,
+                  "autopeft::space::layers_of: a policy of the family has layer modules but no "
+                  "`layers_to_transform(std::vector<std::int64_t>)` setter, so its closed-form count cannot follow the "
+                  "space's layer switch: name its layer list layers_to_transform (e.g. TORCH_ARG(std::vector<std::int64_t>, "
+                  "layers_to_transform)) and count only those layers, or leave layers_of out of the space");
+  return true;
+}
+template <class Plan>
+struct layer_lists_checked;
+template <class... Ps>
+struct layer_lists_checked<peft::plan<Ps...>> {
+  static constexpr bool value = (check_layer_list<Ps>() && ...);
+};
+
 template <class Tuple>
 struct family_of;
 template <class... Ds>
 struct family_of<std::tuple<Ds...>> {
   using type = typename collect<peft::plan<>, Ds...>::type;
+  static_assert(!(sets_layers<Ds> || ...) || layer_lists_checked<type>::value);
 };
 
 }  // namespace detail
