@@ -973,11 +973,18 @@ TEST_CASE("run_queue runs every waiting trial once, records a failure and goes o
   for (const int sa : {1, 3, 6})
     batch.push_back({.params = {{"sa", sa}, {"pa", 0}, {"pt", 0}, {"layers", {true, true}}}, .seed = 7});
   batch.push_back({.params = {{"sa", 1}, {"pa", 0}}, .seed = 7});  // not a configuration of S: fails
-  memory.enqueue_all(study, batch);
+  memory.enqueue_all(study, {batch[0]});
   memory.all[0].state = search::trial_state::complete;  // finished before: not run again
+  auto& store = memory;
+  const std::vector<search::new_trial> trials(batch.begin() + 1, batch.end());
+  using Space = S;
   analytic_evaluator f;
+  auto& evaluator = f;
   std::vector<search::study_event> events;
-  const auto ran = search::run_queue<S>(memory, study, f, "retrain", [&](const search::study_event& e) { events.push_back(e); });
+  const search::study_callback callback = [&](const search::study_event& e) { events.push_back(e); };
+  // The header's example:
+  store.enqueue_all(study, trials);  // what to run
+  const auto ran = search::run_queue<Space>(store, study, evaluator, "retrain", callback);
   CHECK(ran == 3);
   CHECK(f.calls == 2);
   CHECK(memory.all[1].state == search::trial_state::complete);

@@ -3,8 +3,8 @@
 // the baselines share (study_driver adds proposals between trials and so has its own).
 //
 // Example:
-//   store.enqueue_all(study, trials);                       // what to run
-//   search::run_queue<Space>(store, study, evaluator, "retrain", callback);
+//   store.enqueue_all(study, trials);  // what to run
+//   const auto ran = search::run_queue<Space>(store, study, evaluator, "retrain", callback);
 #include <autopeft/search/concepts.hpp>
 #include <autopeft/search/run_trial.hpp>
 #include <autopeft/search/study_event.hpp>
