@@ -22,14 +22,17 @@ struct ffn_affine {
   using layer_module = module;
   using model_module = void;
 
-  std::vector<std::int64_t> layers;  // empty: every layer
+  // The layers it adapts (empty: every layer), under HF PEFT's name: a search space's layer
+  // switch sets it (space::layers_of), and the count below follows it.
+  TORCH_ARG(std::vector<std::int64_t>, layers_to_transform) = {};
 
+ public:  // TORCH_ARG leaves the access private
   std::shared_ptr<module> build_layer(const autopeft::model::layer_context& c) const {
-    if (!autopeft::peft::layer_selected(layers, c.index)) return nullptr;
+    if (!autopeft::peft::layer_selected(layers_to_transform_, c.index)) return nullptr;
     return std::make_shared<module>(c.config.hidden_size);
   }
   std::int64_t trainable_parameters(const autopeft::model::EncoderConfig& c) const {
-    const auto n = layers.empty() ? c.num_hidden_layers : static_cast<std::int64_t>(layers.size());
+    const auto n = layers_to_transform_.empty() ? c.num_hidden_layers : static_cast<std::int64_t>(layers_to_transform_.size());
     return n * 2 * c.hidden_size;
   }
 };

@@ -194,6 +194,16 @@ TEST_CASE("composition: MAM adapter and AutoPEFT's SA+PA+PT with per-layer switc
   CHECK(a->backbone->layers[2]->hooks().module<peft::parallel_adapter>());
   const auto per_layer = peft::bottleneck::count(16, 2) + peft::bottleneck::count(16, 3);
   CHECK(peft_numel(a) == 2 * per_layer + peft::prefix_tuning{}.num_virtual_tokens(2).layers_to_transform({0, 2}).trainable_parameters(c));
+  // The closed form follows the switch only through each policy's layers_to_transform: the
+  // adapters still cover layer 1, so the count is refused rather than wrong ...
+  CHECK_THROWS_WITH(plan.trainable_parameters(c), Catch::Contains("turns layer 1 off, but policy 'serial_adapter' would still count it"));
+  CHECK_THROWS_WITH(plan.stored_parameters(c), Catch::Contains("layers_to_transform is empty"));
+  // ... and with the lists set as space::to_plan sets them, it is the built model's count.
+  plan.get<peft::serial_adapter>().layers_to_transform({0, 2});
+  plan.get<peft::parallel_adapter>().layers_to_transform({0, 2});
+  CHECK(plan.trainable_parameters(c) == peft_numel(a));
+  plan.get<peft::parallel_adapter>().layers_to_transform({0, 1, 2});
+  CHECK_THROWS_WITH(plan.trainable_parameters(c), Catch::Contains("'parallel_adapter' would still count it: its layers_to_transform lists layer 1"));
 }
 
 TEST_CASE("an absent policy costs nothing: the plain backbone holds no PEFT state", "[peft][compose]") {

@@ -15,6 +15,7 @@
 // output transforms in family order (output transforms see the input the base saw, so stacked
 // modules merge exactly); after-attention and after-FFN modules chain in family
 // order (so `plan<serial_adapter, parallel_adapter>` computes f + SA(f) + PA(x)).
+#include <autopeft/error.hpp>
 #include <autopeft/model/no_peft.hpp>
 #include <autopeft/model/site.hpp>
 #include <autopeft/peft/adapter_layer.hpp>
@@ -22,6 +23,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <array>
 #include <concepts>
 #include <functional>
@@ -171,8 +173,11 @@ class plan {
   }
 
   /// Sum of the enabled policies' closed-form counts (the per-layer switch is applied by the
-  /// policies' own layers_to_transform; space::to_plan sets both).
+  /// policies' own layers_to_transform; space::to_plan sets both). Throws autopeft::error when
+  /// the plan switches a layer off (layers_on) that an enabled policy with layer modules still
+  /// counts: its layers_to_transform must leave that layer out (a policy without one cannot).
   [[nodiscard]] std::int64_t trainable_parameters(const model::EncoderConfig& c) const {
+    check_layer_switch(c);
     std::int64_t n = 0;
     std::size_t i = 0;
     std::apply([&](const auto&... p) { ((n += enabled[i++] ? p.trainable_parameters(c) : 0), ...); }, policies);
@@ -182,6 +187,7 @@ class plan {
   /// Sum of the enabled policies' closed-form stored counts: what the adapted model keeps after
   /// training (peft::stored_parameters_of; prefix tuning without its reparametrisation MLP).
   [[nodiscard]] std::int64_t stored_parameters(const model::EncoderConfig& c) const {
+    check_layer_switch(c);
     std::int64_t n = 0;
     std::size_t i = 0;
     std::apply([&](const auto&... p) { ((n += enabled[i++] ? stored_parameters_of(p, c) : 0), ...); }, policies);
@@ -220,6 +226,38 @@ class plan {
           (detail::visit_folding<typename Ps::model_module>(item.key(), m, f) || ... || false) ||
           (detail::visit_folding<typename Ps::layer_module>(item.key(), m, f) || ... || false);
     }
+  }
+
+  /// The closed-form counts follow the layer switch only through each policy's own
+  /// layers_to_transform; a switched-off layer that a policy still lists (or, without a list,
+  /// covers) would be counted though no module is built there.
+  void check_layer_switch(const model::EncoderConfig& c) const {
+    std::vector<std::int64_t> off;
+    for (std::int64_t l = 0; l < c.num_hidden_layers; ++l)
+      if (!layer_on(l)) off.push_back(l);
+    if (off.empty()) return;
+    std::size_t i = 0;
+    std::apply([&](const auto&... p) {
+      ([&] {
+        using P = std::decay_t<decltype(p)>;
+        if (!enabled[i++] || std::is_void_v<typename P::layer_module>) return;
+        std::string why;
+        if constexpr (requires { p.layers_to_transform(); }) {
+          const auto& listed = p.layers_to_transform();
+          for (const auto l : off)
+            if (listed.empty() || std::find(listed.begin(), listed.end(), l) != listed.end()) {
+              why = "its layers_to_transform " + std::string(listed.empty() ? "is empty (every layer)" : "lists layer " + std::to_string(l));
+              break;
+            }
+        } else {
+          why = "it has no layers_to_transform to leave them out";
+        }
+        if (!why.empty())
+          throw error("peft::plan: the layer switch (layers_on) turns layer " + std::to_string(off.front()) + " off, but policy '" +
+                      std::string(P::name) + "' would still count it: " + why +
+                      "; set the policy's layers_to_transform to the layers that are on (space::to_plan does both)");
+      }(), ...);
+    }, policies);
   }
 
   /// One readable error for a policy that is not a member of the plan (get, enable,
