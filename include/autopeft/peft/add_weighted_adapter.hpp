@@ -26,7 +26,8 @@
 // at density 1 equals linear (or ties). DARE draws its masks from a CPU generator seeded with
 // options.seed, so a result is reproducible (HF uses the global generator: its masks differ).
 //
-// The new adapter's config is adapters[0]'s with r = lora_alpha = the new rank (scaling 1),
+// The new adapter's config is adapters[0]'s with r = lora_alpha = the new rank (scaling 1, or
+// √r if adapters[0] uses rsLoRA, as in HF: the tensors above assume 1),
 // target_modules the union of the adapters' lists (regexes are joined as "(a)|(b)") and no
 // rank_pattern, as HF sets it. One adapter is combined with "linear" whatever combination_type
 // says, as in HF.
