@@ -119,7 +119,6 @@ def make_weighted(out):
 
 
 def main(out):
-    torch.use_deterministic_algorithms(True)
     make_init(out)
     make_weighted(out)
     with open(os.path.join(out, "lora_init-bert", "VERSIONS.json"), "w") as f:
