@@ -282,6 +282,8 @@ TEST_CASE("add_weighted_adapter: bad input is refused, saying what to change", "
   using Catch::Contains;
   CHECK_THROWS_WITH(peft::add_weighted_adapter({a, b}, {1.0, 1.0}, {.combination_type = "mean"}),
                     Contains("unknown combination_type 'mean'") && Contains("dare_ties"));
+  CHECK_THROWS_WITH(peft::add_weighted_adapter({a, b}, {1.0, 1.0}, {.combination_type = "linear_svd"}),
+                    Contains("unknown combination_type 'linear_svd'"));
   CHECK_THROWS_WITH(peft::add_weighted_adapter({a, b}, {1.0}), Contains("1 weights for 2 adapters"));
   CHECK_THROWS_WITH(peft::add_weighted_adapter({a, b}, {1.0, 1.0}, {.combination_type = "linear"}),
                     Contains("one r, got 4, 2") && Contains("'cat' or 'svd'"));

@@ -164,7 +164,7 @@ inline lora_adapter add_weighted_adapter(const std::vector<lora_adapter>& adapte
   const bool svd = type == "svd" || (type.size() > 4 && type.compare(type.size() - 4, 4, "_svd") == 0);
   const std::string rule = type == "svd" ? "linear" : svd ? type.substr(0, type.size() - 4) : type;
   const auto& rules = detail::weighted_rules();
-  if (type != "cat" && std::find(rules.begin(), rules.end(), rule) == rules.end())
+  if (type == "linear_svd" || (type != "cat" && std::find(rules.begin(), rules.end(), rule) == rules.end()))
     throw error(who + "unknown combination_type '" + type + "'; use svd, linear, cat, ties, ties_svd, dare_linear, "
                 "dare_ties, dare_linear_svd, dare_ties_svd, magnitude_prune or magnitude_prune_svd");
   if (o.majority_sign_method != "total" && o.majority_sign_method != "frequency")
@@ -200,8 +200,8 @@ inline lora_adapter add_weighted_adapter(const std::vector<lora_adapter>& adapte
       const auto site = detail::site_of(key, is_a);
       if (site.empty())
         throw error(who + "tensor '" + key + "' of adapter " + std::to_string(i) +
-                    " is not LoRA's lora_A or lora_B (a modules_to_save head?); remove it, combined adapters hold "
-                    "LoRA tensors only");
+                    " is not LoRA's lora_A or lora_B (a modules_to_save head, DoRA's magnitude?); remove it, combined "
+                    "adapters hold LoRA tensors only");
       (is_a ? sites[site][i].first : sites[site][i].second) = t;
     }
 
