@@ -7,7 +7,7 @@
 //          s = lora_alpha / r, or lora_alpha / √r with use_rslora. init_lora_weights chooses HF's
 //          other initialisations (gaussian, PiSSA, OLoRA; peft/lora_init.hpp).
 //   DoRA:  y = m ⊙ (W + s B A) x / ‖W + s B A‖_row + b, with the norm detached from the graph
-//          (as the paper and HF PEFT do) and m initialised to ‖W‖_row.
+//          (as the paper and HF PEFT do) and m initialised to ‖W + s B A‖_row (‖W‖_row for B = 0).
 // Trainable parameters per site: r (in + out), plus out for DoRA's magnitude.
 // Options and their defaults are HF PEFT's LoraConfig. rank_pattern (HF's) gives some sites their
 // own r: a site's module path ("encoder.layer.3.attention.self.query") takes the entry whose key
