@@ -2,6 +2,7 @@
 // Umbrella header of the PEFT area.
 #include <autopeft/peft/adamix.hpp>
 #include <autopeft/peft/adapter_layer.hpp>
+#include <autopeft/peft/add_weighted_adapter.hpp>
 #include <autopeft/peft/bitfit.hpp>
 #include <autopeft/peft/bottleneck.hpp>
 #include <autopeft/peft/compacter.hpp>
@@ -17,6 +18,9 @@
 #include <autopeft/peft/loha.hpp>
 #include <autopeft/peft/lokr.hpp>
 #include <autopeft/peft/lora.hpp>
+#include <autopeft/peft/lora_adapter.hpp>
+#include <autopeft/peft/lora_init.hpp>
+#include <autopeft/peft/loraplus_param_groups.hpp>
 #include <autopeft/peft/merge_adapter.hpp>
 #include <autopeft/peft/merge_and_unload.hpp>
 #include <autopeft/peft/parallel_adapter.hpp>

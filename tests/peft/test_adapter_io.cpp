@@ -9,11 +9,13 @@
 #include <autopeft/io/safetensors.hpp>
 #include <autopeft/model.hpp>
 #include <autopeft/peft/adapter_io.hpp>
+#include <autopeft/peft/add_weighted_adapter.hpp>
 #include <autopeft/peft/ia3.hpp>
 #include <autopeft/peft/ln_tuning.hpp>
 #include <autopeft/peft/loha.hpp>
 #include <autopeft/peft/lokr.hpp>
 #include <autopeft/peft/lora.hpp>
+#include <autopeft/peft/lora_adapter.hpp>
 #include <autopeft/peft/prefix_tuning.hpp>
 #include <autopeft/peft/prompt_tuning.hpp>
 #include <autopeft/peft/trainable.hpp>
@@ -188,6 +190,90 @@ TEST_CASE("adapter io: DoRA and rsLoRA round trip with HF's keys", "[peft][adapt
   peft::load_adapter(fresh, out);
   CHECK(torch::equal(logits(fresh, "bert"), logits(m, "bert")));
   testing::remove_tree(out);
+}
+
+TEST_CASE("adapter io: init_lora_weights round-trips as HF writes it", "[peft][adapter_io][lora_init]") {
+  const auto c = model::EncoderConfig::bert_base();
+  const std::vector<std::pair<peft::lora_init, nlohmann::json>> cases{
+      {true, true}, {false, false}, {"gaussian", "gaussian"}, {"pissa", "pissa"}, {"olora", "olora"}};
+  for (const auto& [init, written] : cases) {
+    INFO(written.dump());
+    auto j = peft::lora{}.init_lora_weights(init).to_adapter_config(c);
+    CHECK(j["init_lora_weights"] == written);
+    j["peft_type"] = "LORA";
+    CHECK(peft::lora_from_config(j).init_lora_weights() == init);
+  }
+  auto j = peft::lora{}.to_adapter_config(c);
+  j["peft_type"] = "LORA";
+  j["init_lora_weights"] = "corda";
+  CHECK_THROWS_WITH(peft::lora_from_config(j),
+                    Catch::Contains("adapter_config.json") && Catch::Contains("init_lora_weights") && Catch::Contains("corda"));
+  j["init_lora_weights"] = "pissa_niter_4";
+  CHECK_THROWS_WITH(peft::lora_from_config(j), Catch::Contains("randomised SVD") && Catch::Contains("\"pissa\""));
+  j["init_lora_weights"] = 3;
+  CHECK_THROWS_WITH(peft::lora_from_config(j), Catch::Contains("must be a bool or a name"));
+}
+
+TEST_CASE("adapter io: a PiSSA or OLoRA adapter reloads onto the original base model with equal outputs", "[peft][adapter_io][lora_init]") {
+  for (const std::string init : {"pissa", "olora"}) {
+    INFO(init);
+    const auto p = peft::lora{}.r(4).lora_alpha(8).init_lora_weights(init).target_modules({"query", "value"});
+    auto trained = base_with("bert", p);
+    {
+      torch::NoGradGuard ng;
+      for (auto& t : trained->named_parameters())
+        if (t.key().find(".peft.") != std::string::npos) t.value().add_(0.05 * torch::randn_like(t.value()));
+    }
+    const auto out = scratch("init_" + init);
+    peft::save_adapter(trained, out);
+    const auto cfg = peft::read_adapter_config(out);
+    CHECK(cfg["init_lora_weights"] == init);
+    // A fresh model from the original base with the saved config holds the same residual, then HF's tensors.
+    auto fresh = base_with("bert", peft::lora_from_config(cfg));
+    peft::load_adapter(fresh, out);
+    CHECK((logits(fresh, "bert") - logits(trained, "bert")).abs().max().item<double>() < tolerance);
+    // A model built with the default initialisation is refused: its base weight is not the residual.
+    auto plain = base_with("bert", peft::lora{}.r(4).lora_alpha(8).target_modules({"query", "value"}));
+    CHECK_THROWS_WITH(peft::load_adapter(plain, out), Catch::Contains("field 'init_lora_weights'"));
+    testing::remove_tree(out);
+  }
+}
+
+TEST_CASE("adapter io: saved LoRA adapters read as lora_adapter and combine with add_weighted_adapter", "[peft][adapter_io][weighted]") {
+  const auto p = peft::lora{}.r(4).lora_alpha(8).target_modules({"query", "value"});
+  auto ma = base_with("bert", p), mb = base_with("bert", p);
+  for (auto* m : {&ma, &mb}) {
+    torch::NoGradGuard ng;
+    for (auto& t : (*m)->named_parameters())
+      if (t.key().find("lora_B") != std::string::npos) t.value().normal_();
+  }
+  const auto dir_a = scratch("weighted_a"), dir_b = scratch("weighted_b");
+  peft::save_adapter(ma, dir_a, {.task_type = "FEATURE_EXTRACTION"});
+  peft::save_adapter(mb, dir_b, {.task_type = "FEATURE_EXTRACTION"});
+  const std::string q = "bert.encoder.layer.0.peft.lora.query.";
+  {
+    auto a = peft::lora_adapter::read(dir_a);   // HF's adapter_config.json + adapter_model.safetensors
+    const auto& a0 = a.lora_A("base_model.model.bert.encoder.layer.0.attention.self.query");
+    CHECK(torch::equal(a0, ma->named_parameters()[q + "lora_A.weight"]));
+    CHECK(a.config.r() == 4);
+    CHECK(a.tensors.size() == 2 * 2 * 2);  // 2 layers, query and value, A and B
+    CHECK_THROWS_WITH(a.lora_B("bert.encoder.layer.0.attention.self.query"), Catch::Contains("'base_model.model.' prefix"));
+  }
+  {
+    auto a = peft::lora_adapter::read(dir_a), b = peft::lora_adapter::read(dir_b);
+    auto merged = peft::add_weighted_adapter({a, b}, {0.7, 0.3}, {.combination_type = "ties", .density = 0.5});
+    auto sum = peft::add_weighted_adapter({a, b}, {1.0, 1.0}, {.combination_type = "cat"});
+    CHECK(merged.config.r() == 4);
+    CHECK(sum.config.r() == 8);
+    const std::string site = "base_model.model.bert.encoder.layer.0.attention.self.query";
+    auto delta = [&](auto& m) {
+      auto ps = m->named_parameters();
+      return torch::matmul(ps[q + "lora_B.weight"], ps[q + "lora_A.weight"]) * 2.0;
+    };
+    CHECK((torch::matmul(sum.lora_B(site), sum.lora_A(site)) - delta(ma) - delta(mb)).abs().max().item<double>() < 1e-5);
+  }
+  testing::remove_tree(dir_a);
+  testing::remove_tree(dir_b);
 }
 
 TEST_CASE("adapter io: a config that disagrees with the model is refused, naming the field", "[peft][adapter_io]") {

@@ -4,9 +4,10 @@
 // Adaptation").
 //
 //   LoRA:  y = W x + b + s · B A dropout(x),  A ∈ R^{r×in} (kaiming-uniform), B ∈ R^{out×r} (zero),
-//          s = lora_alpha / r, or lora_alpha / √r with use_rslora.
+//          s = lora_alpha / r, or lora_alpha / √r with use_rslora. init_lora_weights chooses HF's
+//          other initialisations (gaussian, PiSSA, OLoRA; peft/lora_init.hpp).
 //   DoRA:  y = m ⊙ (W + s B A) x / ‖W + s B A‖_row + b, with the norm detached from the graph
-//          (as the paper and HF PEFT do) and m initialised to ‖W‖_row.
+//          (as the paper and HF PEFT do) and m initialised to ‖W + s B A‖_row (‖W‖_row for B = 0).
 // Trainable parameters per site: r (in + out), plus out for DoRA's magnitude.
 // Options and their defaults are HF PEFT's LoraConfig. rank_pattern (HF's) gives some sites their
 // own r: a site's module path ("encoder.layer.3.attention.self.query") takes the entry whose key
@@ -16,6 +17,7 @@
 #include <autopeft/peft/adapter_config.hpp>
 #include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/peft/linear_sites.hpp>
+#include <autopeft/peft/lora_init.hpp>
 #include <autopeft/peft/size_member.hpp>
 
 #include <torch/torch.h>
@@ -32,21 +34,21 @@ class lora_site : public torch::nn::Module {
   struct options {
     std::int64_t in, out, r;
     double scaling = 1, dropout = 0;
-    /// true: B = 0, so the update starts at zero.
-    bool init_zero_b = true;
+    /// HF's init_lora_weights; the default (true) makes B = 0, so the update starts at zero.
+    lora_init init = true;
     bool dora = false;
   };
 
-  /// `base`: the Linear the site adapts (DoRA's magnitude starts at its row norms).
-  lora_site(const options& o, const torch::nn::LinearImpl& base) : scaling_(o.scaling), dropout_(o.dropout) {
+  /// `base`: the Linear the site adapts (DoRA's magnitude starts at its row norms; PiSSA and
+  /// OLoRA replace its weight by the residual).
+  lora_site(const options& o, torch::nn::LinearImpl& base) : scaling_(o.scaling), dropout_(o.dropout) {
     lora_A = register_module("lora_A", torch::nn::Linear(torch::nn::LinearOptions(o.in, o.r).bias(false)));
     lora_B = register_module("lora_B", torch::nn::Linear(torch::nn::LinearOptions(o.r, o.out).bias(false)));
+    o.init.apply(lora_A->weight, lora_B->weight, base.weight, o.scaling);
     torch::NoGradGuard ng;
-    torch::nn::init::kaiming_uniform_(lora_A->weight, std::sqrt(5.0));
-    if (o.init_zero_b) lora_B->weight.zero_();
-    else torch::nn::init::kaiming_uniform_(lora_B->weight, std::sqrt(5.0));
     if (o.dora) {
-      magnitude = register_parameter("lora_magnitude_vector", weight_norm(base.weight).clone());
+      // As HF: the row norms of W + s B A: W's for B = 0, the original W's after PiSSA or OLoRA.
+      magnitude = register_parameter("lora_magnitude_vector", weight_norm(base.weight + delta_weight()).clone());
     }
   }
 
@@ -118,8 +120,9 @@ struct lora : linear_policy<lora> {
   TORCH_ARG(std::vector<std::int64_t>, layers_to_transform) = {};
   TORCH_ARG(bool, use_rslora) = false;
   TORCH_ARG(bool, use_dora) = false;
-  /// true: B = 0 (the update starts at zero); false: B kaiming-uniform as A (for tests).
-  TORCH_ARG(bool, init_lora_weights) = true;
+  /// HF's init_lora_weights (peft/lora_init.hpp): true (B = 0), "gaussian", "pissa", "olora", or
+  /// false (B kaiming-uniform as A, for tests).
+  TORCH_ARG(lora_init, init_lora_weights) = true;
   /// Per-site ranks, keyed by a module-path pattern (see the header comment); empty: r everywhere.
   TORCH_ARG(rank_map, rank_pattern) = {};
 
@@ -135,7 +138,7 @@ struct lora : linear_policy<lora> {
     using detail::json;
     return {{"alora_invocation_tokens", nullptr}, {"alpha_pattern", json::object()}, {"arrow_config", nullptr},
             {"bias", "none"}, {"corda_config", nullptr}, {"ensure_weight_tying", false}, {"eva_config", nullptr},
-            {"exclude_modules", nullptr}, {"fan_in_fan_out", false}, {"init_lora_weights", p.init_lora_weights()},
+            {"exclude_modules", nullptr}, {"fan_in_fan_out", false}, {"init_lora_weights", p.init_lora_weights().to_json()},
             {"kasa_config", nullptr}, {"layer_replication", nullptr}, {"layers_pattern", nullptr},
             {"layers_to_transform", detail::layers_json(p.layers_to_transform())}, {"loftq_config", json::object()},
             {"lora_alpha", detail::number(p.lora_alpha())}, {"lora_bias", false},
@@ -158,7 +161,6 @@ struct lora : linear_policy<lora> {
     require(j, "layer_replication", nullptr, file, "layers are not replicated");
     require(j, "use_qalora", false, file, "no quantisation");
     lora p;
-    const auto init = j.contains("init_lora_weights") ? j["init_lora_weights"] : nlohmann::json(true);
     p.r(field<std::int64_t>(j, "r", 8, file))
         .lora_alpha(field<double>(j, "lora_alpha", 8, file))
         .lora_dropout(field<double>(j, "lora_dropout", 0.0, file))
@@ -166,7 +168,7 @@ struct lora : linear_policy<lora> {
         .layers_to_transform(detail::layers_field(j, file))
         .use_rslora(field<bool>(j, "use_rslora", false, file))
         .use_dora(field<bool>(j, "use_dora", false, file))
-        .init_lora_weights(!(init.is_boolean() && !init.get<bool>()));
+        .init_lora_weights(j.contains("init_lora_weights") ? lora_init::from_json(j["init_lora_weights"], file) : true);
     return p;
   }
 
