@@ -88,7 +88,8 @@ inline void merge_layers(const std::vector<named_adapter_layer>& layers, const s
 /// (`peft`, VeRA's frozen pair), which nothing uses after them.
 inline void drop_adapters(torch::nn::Module& root, const std::vector<named_adapter_layer>& layers) {
   for (const auto& l : layers) l.layer->drop_adapters();
-  if (auto* shared = root.named_children().find("peft"); shared && !dynamic_cast<adapter_layer*>(shared->get()))
+  const auto children = root.named_children();  // find() points into this dict: keep it alive
+  if (const auto* shared = children.find("peft"); shared && !dynamic_cast<adapter_layer*>(shared->get()))
     root.unregister_module("peft");
 }
 
