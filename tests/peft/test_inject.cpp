@@ -2,6 +2,7 @@
 // output unchanged; parameter names are HF-like and the base ones unchanged; the count equals the
 // policy's closed form; gradients reach only adapters after freezing; LoRA learns a toy task;
 // merging and unmerging are exact; the errors say what to do.
+#include <autopeft/peft/adapted_weights.hpp>
 #include <autopeft/peft/disable_adapter.hpp>
 #include <autopeft/peft/ia3.hpp>
 #include <autopeft/peft/inject.hpp>
@@ -75,19 +76,22 @@ struct NetImpl : torch::nn::Module {
 };
 TORCH_MODULE(Net);
 
-/// The same tree with plain torch::nn::Linear layers: a checkpoint written by it must load into Mlp.
+/// The same tree with plain torch::nn::Linear layers: a checkpoint written by it must load into
+/// Mlp, and injected adapters re-parametrise its layers (peft::adapted_weights).
 struct PlainMlpImpl : torch::nn::Module {
   torch::nn::Linear fc1{nullptr}, fc2{nullptr};
   PlainMlpImpl() {
     fc1 = register_module("fc1", torch::nn::Linear(H, F));
     fc2 = register_module("fc2", torch::nn::Linear(F, H));
   }
+  torch::Tensor forward(const torch::Tensor& x) { return fc2(torch::gelu(fc1(x))); }
 };
 TORCH_MODULE(PlainMlp);
 
 bool is_adapter_key(const std::string& k) {
-  return k.find(".lora.") != std::string::npos || k.find(".ia3.") != std::string::npos ||
-         k.find(".vera.") != std::string::npos;
+  for (const char* name : {".lora.", ".ia3.", ".vera.", ".loha.", ".lokr."})
+    if (k.find(name) != std::string::npos) return true;
+  return false;
 }
 
 std::map<std::string, torch::Tensor> snapshot(torch::nn::Module& m, bool base_only = true) {
@@ -313,13 +317,16 @@ TEMPLATE_TEST_CASE("injected LoHa and LoKr start at zero update, count as the cl
 
 TEST_CASE("inject's errors name the module and say what to do", "[peft][inject]") {
   Net net;
-  const auto plain = message_of([&] { peft::inject(*net, peft::lora{}.target_modules({"head"})); });
-  CHECK_THAT(plain, Catch::Contains("module 'head'") && Catch::Contains("plain torch::nn::Linear") &&
-                        Catch::Contains("declare it as autopeft::peft::Linear"));
+  const auto plain = message_of([&] { peft::inject(*net, peft::lora{}.lora_dropout(0.1).target_modules({"head"})); });
+  CHECK_THAT(plain, Catch::Contains("module 'head' is a plain torch::nn::Linear") &&
+                        Catch::Contains("lora_dropout acts on the LoRA path's input") &&
+                        Catch::Contains("set lora_dropout(0), or declare the layer as autopeft::peft::Linear"));
+  const auto vera = message_of([&] { peft::inject(*net, peft::vera{}.vera_dropout(0.1).target_modules({"head"})); });
+  CHECK_THAT(vera, Catch::Contains("module 'head' is a plain torch::nn::Linear") && Catch::Contains("set vera_dropout(0)"));
   const auto none = message_of([&] { peft::inject(*net, peft::lora{}.target_modules({"fc9", "query"})); });
-  CHECK_THAT(none, Catch::Contains("target_modules {fc9, query} matched no autopeft::peft::Linear") &&
+  CHECK_THAT(none, Catch::Contains("target_modules {fc9, query} matched no Linear module") &&
                        Catch::Contains("blocks.0.attn.q_proj") && Catch::Contains("blocks.1.mlp.fc2") &&
-                       Catch::Contains("not adaptable): head"));
+                       Catch::Contains("blocks.1.mlp.fc2, head"));
   // A failed injection attaches nothing.
   CHECK(snapshot(*net, false).size() == snapshot(*net).size());
   const auto ia3_bad = message_of([&] {
@@ -481,4 +488,258 @@ TEST_CASE("the management verbs' errors say what is wrong and what to do", "[pef
   CHECK_THAT(message_of([&] { peft::merge_adapter(*a.net); }),
              Catch::Contains("disabled by a live peft::disable_adapter guard") &&
                  Catch::Contains("merge after the guard's scope ends"));
+}
+
+// Plain torch::nn::Linear layers (peft/linear_parametrization.hpp): the adapters re-parametrise
+// weight and bias inside peft::adapted_weights. The law: a plain Linear adapted so computes what an
+// autopeft::peft::Linear with the same adapter values computes, forward and gradients.
+namespace {
+
+template <class P>
+void check_plain_equals_peft_linear(const P& policy, std::uint64_t seed) {
+  torch::manual_seed(seed);
+  Mlp ours;
+  PlainMlp plain;
+  {
+    torch::NoGradGuard ng;
+    auto theirs = ours->named_parameters(true);
+    for (auto& p : plain->named_parameters(true)) p.value().copy_(theirs[p.key()]);
+  }
+  const auto x = torch::randn({6, H});
+  const auto base_y = plain(x).detach();
+  const auto base = snapshot(*plain);
+  const auto ro = peft::inject(*ours, policy);
+  const auto rp = peft::inject(*plain, policy);
+  CHECK(rp.modules == ro.modules);
+  CHECK(rp.trainable_parameters == ro.trainable_parameters);
+  // The same parameter and buffer names; the adapters' values copied across, moved off their
+  // zero-update initialisation.
+  REQUIRE(plain->named_parameters(true).keys() == ours->named_parameters(true).keys());
+  REQUIRE(plain->named_buffers(true).keys() == ours->named_buffers(true).keys());
+  {
+    torch::NoGradGuard ng;
+    auto mine = ours->named_parameters(true), theirs = plain->named_parameters(true);
+    for (auto& p : mine)
+      if (is_adapter_key(p.key())) {
+        p.value().add_(torch::randn_like(p.value()) * 0.3);
+        theirs[p.key()].copy_(p.value());
+      }
+    auto their_buffers = plain->named_buffers(true);
+    for (auto& b : ours->named_buffers(true)) their_buffers[b.key()].copy_(b.value());
+  }
+  CHECK(torch::equal(plain(x), base_y));  // outside the guard, the base layers
+  peft::freeze_except_adapters(*ours);
+  const auto counts = peft::freeze_except_adapters(*plain);
+  CHECK(counts.trainable == rp.trainable_parameters);
+
+  const auto y = ours(x);
+  torch::Tensor yp;
+  {
+    peft::adapted_weights adapted(*plain);
+    CHECK(adapted.size() == 2);
+    yp = plain(x);
+  }
+  REQUIRE_FALSE(torch::allclose(y, base_y, 1e-3, 1e-3));
+  CHECK(torch::allclose(yp, y, 1e-5, 1e-5));
+  // The registered tensors are back in the members, untouched.
+  CHECK(plain->fc1->weight.is_same(plain->named_parameters()["fc1.weight"]));
+  CHECK(plain->fc2->bias.is_same(plain->named_parameters()["fc2.bias"]));
+  // Backward after the scope: the same gradients reach the adapters; none the frozen base.
+  y.pow(2).sum().backward();
+  yp.pow(2).sum().backward();
+  auto theirs = plain->named_parameters(true);
+  for (const auto& p : ours->named_parameters(true)) {
+    INFO(p.key());
+    if (!is_adapter_key(p.key())) {
+      CHECK_FALSE(theirs[p.key()].grad().defined());
+      continue;
+    }
+    REQUIRE(theirs[p.key()].grad().defined());
+    CHECK(torch::allclose(theirs[p.key()].grad(), p.value().grad(), 1e-4, 1e-5));
+  }
+  // disable_adapter inside a guard: the base outputs.
+  {
+    peft::adapted_weights adapted(*plain);
+    peft::disable_adapter off(*plain);
+    CHECK(torch::equal(plain(x), base_y));
+  }
+  // Merged, no guard is needed; merge_and_unload leaves a plain model with the adapted outputs.
+  peft::merge_adapter(*plain);
+  CHECK(torch::allclose(plain(x), y, 1e-5, 1e-5));
+  {
+    peft::adapted_weights adapted(*plain);  // merged adapters fold nothing more
+    CHECK(torch::allclose(plain(x), y, 1e-5, 1e-5));
+  }
+  peft::merge_and_unload(*plain);
+  CHECK(torch::allclose(plain(x), y, 1e-5, 1e-5));
+  CHECK(plain->named_parameters(true).size() == 4);
+  CHECK(plain->named_buffers(true).is_empty());
+  CHECK(plain->named_modules("", false).size() == 2);
+  CHECK_FALSE(torch::allclose(plain->fc1->weight, base.at("fc1.weight"), 1e-4, 1e-4));
+}
+
+}  // namespace
+
+TEST_CASE("plain torch::nn::Linear layers take LoRA, DoRA, (IA)3, LoHa, LoKr and VeRA, equal to peft::Linear's",
+          "[peft][inject][plain_linear]") {
+  SECTION("LoRA") { check_plain_equals_peft_linear(lora_mlp(), 41); }
+  SECTION("DoRA") { check_plain_equals_peft_linear(lora_mlp().use_dora(true), 42); }
+  SECTION("(IA)3") {
+    check_plain_equals_peft_linear(peft::ia3{}.target_modules({"fc1", "fc2"}).feedforward_modules({"fc2"}), 43);
+  }
+  SECTION("LoHa") { check_plain_equals_peft_linear(peft::loha{}.r(2).target_modules({"fc1", "fc2"}), 44); }
+  SECTION("LoKr") { check_plain_equals_peft_linear(peft::lokr{}.r(2).target_modules({"fc1", "fc2"}), 45); }
+  SECTION("VeRA") { check_plain_equals_peft_linear(peft::vera{}.r(4).target_modules({"fc1", "fc2"}), 46); }
+}
+
+namespace {
+/// A user's model of LibTorch's own layers: a Sequential, a ModuleList and a Linear member.
+struct PlainNetImpl : torch::nn::Module {
+  torch::nn::Sequential body{nullptr};
+  torch::nn::ModuleList experts{nullptr};
+  torch::nn::Linear head{nullptr};
+  PlainNetImpl() {
+    body = register_module("body", torch::nn::Sequential(torch::nn::Linear(H, F), torch::nn::GELU(),
+                                                         torch::nn::Linear(F, H)));
+    experts = register_module("experts", torch::nn::ModuleList(torch::nn::Linear(H, H), torch::nn::Linear(H, H)));
+    head = register_module("head", torch::nn::Linear(H, 1));
+  }
+  torch::Tensor forward(torch::Tensor x) {
+    x = body->forward(x);
+    auto mixed = experts[0]->as<torch::nn::Linear>()->forward(x) + experts[1]->as<torch::nn::Linear>()->forward(x);
+    return head(torch::gelu(mixed));
+  }
+};
+TORCH_MODULE(PlainNet);
+}  // namespace
+
+TEST_CASE("LoRA on a Sequential, a ModuleList and a Linear member learns with adapted_weights held each step",
+          "[peft][inject][plain_linear]") {
+  torch::manual_seed(47);
+  PlainNet student, teacher;
+  const auto x = torch::randn({64, H});
+  const auto target = teacher(x).detach();
+  const auto r = peft::inject(*student, peft::lora{}.r(4).lora_alpha(8).target_modules({"body.0", "body.2", "experts.1", "head"}));
+  CHECK(r.modules == std::vector<std::string>{"body.0", "body.2", "experts.1", "head"});
+  peft::freeze_except_adapters(*student);
+  std::vector<torch::Tensor> trainable;
+  for (auto& p : student->parameters())
+    if (p.requires_grad()) trainable.push_back(p);
+  CHECK(trainable.size() == 8);
+  torch::optim::Adam opt(trainable, torch::optim::AdamOptions(1e-2));
+  double first = 0, last = 0;
+  for (int step = 0; step < 150; ++step) {
+    peft::adapted_weights adapted(*student);
+    CHECK(adapted.size() == 4);
+    auto loss = torch::mse_loss(student(x), target);
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+    (step == 0 ? first : last) = loss.item<double>();
+  }
+  INFO("first " << first << ", last " << last);
+  CHECK(last < 0.3 * first);
+  torch::Tensor trained;
+  {
+    peft::adapted_weights adapted(*student);
+    trained = student(x).detach();
+  }
+  peft::merge_and_unload(*student);
+  CHECK(torch::allclose(student(x), trained, 1e-5, 1e-5));
+  CHECK(student->parameters().size() == 10);
+  // unload instead gives the base back bit for bit.
+  torch::manual_seed(48);
+  PlainNet net;
+  const auto base_y = net(x).detach();
+  peft::inject(*net, peft::lora{}.r(2).init_lora_weights(false).target_modules({"body.0", "head"}));
+  {
+    peft::adapted_weights adapted(*net);
+    REQUIRE_FALSE(torch::allclose(net(x), base_y, 1e-3, 1e-3));
+  }
+  peft::unload(*net);
+  CHECK(torch::equal(net(x), base_y));
+  CHECK(net->parameters().size() == 10);
+}
+
+namespace {
+/// A linear-site policy whose site module cannot fold into a weight (no reparametrize).
+struct no_fold_site : torch::nn::Module {
+  torch::Tensor output(const torch::Tensor&, torch::Tensor y, torch::nn::LinearImpl&) { return y * 2; }
+  void merge(torch::nn::LinearImpl&) {}
+  void unmerge(torch::nn::LinearImpl&) {}
+  [[nodiscard]] bool merged() const { return false; }
+};
+struct no_fold_policy {
+  static constexpr std::string_view name = "nofold";
+  using site_module = no_fold_site;
+  peft::targets targets_{"fc1"};
+  [[nodiscard]] const peft::targets& target_modules() const { return targets_; }
+  std::shared_ptr<no_fold_site> build_site(const model::layer_context&, model::site, torch::nn::LinearImpl&) const {
+    return std::make_shared<no_fold_site>();
+  }
+};
+}  // namespace
+
+TEST_CASE("plain-Linear injection's errors say what to do", "[peft][inject][plain_linear]") {
+  PlainMlp plain;
+  CHECK_THAT(message_of([&] { peft::inject(*plain, no_fold_policy{}); }),
+             Catch::Contains("module 'fc1' is a plain torch::nn::Linear") &&
+                 Catch::Contains("no reparametrize(w, b)") && Catch::Contains("declare the layer as autopeft::peft::Linear"));
+  Mlp ours;  // the same policy on a peft::Linear is fine
+  CHECK(peft::inject(*ours, no_fold_policy{}).modules == std::vector<std::string>{"fc1"});
+  peft::inject(*plain, lora_mlp());
+  CHECK_THAT(message_of([&] { peft::inject(*plain, lora_mlp()); }),
+             Catch::Contains("module 'fc1' already has an adapter named 'lora'"));
+  peft::adapted_weights adapted(*plain);
+  CHECK_THAT(message_of([&] { peft::inject(*plain, peft::ia3{}.target_modules({"fc1"}).feedforward_modules({"fc1"})); }),
+             Catch::Contains("inside a live peft::adapted_weights guard"));
+  CHECK_THAT(message_of([&] { peft::merge_adapter(*plain); }),
+             Catch::Contains("while a peft::adapted_weights guard is alive") &&
+                 Catch::Contains("after the guard's scope ends"));
+  CHECK_THAT(message_of([&] { peft::unload(*plain); }), Catch::Contains("while a peft::adapted_weights guard is alive"));
+  // A LoHa with rank dropout folds its sampled update (rows dropped at random) while training.
+  PlainMlp loha_net;
+  peft::inject(*loha_net, peft::loha{}.r(2).rank_dropout(0.5).init_weights(false).target_modules({"fc1"}));
+  loha_net->train();
+  peft::adapted_weights folded(*loha_net);
+  CHECK(folded.size() == 1);
+}
+
+TEST_CASE("the plain-Linear header examples run as written", "[peft][inject][plain_linear]") {
+  torch::manual_seed(49);
+  {  // peft/linear_parametrization.hpp
+    auto net = torch::nn::Sequential(torch::nn::Linear(8, 32), torch::nn::ReLU(), torch::nn::Linear(32, 1));
+    peft::inject(*net, peft::lora{}.r(4).target_modules({"0", "2"}));
+    peft::freeze_except_adapters(*net);
+    peft::adapted_weights adapted(*net);               // around every forward that should adapt
+    auto y = net->forward(torch::randn({16, 8}));
+    CHECK(adapted.size() == 2);
+    CHECK(y.sizes() == torch::IntArrayRef{16, 1});
+    CHECK(y.requires_grad());  // through the adapters' parameters
+  }
+  {  // peft/adapted_weights.hpp
+    auto net = torch::nn::Sequential(torch::nn::Linear(8, 32), torch::nn::ReLU(), torch::nn::Linear(32, 1));
+    peft::inject(*net, peft::lora{}.r(4).target_modules({"0", "2"}));
+    peft::freeze_except_adapters(*net);
+    const auto x = torch::randn({32, 8}), y = torch::randn({32, 1});
+    std::vector<torch::Tensor> trainable;
+    for (auto& p : net->parameters())
+      if (p.requires_grad()) trainable.push_back(p);
+    torch::optim::Adam opt(trainable, torch::optim::AdamOptions(1e-2));
+    const int steps = 50;
+    auto loss_now = [&] {
+      torch::NoGradGuard ng;
+      peft::adapted_weights adapted(*net);
+      return torch::mse_loss(net->forward(x), y).item<double>();
+    };
+    const double before = loss_now();
+    for (int step = 0; step < steps; ++step) {
+      peft::adapted_weights adapted(*net);             // W' = W + sBA for this step
+      auto loss = torch::mse_loss(net->forward(x), y);
+      opt.zero_grad();
+      loss.backward();
+      opt.step();
+    }
+    CHECK(loss_now() < 0.9 * before);
+  }
 }

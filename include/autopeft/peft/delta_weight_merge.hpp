@@ -16,6 +16,8 @@
 //   };
 #include <torch/torch.h>
 
+#include <utility>
+
 namespace autopeft::peft {
 
 template <class Site>
@@ -35,6 +37,20 @@ class delta_weight_merge {
     merged_ = false;
   }
   [[nodiscard]] bool merged() const { return merged_; }
+
+  /// The weight and bias of the one Linear that computes base-then-this-site, (W + ΔW, b),
+  /// differentiable in the site's parameters (see peft::linear_parametrization); (w, b)
+  /// unchanged while merged. A site whose training update is random (LoHa's and LoKr's rank and
+  /// module dropout) provides `torch::Tensor sampled_delta_weight()`, the ΔW its output() applies
+  /// in this step (undefined: no update this step); the plain delta_weight() otherwise.
+  [[nodiscard]] std::pair<torch::Tensor, torch::Tensor> reparametrize(const torch::Tensor& w, const torch::Tensor& b) {
+    if (merged_) return {w, b};
+    torch::Tensor d;
+    if constexpr (requires(Site& s) { s.sampled_delta_weight(); }) d = static_cast<Site&>(*this).sampled_delta_weight();
+    else d = site().delta_weight();
+    if (!d.defined()) return {w, b};
+    return {w + d.to(w.scalar_type()), b};
+  }
 
  private:
   const Site& site() const { return static_cast<const Site&>(*this); }

@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <regex>
+#include <utility>
 
 namespace autopeft::peft {
 
@@ -45,6 +46,17 @@ class ia3_site : public torch::nn::Module {
   torch::Tensor output(const torch::Tensor& /*x*/, torch::Tensor y, torch::nn::LinearImpl& /*base*/) {
     if (feedforward_ || merged_) return y;
     return y * ia3_l.flatten();
+  }
+
+  /// The weight and bias of the one Linear that computes base-then-this-site, differentiable in
+  /// l (see peft::linear_parametrization): (W diag(l), b) at feedforward sites, (diag(l) W, l ⊙ b)
+  /// otherwise; (w, b) unchanged while merged.
+  [[nodiscard]] std::pair<torch::Tensor, torch::Tensor> reparametrize(const torch::Tensor& w,
+                                                                      const torch::Tensor& b) const {
+    if (merged_) return {w, b};
+    auto l = ia3_l.to(w.scalar_type());
+    if (feedforward_) return {w * l, b};
+    return {w * l, b.defined() ? b * l.flatten() : b};
   }
 
   /// Folds l into the base weight (columns at feedforward sites, rows and bias otherwise).

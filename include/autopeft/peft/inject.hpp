@@ -5,9 +5,16 @@
 // unmerge_adapter, unload, merge_and_unload, disable_adapter) then work on the tree as on an
 // encoder.
 //
-// The tree declares its adaptable layers as autopeft::peft::Linear (peft/linear.hpp) instead of
-// torch::nn::Linear: LibTorch parents call their Linear members directly and
-// torch::nn::LinearImpl::forward is not virtual, so a plain Linear cannot be adapted from outside.
+// Two kinds of layer are adapted:
+//  - autopeft::peft::Linear (peft/linear.hpp), a torch::nn::Linear whose forward applies the
+//    adapters as a side path: the fast way, for a model whose source declares its layers so;
+//  - a plain torch::nn::Linear, in any model (a Sequential, a ModuleList, a user's struct), with no
+//    edit to its source: LibTorch parents call their Linear members directly and
+//    torch::nn::LinearImpl::forward is not virtual, so the adapters re-parametrise its `weight`
+//    and `bias` instead, inside a peft::adapted_weights guard that the training loop holds
+//    around each forward (peft/linear_parametrization.hpp, which gives the cost). Policies whose
+//    update acts on the layer's input through dropout (lora_dropout, vera_dropout > 0) are
+//    refused there, since no weight expresses them.
 //
 // Example:
 //   Mlp net;                                              // fc1, fc2 are peft::Linear
@@ -15,10 +22,14 @@
 //   peft::freeze_except_adapters(*net);                   // train r.modules' adapters only
 //   train(*net);
 //   peft::merge_and_unload(*net);                         // fold the updates into fc1, fc2
+// and for a model of plain torch::nn::Linear layers, the same calls plus the guard:
+//   auto seq = torch::nn::Sequential(torch::nn::Linear(8, 32), torch::nn::ReLU(), torch::nn::Linear(32, 1));
+//   peft::inject(*seq, peft::lora{}.r(4).target_modules({"0", "2"}));
+//   { peft::adapted_weights adapted(*seq); auto y = seq->forward(torch::randn({2, 8})); }
 //
 // Matching (peft::targets): a list entry selects the module whose full name equals it or ends
 // with "." + entry; `target_modules` given as a regex must match the whole name. Modules inside
-// an attached adapter (fc1.lora.lora_A) are never candidates. `layers_to_transform`, when not
+// a Linear (an attached adapter's fc1.lora.lora_A) are never candidates. `layers_to_transform`, when not
 // empty, keeps the modules whose name has a numeric component ("blocks.3.attn.qkv": layer 3) in
 // the list, as HF's layer index.
 //
@@ -38,7 +49,9 @@
 #include <autopeft/model/no_peft.hpp>
 #include <autopeft/model/site.hpp>
 #include <autopeft/peft/concepts.hpp>
+#include <autopeft/peft/adapted_weights.hpp>
 #include <autopeft/peft/linear.hpp>
+#include <autopeft/peft/linear_parametrization.hpp>
 #include <autopeft/peft/target.hpp>
 #include <autopeft/peft/trainable.hpp>
 
@@ -128,7 +141,7 @@ inline model::site site_of(const std::string& name) {
 /// else its build_site at the encoder site the name ends with.
 template <class P>
 std::shared_ptr<typename P::site_module> build_injected(const P& p, const model::layer_context& ctx,
-                                                        const std::string& name, LinearImpl& base) {
+                                                        const std::string& name, torch::nn::LinearImpl& base) {
   if constexpr (requires { p.build_injected_site(ctx, name, base); }) return p.build_injected_site(ctx, name, base);
   else return p.build_site(ctx, site_of(name), base);
 }
@@ -149,11 +162,11 @@ inline std::string parent_name(const std::string& name) {
   return dot == std::string::npos ? std::string() : name.substr(0, dot);
 }
 
-/// Visits every peft::LinearImpl of the tree with its full name.
-template <class F>
-void for_each_linear(torch::nn::Module& root, F&& f) {
-  for (const auto& item : root.named_modules("", false))
-    if (auto* l = dynamic_cast<LinearImpl*>(item.value().get())) f(item.key(), *l);
+/// The parametrisation a plain torch::nn::Linear carries once adapted, or null.
+inline std::shared_ptr<linear_parametrization> parametrization_of(torch::nn::LinearImpl& l) {
+  const auto children = l.named_children();
+  const auto* c = children.find(linear_parametrization::key);
+  return c ? std::dynamic_pointer_cast<linear_parametrization>(*c) : nullptr;
 }
 
 template <linear_site_policy P>
@@ -164,49 +177,66 @@ inject_report inject_checked(torch::nn::Module& root, const P& p) {
   struct hit {
     std::string name;
     std::int64_t index;
-    LinearImpl* linear;
+    torch::nn::LinearImpl* linear;
+    LinearImpl* ours;  ///< null for a plain torch::nn::Linear
+  };
+  constexpr bool reparametrizable = requires(typename P::site_module& m, const torch::Tensor& w) {
+    { m.reparametrize(w, w) } -> std::convertible_to<std::pair<torch::Tensor, torch::Tensor>>;
   };
   std::vector<hit> hits;
-  std::vector<std::string> ours, plain, adapted;  // adapted: names of peft::Linear, whose subtree is skipped
+  std::vector<std::string> linears, adapted;  // adapted: every Linear, whose subtree holds no candidate
   auto named = root.named_modules("", false);
   for (const auto& item : named) {
     const auto& name = item.key();
     if (std::any_of(adapted.begin(), adapted.end(),
                     [&](const std::string& a) { return name.rfind(a + ".", 0) == 0; }))
       continue;
-    auto* mine = dynamic_cast<LinearImpl*>(item.value().get());
-    if (!mine) {
-      if (dynamic_cast<torch::nn::LinearImpl*>(item.value().get())) {
-        plain.push_back(name);
-        if (t.matches(name))
-          throw error(who + ": module '" + name + "' matches " + detail::describe(t) +
-                      " but is a plain torch::nn::Linear, whose forward cannot be adapted from outside; "
-                      "declare it as autopeft::peft::Linear (same constructor, options and parameter "
-                      "names) in your module, or narrow target_modules");
-      }
-      continue;
-    }
+    auto* linear = dynamic_cast<torch::nn::LinearImpl*>(item.value().get());
+    if (!linear) continue;
+    auto* mine = dynamic_cast<LinearImpl*>(linear);
     adapted.push_back(name);
-    ours.push_back(name);
+    linears.push_back(name);
     if (!t.matches(name)) continue;
     const auto index = detail::layer_index(name);
     if constexpr (requires { p.layers_to_transform(); }) {
       if (!p.layers_to_transform().empty() && (!index || !layer_selected(p.layers_to_transform(), *index)))
         continue;
     }
-    if (mine->has_adapter(std::string(P::name)))
-      throw error(who + ": module '" + name + "' already has an adapter named '" + std::string(P::name) +
-                  "'; detach it (peft::Linear::detach) before injecting again");
-    hits.push_back({name, index.value_or(0), mine});
+    const std::string policy_name(P::name);
+    if (mine ? mine->has_adapter(policy_name)
+             : [&] { auto par = parametrization_of(*linear); return par && par->has_adapter(policy_name); }())
+      throw error(who + ": module '" + name + "' already has an adapter named '" + policy_name +
+                  "'; unload it (peft::unload) before injecting again");
+    if (!mine) {
+      if constexpr (!reparametrizable) {
+        throw error(who + ": module '" + name + "' is a plain torch::nn::Linear, and this policy's site module has "
+                    "no reparametrize(w, b) to fold into its weight (peft/linear_parametrization.hpp); declare "
+                    "the layer as autopeft::peft::Linear (same constructor, options and parameter names) in your "
+                    "module, or narrow target_modules");
+      }
+      if constexpr (requires { p.lora_dropout(); }) {
+        if (p.lora_dropout() > 0)
+          throw error(who + ": module '" + name + "' is a plain torch::nn::Linear, adapted by re-parametrising "
+                      "its weight, and lora_dropout acts on the LoRA path's input, which no weight expresses; "
+                      "set lora_dropout(0), or declare the layer as autopeft::peft::Linear");
+      }
+      if constexpr (requires { p.vera_dropout(); }) {
+        if (p.vera_dropout() > 0)
+          throw error(who + ": module '" + name + "' is a plain torch::nn::Linear, adapted by re-parametrising "
+                      "its weight, and vera_dropout acts on the update's input, which no weight expresses; "
+                      "set vera_dropout(0), or declare the layer as autopeft::peft::Linear");
+      }
+      if (auto par = parametrization_of(*linear); par && par->active())
+        throw error(who + ": module '" + name + "' is inside a live peft::adapted_weights guard; inject "
+                    "after the guard's scope ends");
+    }
+    hits.push_back({name, index.value_or(0), linear, mine});
   }
-  if (hits.empty()) {
-    std::string found = ours.empty() ? "none" : detail::join(ours);
-    if (!plain.empty()) found += "; plain torch::nn::Linear (not adaptable): " + detail::join(plain);
-    throw error(who + ": " + detail::describe(t) + " matched no autopeft::peft::Linear module; the "
-                "autopeft::peft::Linear modules are: " + found +
+  if (hits.empty())
+    throw error(who + ": " + detail::describe(t) + " matched no Linear module; the Linear modules are: " +
+                (linears.empty() ? std::string("none") : detail::join(linears)) +
                 ". An entry matches a full name or its last dot-separated components (\"fc1\" matches "
                 "\"mlp.fc1\")");
-  }
 
   // A policy whose sites share one model module (VeRA's frozen pair) builds it over the matched
   // Linears (build_injected_model); its sites find it at "peft.<name>" of ctx.embeddings. It is
@@ -245,7 +275,15 @@ inject_report inject_checked(torch::nn::Module& root, const P& p) {
   }
   inject_report report;
   for (std::size_t i = 0; i < hits.size(); ++i) {
-    hits[i].linear->attach(std::string(P::name), sites[i]);
+    if (hits[i].ours) {
+      hits[i].ours->attach(std::string(P::name), sites[i]);
+    } else {
+      auto par = parametrization_of(*hits[i].linear);
+      if (!par)
+        par = hits[i].linear->register_module(linear_parametrization::key,
+                                              std::make_shared<linear_parametrization>(*hits[i].linear));
+      par->attach(std::string(P::name), sites[i]);
+    }
     report.modules.push_back(hits[i].name);
     for (const auto& w : sites[i]->parameters(true)) report.trainable_parameters += w.numel();
   }
@@ -253,11 +291,12 @@ inject_report inject_checked(torch::nn::Module& root, const P& p) {
 }
 }  // namespace detail
 
-/// Attaches the policy's site module, registered under P::name, to every autopeft::peft::Linear of
-/// `root` whose full name the policy's target_modules select (see the header comment).
-/// Throws autopeft::error when a selected module is a plain torch::nn::Linear (it cannot be
-/// adapted), when nothing is selected (the message lists the Linear modules), or when a selected
-/// Linear already carries an adapter of that name. Nothing is attached when it throws.
+/// Attaches the policy's site module, registered under P::name, to every Linear of `root`
+/// (autopeft::peft::Linear or plain torch::nn::Linear) whose full name the policy's
+/// target_modules select (see the header comment).
+/// Throws autopeft::error when nothing is selected (the message lists the Linear modules), when a
+/// selected Linear already carries an adapter of that name, or when a selected plain Linear cannot
+/// take the policy (no reparametrize, or input dropout). Nothing is attached when it throws.
 template <class P>
 inject_report inject(torch::nn::Module& root, const P& p) {
   // Checked once here, so an unfit policy gets one message and no instantiation below.
@@ -265,14 +304,18 @@ inject_report inject(torch::nn::Module& root, const P& p) {
   else return {};
 }
 
-/// Freezes every parameter of `root` except those of the adapters attached to its
-/// autopeft::peft::Linear modules; returns the counts (HF's print_trainable_parameters figures).
+/// Freezes every parameter of `root` except those of the adapters attached to its Linear modules
+/// (autopeft::peft::Linear and adapted plain torch::nn::Linear); returns the counts (HF's print_trainable_parameters figures).
 inline parameter_counts freeze_except_adapters(torch::nn::Module& root) {
   for (auto& w : root.parameters(true)) w.set_requires_grad(false);
-  detail::for_each_linear(root, [](const std::string&, LinearImpl& l) {
-    for (const auto& [name, a] : l.adapters())
+  auto thaw = [](const auto& adapters) {
+    for (const auto& [name, a] : adapters)
       for (auto& w : a->module()->parameters(true)) w.set_requires_grad(true);
-  });
+  };
+  for (const auto& item : root.named_modules("", true)) {
+    if (auto* l = dynamic_cast<LinearImpl*>(item.value().get())) thaw(l->adapters());
+    else if (auto* p = dynamic_cast<linear_parametrization*>(item.value().get())) thaw(p->adapters());
+  }
   return count_parameters(root);
 }
 

@@ -52,6 +52,11 @@ class linear_adapter {
   virtual void merge(torch::nn::LinearImpl& base) = 0;
   virtual void unmerge(torch::nn::LinearImpl& base) = 0;
   [[nodiscard]] virtual bool merged() const = 0;
+  /// (w, b) of the one Linear equal to the Linear (w, b) followed by this adapter, differentiable
+  /// in the adapter's parameters (peft::linear_parametrization); throws for a site module
+  /// without a `reparametrize(w, b)` member.
+  [[nodiscard]] virtual std::pair<torch::Tensor, torch::Tensor> reparametrize(const torch::Tensor& w,
+                                                                              const torch::Tensor& b) = 0;
   /// The site module, registered in the Linear under the adapter's name.
   [[nodiscard]] virtual std::shared_ptr<torch::nn::Module> module() const = 0;
 };
@@ -71,6 +76,13 @@ class linear_adapter_of final : public linear_adapter {
   void merge(torch::nn::LinearImpl& base) override { m_->merge(base); }
   void unmerge(torch::nn::LinearImpl& base) override { m_->unmerge(base); }
   [[nodiscard]] bool merged() const override { return m_->merged(); }
+  [[nodiscard]] std::pair<torch::Tensor, torch::Tensor> reparametrize(const torch::Tensor& w,
+                                                                      const torch::Tensor& b) override {
+    if constexpr (requires(M& m) { m.reparametrize(w, b); }) return m_->reparametrize(w, b);
+    else
+      throw error("peft: this site module has no reparametrize(w, b) member, so it cannot adapt a plain "
+                  "torch::nn::Linear; declare the layer autopeft::peft::Linear");
+  }
   [[nodiscard]] std::shared_ptr<torch::nn::Module> module() const override { return m_; }
 
  private:
@@ -79,7 +91,10 @@ class linear_adapter_of final : public linear_adapter {
 }  // namespace detail
 
 /// What a site module must provide to be attached: `output`, `merge`, `unmerge`, `merged`
-/// (and optionally `input`), as every linear-site policy's `site_module` does.
+/// (and optionally `input`), as every linear-site policy's `site_module` does. To adapt a plain
+/// torch::nn::Linear too, it also provides
+///   std::pair<torch::Tensor, torch::Tensor> reparametrize(const torch::Tensor& w, const torch::Tensor& b);
+/// (see peft::linear_parametrization; LoRA, DoRA, (IA)³, LoHa, LoKr and VeRA have it).
 template <class M>
 concept linear_site_module = std::derived_from<M, torch::nn::Module> &&
     requires(M& m, const torch::Tensor& x, torch::Tensor y, torch::nn::LinearImpl& base) {

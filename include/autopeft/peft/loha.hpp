@@ -52,14 +52,22 @@ class loha_site : public torch::nn::Module, public delta_weight_merge<loha_site>
     return torch::matmul(hada_w1_a, hada_w1_b) * torch::matmul(hada_w2_a, hada_w2_b) * scaling_;
   }
 
-  torch::Tensor output(const torch::Tensor& x, torch::Tensor y, torch::nn::LinearImpl& /*base*/) {
-    if (merged()) return y;
-    if (is_training() && module_dropout_ > 0 && torch::rand({1}).item<double>() <= module_dropout_) return y;
+  /// ΔW as this training step applies it: rows dropped (rank_dropout, rescaled by the kept
+  /// fraction) and, with probability module_dropout, no update at all (undefined tensor).
+  [[nodiscard]] torch::Tensor sampled_delta_weight() const {
+    if (is_training() && module_dropout_ > 0 && torch::rand({1}).item<double>() <= module_dropout_) return {};
     auto w = delta_weight();
     if (is_training() && rank_dropout_ > 0) {
       auto keep = (torch::rand({w.size(0)}, w.options()) > rank_dropout_).to(w.scalar_type());
       w = w * (keep / keep.mean()).unsqueeze(1);
     }
+    return w;
+  }
+
+  torch::Tensor output(const torch::Tensor& x, torch::Tensor y, torch::nn::LinearImpl& /*base*/) {
+    if (merged()) return y;
+    auto w = sampled_delta_weight();
+    if (!w.defined()) return y;
     return y + torch::linear(x.to(w.scalar_type()), w).to(y.scalar_type());
   }
 

@@ -14,6 +14,7 @@
 // equals it or, failing that, the first key (in the map's order) that matches it as HF does,
 // the regex (.*\.)?(key) over the whole path; other sites take r. The scaling of a site uses its
 // own r. An r of 0 from the pattern leaves the site without LoRA (HF would refuse 0).
+#include <autopeft/error.hpp>
 #include <autopeft/peft/adapter_config.hpp>
 #include <autopeft/peft/detail/adapter_fields.hpp>
 #include <autopeft/peft/linear_sites.hpp>
@@ -26,6 +27,7 @@
 #include <map>
 #include <regex>
 #include <string>
+#include <utility>
 
 namespace autopeft::peft {
 
@@ -67,6 +69,23 @@ class lora_site : public torch::nn::Module {
     auto base_out = base.bias.defined() ? y - base.bias : y;
     if (dropout_ > 0 && is_training()) base_out = torch::linear(xd, base.weight);
     return y + (scale - 1) * base_out + scale * low * scaling_;
+  }
+
+  /// The weight and bias of the one Linear that computes base-then-this-site, differentiable in
+  /// the site's parameters (peft::linear_parametrization uses it to adapt a plain
+  /// torch::nn::Linear): LoRA (W + sBA, b); DoRA (m / ||W + sBA|| ⊙ (W + sBA), b), the norm
+  /// detached as in output(). (w, b) unchanged while merged. lora_dropout acts on the LoRA path's
+  /// input, which no weight can express: an error while training with it.
+  [[nodiscard]] std::pair<torch::Tensor, torch::Tensor> reparametrize(const torch::Tensor& w,
+                                                                      const torch::Tensor& b) const {
+    if (merged_) return {w, b};
+    if (dropout_ > 0 && is_training())
+      throw error("lora: lora_dropout " + std::to_string(dropout_) + " acts on the input of the LoRA path, "
+                  "which a reparametrised plain torch::nn::Linear cannot express; set lora_dropout(0) for "
+                  "plain Linear targets, or declare the layer autopeft::peft::Linear");
+    auto updated = w + delta_weight().to(w.scalar_type());
+    if (magnitude.defined()) updated = updated * (magnitude / weight_norm(updated).detach()).unsqueeze(1);
+    return {updated, b};
   }
 
   /// Folds the update into the base weight (outputs unchanged); unmerge() undoes it.

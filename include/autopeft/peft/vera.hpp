@@ -36,6 +36,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <string>
+#include <utility>
 
 namespace autopeft::peft {
 
@@ -91,6 +93,16 @@ class vera_site : public torch::nn::Module, public delta_weight_merge<vera_site>
     auto a = A().to(vera_lambda_d.device(), vera_lambda_d.scalar_type());
     auto b = B().to(vera_lambda_b.device(), vera_lambda_b.scalar_type());
     return torch::matmul(vera_lambda_b.unsqueeze(-1) * b, vera_lambda_d.unsqueeze(-1) * a);
+  }
+
+  /// delta_weight_merge's reparametrisation, refused while training with vera_dropout, which
+  /// acts on the update's input and no weight can express.
+  [[nodiscard]] std::pair<torch::Tensor, torch::Tensor> reparametrize(const torch::Tensor& w, const torch::Tensor& b) {
+    if (!merged() && dropout_ > 0 && is_training())
+      throw error("vera: vera_dropout " + std::to_string(dropout_) + " acts on the input of the update, which a "
+                  "reparametrised plain torch::nn::Linear cannot express; set vera_dropout(0) for plain "
+                  "Linear targets, or declare the layer autopeft::peft::Linear");
+    return delta_weight_merge<vera_site>::reparametrize(w, b);
   }
 
   torch::Tensor output(const torch::Tensor& x, torch::Tensor y, torch::nn::LinearImpl& /*base*/) {
