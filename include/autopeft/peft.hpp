@@ -1,6 +1,7 @@
 #pragma once
 // Umbrella header of the PEFT area.
 #include <autopeft/peft/adamix.hpp>
+#include <autopeft/peft/adapted_weights.hpp>
 #include <autopeft/peft/adapter_layer.hpp>
 #include <autopeft/peft/add_weighted_adapter.hpp>
 #include <autopeft/peft/bitfit.hpp>
@@ -13,6 +14,7 @@
 #include <autopeft/peft/inject.hpp>
 #include <autopeft/peft/intrinsic_said.hpp>
 #include <autopeft/peft/linear.hpp>
+#include <autopeft/peft/linear_parametrization.hpp>
 #include <autopeft/peft/linear_sites.hpp>
 #include <autopeft/peft/ln_tuning.hpp>
 #include <autopeft/peft/loha.hpp>
