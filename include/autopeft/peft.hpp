@@ -1,19 +1,24 @@
 #pragma once
 // Umbrella header of the PEFT area.
+#include <autopeft/peft/active_adapter.hpp>
 #include <autopeft/peft/adamix.hpp>
 #include <autopeft/peft/adapted_weights.hpp>
 #include <autopeft/peft/adapter_layer.hpp>
+#include <autopeft/peft/adapter_names.hpp>
+#include <autopeft/peft/add_adapter.hpp>
 #include <autopeft/peft/add_weighted_adapter.hpp>
 #include <autopeft/peft/bitfit.hpp>
 #include <autopeft/peft/bottleneck.hpp>
 #include <autopeft/peft/compacter.hpp>
 #include <autopeft/peft/concepts.hpp>
+#include <autopeft/peft/delete_adapter.hpp>
 #include <autopeft/peft/delta_weight_merge.hpp>
 #include <autopeft/peft/disable_adapter.hpp>
 #include <autopeft/peft/ia3.hpp>
 #include <autopeft/peft/inject.hpp>
 #include <autopeft/peft/intrinsic_said.hpp>
 #include <autopeft/peft/linear.hpp>
+#include <autopeft/peft/linear_adapter.hpp>
 #include <autopeft/peft/linear_parametrization.hpp>
 #include <autopeft/peft/linear_sites.hpp>
 #include <autopeft/peft/ln_tuning.hpp>
@@ -30,6 +35,7 @@
 #include <autopeft/peft/prefix_tuning.hpp>
 #include <autopeft/peft/prompt_tuning.hpp>
 #include <autopeft/peft/serial_adapter.hpp>
+#include <autopeft/peft/set_adapter.hpp>
 #include <autopeft/peft/size_member.hpp>
 #include <autopeft/peft/stored_state.hpp>
 #include <autopeft/peft/target.hpp>

@@ -4,11 +4,16 @@
 //  - what we save has exactly HF's keys and config fields, and loads back exactly;
 //  - a config that disagrees with the model's policy is refused, naming the field.
 #include "../support/scratch_dir.hpp"
+#include "../support/small_encoder.hpp"
 #include "uv_policy.hpp"
 #include <autopeft/io/hf_checkpoint.hpp>
 #include <autopeft/io/safetensors.hpp>
 #include <autopeft/model.hpp>
+#include <autopeft/peft/active_adapter.hpp>
+#include <autopeft/peft/adapted_weights.hpp>
 #include <autopeft/peft/adapter_io.hpp>
+#include <autopeft/peft/add_adapter.hpp>
+#include <autopeft/peft/set_adapter.hpp>
 #include <autopeft/peft/add_weighted_adapter.hpp>
 #include <autopeft/peft/ia3.hpp>
 #include <autopeft/peft/ln_tuning.hpp>
@@ -410,4 +415,211 @@ TEST_CASE("a policy added in one file: a search-space dimension sizes it, HF's a
   CHECK_THROWS_WITH(peft::load_adapter(fresh = base_with("bert", uv{}.r(3).layers_to_transform({1})), out),
                     Catch::Contains("field 'r' is 2"));
   testing::remove_tree(out);
+}
+
+// Adapters injected into a module tree (peft::inject, plain torch::nn::Linear layers of the
+// encoder or of a user's module) read and write HF PEFT's files.
+namespace {
+
+template <class M>
+torch::Tensor adapted_logits(M& m, const std::string& arch) {
+  peft::adapted_weights adapted(*m);
+  return logits(m, arch);
+}
+
+/// HF's adapter directory for `method` on `arch`: the fixture's own, or, for the fixtures that
+/// hold only HF's in-memory state (state.safetensors, keys "….lora_A.default.weight"), one made
+/// here: the config and key set that save_adapter writes for `policy`, the tensors HF's (its
+/// keys without the adapter name, as get_peft_model_state_dict saves them).
+template <class P>
+fs::path hf_adapter_dir(const std::string& method, const std::string& arch, const P& policy, const fs::path& scratch) {
+  if (const auto dir = adapter_dir(method, arch); fs::exists(dir / "adapter_config.json")) return dir;
+  auto m = io::from_pretrained<model::SequenceClassifier<>>(fixtures / "hf" / (arch + "-seqcls"));
+  peft::inject(*m, policy);
+  peft::save_adapter(*m, policy, scratch);
+  const auto state = io::load_safetensors(fixtures / "peft" / (method + "-" + arch) / "state.safetensors");
+  std::map<std::string, torch::Tensor> hf;
+  for (const auto& [key, t] : state.tensors) {
+    auto k = key;
+    for (auto at = k.find(".default"); at != std::string::npos; at = k.find(".default")) k.erase(at, 8);
+    if (k.ends_with(".lora_magnitude_vector.weight")) k.erase(k.size() - 7);
+    for (const char* shared : {"vera_A", "vera_B"})  // one shared pair, saved once
+      if (k.ends_with(std::string(".") + shared)) k = std::string("base_model.") + shared;
+    hf[k] = t;
+  }
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  for (const auto& k : keys_of(scratch / "adapter_model.safetensors")) {
+    INFO(k);
+    REQUIRE(hf.contains(k));
+    tensors.emplace_back(k, hf.at(k));
+  }
+  io::save_safetensors(scratch / "adapter_model.safetensors", tensors);
+  return scratch;
+}
+
+template <class P>
+void check_injected(const std::string& method, const P& policy) {
+  for (const std::string arch : {"bert", "roberta"}) {
+    INFO(method << "-" << arch);
+    testing::scratch_dir made("hf-" + method);
+    const auto dir = hf_adapter_dir(method, arch, policy, made.path);
+    auto m = io::from_pretrained<model::SequenceClassifier<>>(fixtures / "hf" / (arch + "-seqcls"));
+    const torch::Tensor before = adapted_logits(m, arch);
+    const auto r = peft::load_adapter<P>(*m, dir);
+    CHECK_FALSE(r.modules.empty());
+    const torch::Tensor hf_logits =
+        io::load_safetensors(fixtures / "peft" / (method + "-" + arch) / "state.safetensors").at("logits");
+    const torch::Tensor got = adapted_logits(m, arch);
+    CHECK((got - before).abs().max().item<double>() > 2 * tolerance);
+    CHECK((got - hf_logits).abs().max().item<double>() < tolerance);
+    // Written back, the file holds HF's keys; a fresh encoder loads it to the same logits.
+    const auto read = peft::policy_from_config<P>(peft::read_adapter_config(dir));
+    testing::scratch_dir out("injected-" + method);
+    peft::save_adapter(*m, read, out.path, "default", {.task_type = "SEQ_CLS"});
+    // (The made directories hold no head: HF's in-memory state of those fixtures has none.)
+    auto without_head = [](std::set<std::string> keys) {
+      std::erase_if(keys, [](const std::string& k) { return k.starts_with("base_model.model.classifier."); });
+      return keys;
+    };
+    CHECK(without_head(keys_of(out / "adapter_model.safetensors")) == without_head(keys_of(dir / "adapter_model.safetensors")));
+    CHECK(keys_of(out / "adapter_model.safetensors").contains(arch == "bert" ? "base_model.model.classifier.weight"
+                                                                              : "base_model.model.classifier.out_proj.weight"));
+    CHECK(peft::read_adapter_config(out.path)["peft_type"] == peft::read_adapter_config(dir)["peft_type"]);
+    auto fresh = io::from_pretrained<model::SequenceClassifier<>>(fixtures / "hf" / (arch + "-seqcls"));
+    peft::load_adapter<P>(*fresh, out.path);
+    CHECK(torch::equal(adapted_logits(fresh, arch), got));
+  }
+}
+
+/// A user's module of LibTorch's own Linear layers.
+struct TwoLayerImpl : torch::nn::Module {
+  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+  TwoLayerImpl() {
+    fc1 = register_module("fc1", torch::nn::Linear(6, 12));
+    fc2 = register_module("fc2", torch::nn::Linear(12, 6));
+  }
+  torch::Tensor forward(const torch::Tensor& x) {
+    peft::adapted_weights adapted(*this);
+    return fc2(torch::relu(fc1(x)));
+  }
+};
+TORCH_MODULE(TwoLayer);
+
+}  // namespace
+
+TEST_CASE("adapter io: HF PEFT's adapters load by injection into an encoder's plain Linears, with HF's logits",
+          "[peft][adapter_io][plain_linear]") {
+  // The configurations of the fixtures (tools/make_peft_fixtures.py; test_hf_peft_parity.cpp).
+  SECTION("LoRA") { check_injected("lora", peft::lora{}); }
+  SECTION("(IA)3") { check_injected("ia3", peft::ia3{}); }
+  SECTION("DoRA") {
+    check_injected("dora", peft::lora{}.r(4).lora_alpha(8).use_dora(true)
+                               .target_modules({"query", "value", "output.dense"}).layers_to_transform({1}));
+  }
+  SECTION("LoHa") { check_injected("loha", peft::loha{}.r(4).alpha(8).target_modules({"query", "value"})); }
+  SECTION("LoKr") {
+    check_injected("lokr", peft::lokr{}.r(4).alpha(8).target_modules({"query", "value", "intermediate.dense"}));
+  }
+  SECTION("VeRA") { check_injected("vera", peft::vera{}.r(8).target_modules({"query", "value"})); }
+}
+
+TEST_CASE("adapter io: named adapters of a user's module save in HF's layout and load back, switching alike",
+          "[peft][adapter_io][named]") {
+  torch::manual_seed(61);
+  TwoLayer net, twin;
+  {
+    torch::NoGradGuard ng;
+    auto theirs = net->named_parameters();
+    for (auto& p : twin->named_parameters()) p.value().copy_(theirs[p.key()]);
+  }
+  const auto lora = peft::lora{}.r(2).lora_alpha(4).init_lora_weights(false).target_modules({"fc1", "fc2"});
+  const auto ia3 = peft::ia3{}.target_modules({"fc2"}).feedforward_modules({});
+  peft::inject(*net, lora);
+  peft::add_adapter(*net, "scaled", ia3);
+  {
+    torch::NoGradGuard ng;
+    for (auto& p : net->named_parameters())
+      if (p.key().find(".ia3_scaled.") != std::string::npos) p.value().uniform_(0.5, 1.5);
+  }
+  testing::scratch_dir dir("named-adapters");
+  peft::save_adapter(*net, lora, dir.path);
+  peft::save_adapter(*net, ia3, dir.path, "scaled");
+  CHECK(fs::exists(dir / "adapter_config.json"));
+  CHECK(fs::exists(dir.path / "scaled" / "adapter_model.safetensors"));
+  CHECK(keys_of(dir / "adapter_model.safetensors") ==
+        std::set<std::string>{"base_model.model.fc1.lora_A.weight", "base_model.model.fc1.lora_B.weight",
+                              "base_model.model.fc2.lora_A.weight", "base_model.model.fc2.lora_B.weight"});
+  CHECK(keys_of(dir.path / "scaled" / "adapter_model.safetensors") ==
+        std::set<std::string>{"base_model.model.fc2.ia3_l"});
+  CHECK(peft::read_adapter_config(dir.path)["task_type"].is_null());
+
+  peft::load_adapter<peft::lora>(*twin, dir.path);
+  peft::load_adapter<peft::ia3>(*twin, dir.path, "scaled");
+  CHECK(peft::active_adapter(*twin) == "default");
+  const auto x = torch::randn({3, 6});
+  CHECK(torch::allclose(twin(x), net(x), 1e-6, 1e-6));
+  peft::set_adapter(*net, "scaled");
+  peft::set_adapter(*twin, "scaled");
+  REQUIRE_FALSE(torch::allclose(twin(x), net->fc2(torch::relu(net->fc1(x))), 1e-3, 1e-3));
+  CHECK(torch::allclose(twin(x), net(x), 1e-6, 1e-6));
+}
+
+TEST_CASE("adapter io: a bad injected adapter file changes nothing and says why", "[peft][adapter_io][plain_linear]") {
+  torch::manual_seed(62);
+  TwoLayer net;
+  const auto lora = peft::lora{}.r(2).target_modules({"fc1", "fc2"});
+  peft::inject(*net, lora);
+  testing::scratch_dir dir("bad-injected");
+  peft::save_adapter(*net, lora, dir.path);
+  // A file with a tensor the module has no place for.
+  auto content = io::load_safetensors(dir / "adapter_model.safetensors");
+  std::vector<std::pair<std::string, torch::Tensor>> tensors(content.tensors.begin(), content.tensors.end());
+  tensors.emplace_back("base_model.model.fc3.lora_A.weight", torch::zeros({2, 6}));
+  io::save_safetensors(dir / "adapter_model.safetensors", tensors);
+  TwoLayer other;
+  const auto before = other->named_parameters().keys();
+  try {
+    peft::load_adapter<peft::lora>(*other, dir.path);
+    FAIL("no error");
+  } catch (const file_error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("adapter_model.safetensors") &&
+                             Catch::Contains("'base_model.model.fc3.lora_A.weight' has no place in the module"));
+  }
+  CHECK(other->named_parameters().keys() == before);
+  CHECK(other->named_children().size() == 2);
+  // No such adapter to save.
+  try {
+    peft::save_adapter(*other, lora, dir.path, "missing");
+    FAIL("no error");
+  } catch (const error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("holds no lora sites of the adapter 'missing'"));
+  }
+}
+
+TEST_CASE("adapter io: a masked-LM model's adapter saves with task_type null and loads back", "[peft][adapter_io]") {
+  using mlm = model::MaskedLM<peft::plan<peft::lora>>;
+  torch::manual_seed(63);
+  auto config = testing::small_encoder();
+  const auto policy = peft::lora{}.r(2).init_lora_weights(false).target_modules({"query", "value"});
+  mlm m(config, peft::plan<peft::lora>{policy});
+  testing::scratch_dir dir("mlm-adapter");
+  peft::save_adapter(m, dir.path, {.task_type = ""});
+  const auto j = peft::read_adapter_config(dir.path);
+  CHECK(j["task_type"].is_null());
+  CHECK(j["modules_to_save"].is_null());
+  const auto keys = keys_of(dir / "adapter_model.safetensors");
+  CHECK(keys.contains("base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.weight"));
+  mlm fresh(config, peft::plan<peft::lora>{policy});
+  {
+    torch::NoGradGuard ng;
+    auto theirs = m->named_parameters();
+    for (auto& p : fresh->named_parameters())
+      if (p.key().find(".peft.") == std::string::npos) p.value().copy_(theirs[p.key()]);
+  }
+  peft::load_adapter(fresh, dir.path);
+  const auto ids = torch::randint(5, config.vocab_size, {2, 7});
+  m->eval();
+  fresh->eval();
+  torch::NoGradGuard ng;
+  CHECK(torch::equal(fresh->forward(ids), m->forward(ids)));
 }

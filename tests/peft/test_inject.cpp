@@ -2,7 +2,11 @@
 // output unchanged; parameter names are HF-like and the base ones unchanged; the count equals the
 // policy's closed form; gradients reach only adapters after freezing; LoRA learns a toy task;
 // merging and unmerging are exact; the errors say what to do.
+#include <autopeft/peft/active_adapter.hpp>
 #include <autopeft/peft/adapted_weights.hpp>
+#include <autopeft/peft/adapter_names.hpp>
+#include <autopeft/peft/add_adapter.hpp>
+#include <autopeft/peft/delete_adapter.hpp>
 #include <autopeft/peft/disable_adapter.hpp>
 #include <autopeft/peft/ia3.hpp>
 #include <autopeft/peft/inject.hpp>
@@ -11,6 +15,7 @@
 #include <autopeft/peft/lora.hpp>
 #include <autopeft/peft/merge_adapter.hpp>
 #include <autopeft/peft/merge_and_unload.hpp>
+#include <autopeft/peft/set_adapter.hpp>
 #include <autopeft/peft/unload.hpp>
 #include <autopeft/peft/unmerge_adapter.hpp>
 #include <autopeft/peft/vera.hpp>
@@ -89,7 +94,7 @@ struct PlainMlpImpl : torch::nn::Module {
 TORCH_MODULE(PlainMlp);
 
 bool is_adapter_key(const std::string& k) {
-  for (const char* name : {".lora.", ".ia3.", ".vera.", ".loha.", ".lokr."})
+  for (const char* name : {".lora.", ".ia3.", ".vera.", ".loha.", ".lokr.", ".lora_wide."})
     if (k.find(name) != std::string::npos) return true;
   return false;
 }
@@ -270,7 +275,7 @@ TEST_CASE("inject selects by regex and layers_to_transform", "[peft][inject]") {
   r = peft::inject(*net, peft::lora{}.r(1).target_modules(t));
   CHECK(r.modules == std::vector<std::string>{"blocks.0.mlp.fc1", "blocks.1.mlp.fc1"});
   CHECK_THAT(message_of([&] { peft::inject(*net, peft::lora{}.target_modules(peft::targets{"fc1"})); }),
-             Catch::Contains("already has an adapter named 'lora'"));
+             Catch::Contains("already has lora for the adapter 'default'"));
 }
 
 TEST_CASE("injected VeRA shares one frozen pair and starts at zero update", "[peft][inject]") {
@@ -689,7 +694,7 @@ TEST_CASE("plain-Linear injection's errors say what to do", "[peft][inject][plai
   CHECK(peft::inject(*ours, no_fold_policy{}).modules == std::vector<std::string>{"fc1"});
   peft::inject(*plain, lora_mlp());
   CHECK_THAT(message_of([&] { peft::inject(*plain, lora_mlp()); }),
-             Catch::Contains("module 'fc1' already has an adapter named 'lora'"));
+             Catch::Contains("module 'fc1' already has lora for the adapter 'default'"));
   peft::adapted_weights adapted(*plain);
   CHECK_THAT(message_of([&] { peft::inject(*plain, peft::ia3{}.target_modules({"fc1"}).feedforward_modules({"fc1"})); }),
              Catch::Contains("inside a live peft::adapted_weights guard"));
@@ -742,4 +747,122 @@ TEST_CASE("the plain-Linear header examples run as written", "[peft][inject][pla
     }
     CHECK(loss_now() < 0.9 * before);
   }
+}
+
+// Named adapters (HF's adapter_name): one active, the others inert. The law: with adapter A
+// active, the model computes what a model holding A alone computes, forward and gradients.
+namespace {
+
+/// A copy of `net`'s base weights with `policy` injected as "default", its adapter tensors taken
+/// from `net`'s adapter `key` ("lora", "lora_wide").
+template <class Model, class P>
+Model single_adapter_twin(Model& net, const P& policy, const std::string& key) {
+  Model twin;
+  peft::inject(*twin, policy);
+  torch::NoGradGuard ng;
+  auto theirs = net->named_parameters(true);
+  for (auto& p : twin->named_parameters(true)) {
+    auto k = p.key();
+    if (const auto at = k.find(".lora."); at != std::string::npos) k.replace(at, 6, "." + key + ".");
+    REQUIRE(theirs.contains(k));
+    p.value().copy_(theirs[k]);
+  }
+  return twin;
+}
+
+template <class Model>
+torch::Tensor forward_of(Model& m, const torch::Tensor& x) {
+  peft::adapted_weights adapted(*m);  // a no-op for peft::Linear layers
+  return m->forward(x);
+}
+
+template <class Model>
+void check_named_adapters(std::uint64_t seed) {
+  torch::manual_seed(seed);
+  Model net;
+  const auto x = torch::randn({5, H});
+  const auto base_y = forward_of(net, x).detach();
+  const auto a = peft::lora{}.r(2).lora_alpha(4).init_lora_weights(false).target_modules({"fc1", "fc2"});
+  const auto b = peft::lora{}.r(4).lora_alpha(4).init_lora_weights(false).target_modules({"fc2"});
+  peft::inject(*net, a);
+  const auto y_a = forward_of(net, x).detach();
+  const auto rb = peft::add_adapter(*net, "wide", b);
+  CHECK(rb.modules == std::vector<std::string>{"fc2"});
+  CHECK(net->named_parameters().contains("fc2.lora_wide.lora_A.weight"));
+  CHECK(peft::adapter_names(*net) == std::vector<std::string>{"default", "wide"});
+  CHECK(peft::active_adapter(*net) == "default");  // add_adapter leaves the active adapter
+  CHECK(torch::equal(forward_of(net, x), y_a));
+
+  auto twin_a = single_adapter_twin(net, a, "lora");
+  auto twin_b = single_adapter_twin(net, b, "lora_wide");
+  CHECK(torch::allclose(forward_of(twin_a, x), y_a, 1e-6, 1e-6));
+
+  peft::set_adapter(*net, "wide");
+  CHECK(peft::active_adapter(*net) == "wide");
+  const auto y_b = forward_of(net, x);
+  REQUIRE_FALSE(torch::allclose(y_b, y_a, 1e-3, 1e-3));
+  CHECK(torch::allclose(y_b, forward_of(twin_b, x), 1e-6, 1e-6));
+  // Gradients reach the active adapter only.
+  y_b.pow(2).sum().backward();
+  for (const auto& p : net->named_parameters(true)) {
+    INFO(p.key());
+    if (p.key().find(".lora_wide.") != std::string::npos) CHECK(p.value().grad().defined());
+    else if (p.key().find(".lora.") != std::string::npos) CHECK_FALSE(p.value().grad().defined());
+  }
+  // Merging merges the active adapter; switching unmerges first.
+  peft::merge_adapter(*net);
+  CHECK(torch::allclose(net->forward(x), y_b, 1e-5, 1e-5));
+  peft::set_adapter(*net, "default");
+  CHECK(torch::allclose(forward_of(net, x), y_a, 1e-5, 1e-5));
+
+  // Deleting the active adapter activates the next one; deleting the last leaves the base.
+  peft::delete_adapter(*net, "default");
+  CHECK(peft::adapter_names(*net) == std::vector<std::string>{"wide"});
+  CHECK(peft::active_adapter(*net) == "wide");
+  CHECK_FALSE(net->named_parameters().contains("fc1.lora.lora_A.weight"));
+  CHECK(torch::allclose(forward_of(net, x), y_b, 1e-5, 1e-5));
+  peft::delete_adapter(*net, "wide");
+  CHECK(net->named_parameters().size() == 4);
+  CHECK(torch::allclose(net->forward(x), base_y, 1e-6, 1e-6));
+}
+
+}  // namespace
+
+TEST_CASE("named adapters switch outputs: with one active, a model computes what it computes holding that one alone",
+          "[peft][inject][named]") {
+  SECTION("peft::Linear") { check_named_adapters<Mlp>(51); }
+  SECTION("plain torch::nn::Linear") { check_named_adapters<PlainMlp>(52); }
+}
+
+TEST_CASE("the named-adapter verbs' errors say what to do", "[peft][inject][named]") {
+  torch::manual_seed(53);
+  Mlp net;
+  peft::inject(*net, lora_mlp());
+  CHECK_THAT(message_of([&] { peft::set_adapter(*net, "nope"); }),
+             Catch::Contains("no adapter named 'nope'") && Catch::Contains("it holds: default") &&
+                 Catch::Contains("peft::add_adapter"));
+  CHECK_THAT(message_of([&] { peft::delete_adapter(*net, "nope"); }), Catch::Contains("no adapter named 'nope'"));
+  CHECK_THAT(message_of([&] { peft::add_adapter(*net, "default", lora_mlp()); }),
+             Catch::Contains("already has lora for the adapter 'default'") && Catch::Contains("another adapter name"));
+  CHECK_THAT(message_of([&] { peft::add_adapter(*net, "a.b", lora_mlp()); }),
+             Catch::Contains("adapter name 'a.b' must be non-empty and hold no '.'"));
+  peft::add_adapter(*net, "other", peft::ia3{}.target_modules({"fc2"}).feedforward_modules({"fc2"}));
+  CHECK(net->named_parameters().contains("fc2.ia3_other.ia3_l"));
+  peft::disable_adapter off(*net);
+  CHECK_THAT(message_of([&] { peft::set_adapter(*net, "other"); }),
+             Catch::Contains("disabled by a live peft::disable_adapter guard"));
+  Mlp bare;
+  CHECK_THAT(message_of([&] { peft::set_adapter(*bare, "x"); }), Catch::Contains("holds no adapters"));
+}
+
+TEST_CASE("the named-adapter header examples run as written", "[peft][inject][named]") {
+  torch::manual_seed(54);
+  Mlp net;
+  peft::inject(*net, peft::lora{}.r(4).target_modules({"fc1", "fc2"}));        // "default", active
+  peft::add_adapter(*net, "wide", peft::lora{}.r(8).target_modules({"fc1", "fc2"}));
+  peft::set_adapter(*net, "wide");                                             // now "wide" computes
+  CHECK(peft::active_adapter(*net) == "wide");
+  CHECK(peft::adapter_names(*net) == std::vector<std::string>{"default", "wide"});
+  peft::delete_adapter(*net, "wide");
+  CHECK(peft::adapter_names(*net) == std::vector<std::string>{"default"});
 }

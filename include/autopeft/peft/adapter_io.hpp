@@ -23,7 +23,9 @@
 #include <autopeft/io/safetensors.hpp>
 #include <autopeft/model/sequence_classifier.hpp>
 #include <autopeft/peft/adapter_config.hpp>
+#include <autopeft/peft/delete_adapter.hpp>
 #include <autopeft/peft/hf_names.hpp>
+#include <autopeft/peft/inject.hpp>
 #include <autopeft/peft/plan.hpp>
 #include <autopeft/peft/stored_state.hpp>
 
@@ -45,6 +47,8 @@ struct adapter_save_options {
   /// HF's base_model_name_or_path (null when empty): where PeftModel finds the base model.
   std::string base_model_name_or_path;
   /// HF's task_type; SEQ_CLS also sets modules_to_save ["classifier", "score"], as HF does.
+  /// Empty writes null, HF's task_type for a model of no task class (a masked LM, a user's
+  /// module).
   std::string task_type = "SEQ_CLS";
   /// inference_mode as HF writes it after save_pretrained (true).
   bool inference_mode = true;
@@ -84,12 +88,9 @@ P stored_policy(const P& p) {
 }
 
 
-template <class P, class Holder>
-void save_adapter_checked(const Holder& model, const std::filesystem::path& dir, const adapter_save_options& opt) {
-  const auto& policy = model->peft().template get<P>();
-  const auto& config = model->config();
-
-  auto j = detail::stored_policy(policy).to_adapter_config(config);
+/// HF's adapter_config.json for P: the policy's fields `j` plus the fields every method carries.
+template <class P>
+nlohmann::json adapter_config_json(nlohmann::json j, const adapter_save_options& opt) {
   j["auto_mapping"] = nullptr;
   j["base_model_name_or_path"] =
       opt.base_model_name_or_path.empty() ? nlohmann::json(nullptr) : nlohmann::json(opt.base_model_name_or_path);
@@ -98,7 +99,31 @@ void save_adapter_checked(const Holder& model, const std::filesystem::path& dir,
   j["peft_type"] = P::peft_type;
   j["peft_version"] = "0.21.0";  // the format written here is PEFT 0.21's
   j["revision"] = nullptr;
-  j["task_type"] = opt.task_type;
+  j["task_type"] = opt.task_type.empty() ? nlohmann::json(nullptr) : nlohmann::json(opt.task_type);
+  return j;
+}
+
+/// Writes dir/adapter_model.safetensors and then dir/adapter_config.json (atomically renamed),
+/// so a directory with a config always has its tensors.
+inline void write_adapter_dir(const std::filesystem::path& dir, const nlohmann::json& config,
+                              const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
+  std::filesystem::create_directories(dir);
+  io::save_safetensors(dir / "adapter_model.safetensors", tensors, {{"format", "pt"}});
+  const auto file = dir / "adapter_config.json";
+  const auto tmp = dir / "adapter_config.json.tmp";
+  {
+    std::ofstream out(tmp);
+    out << config.dump(2) << '\n';
+    if (!out) throw file_error(tmp, "write failed");
+  }
+  std::filesystem::rename(tmp, file);
+}
+
+template <class P, class Holder>
+void save_adapter_checked(const Holder& model, const std::filesystem::path& dir, const adapter_save_options& opt) {
+  const auto& policy = model->peft().template get<P>();
+  const auto& config = model->config();
+  const auto j = adapter_config_json<P>(detail::stored_policy(policy).to_adapter_config(config), opt);
 
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   auto add = [&](const std::string& ours, const torch::Tensor& t, bool trainable) {
@@ -121,17 +146,7 @@ void save_adapter_checked(const Holder& model, const std::filesystem::path& dir,
     if (policy.hf_saves_buffers())
       for (const auto& b : model->named_buffers(true))
         if (detail::is_peft_name(b.key())) add(b.key(), b.value(), false);
-
-  std::filesystem::create_directories(dir);
-  io::save_safetensors(dir / "adapter_model.safetensors", tensors, {{"format", "pt"}});
-  const auto file = dir / "adapter_config.json";
-  const auto tmp = dir / "adapter_config.json.tmp";
-  {
-    std::ofstream out(tmp);
-    out << j.dump(2) << '\n';
-    if (!out) throw file_error(tmp, "write failed");
-  }
-  std::filesystem::rename(tmp, file);
+  write_adapter_dir(dir, j, tensors);
 }
 }  // namespace detail
 
@@ -207,6 +222,163 @@ void load_adapter(Holder& model, const std::filesystem::path& dir) {
   using Plan = std::decay_t<decltype(model->peft())>;
   using P = typename detail::single_policy<Plan>::type;
   if constexpr (check_hf_adapter_policy<P>()) detail::load_adapter_checked<P>(model, dir);
+}
+
+// Adapters injected into a module tree (peft::inject: a user's module, or an encoder model
+// whose Linears got injected adapters): HF's layout for a PeftModel around that module, keys
+// "base_model.model.<module path>.<tensor>" ("base_model.model.fc1.lora_A.weight"), and the
+// adapter "default" in `dir` itself, any other in `dir/<name>`, as save_pretrained writes
+// several adapters.
+
+namespace detail {
+
+/// Where the adapter `name` lives under `dir`.
+inline std::filesystem::path adapter_dir(const std::filesystem::path& dir, const std::string& name) {
+  return name == default_adapter ? dir : dir / name;
+}
+
+/// (HF key, tensor) of every tensor of the injected sites under the child name `key`, in tree
+/// order; with `shared_buffers`, the module the sites share on the root too ("peft.<key>",
+/// VeRA's pair, HF's "base_model.vera_A").
+inline std::vector<std::pair<std::string, torch::Tensor>> injected_tensors(torch::nn::Module& root,
+                                                                            const std::string& key,
+                                                                            bool shared_buffers) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  const std::string pre(hf_model_prefix);
+  auto add_site = [&](const std::string& path, const std::vector<linear_adapter_entry>& entries) {
+    for (const auto& e : entries)
+      if (e.key == key)
+        for (const auto& t : e.site->module()->named_parameters(true))
+          out.emplace_back(pre + (path.empty() ? "" : path + ".") + t.key(), t.value());
+  };
+  if (auto* l = dynamic_cast<LinearImpl*>(&root)) add_site("", l->adapters());
+  for (const auto& item : root.named_modules("", false)) {
+    if (auto* l = dynamic_cast<LinearImpl*>(item.value().get())) add_site(item.key(), l->adapters());
+    else if (auto* p = dynamic_cast<linear_parametrization*>(item.value().get()))
+      add_site(parent_name(item.key()), p->adapters());
+  }
+  if (shared_buffers) {
+    auto named = root.named_modules("", false);
+    if (auto* shared = named.find("peft." + key))
+      for (const auto& b : (*shared)->named_buffers(true)) out.emplace_back("base_model." + b.key(), b.value());
+  }
+  return out;
+}
+
+template <class P>
+bool saves_shared_buffers(const P& policy) {
+  if constexpr (requires { policy.hf_saves_buffers(); }) return policy.hf_saves_buffers();
+  else return false;
+}
+
+}  // namespace detail
+
+/// Writes the adapter `adapter` that peft::inject attached to `root` with `policy` as HF PEFT's
+/// files: adapter_config.json (task_type null unless `opt` says otherwise) and
+/// adapter_model.safetensors (float32), in `dir` for the adapter "default" and in `dir/<adapter>`
+/// otherwise. With task_type "SEQ_CLS" (an encoder classifier), the head's parameters
+/// (`classifier.*`) go too, as HF's modules_to_save. Throws autopeft::error when `root` holds no
+/// such adapter.
+template <class P, class Root>
+  requires std::derived_from<Root, torch::nn::Module>
+void save_adapter(Root& root, const P& policy, const std::filesystem::path& dir,
+                  const std::string& adapter = detail::default_adapter,
+                  const adapter_save_options& opt = {.task_type = ""}) {
+  if constexpr (check_hf_adapter_policy<P>()) {
+    const auto key = detail::adapter_key(P::name, adapter);
+    auto tensors = detail::injected_tensors(root, key, detail::saves_shared_buffers(policy));
+    if (tensors.empty())
+      throw error("save_adapter: the module holds no " + std::string(P::name) + " sites of the adapter '" + adapter +
+                  "' (children named '" + key + "'); inject it with peft::inject or peft::add_adapter first");
+    if (opt.task_type == "SEQ_CLS")  // modules_to_save: HF saves the task head with the adapter
+      for (const auto& p : root.named_parameters(true))
+        if (p.key().rfind("classifier.", 0) == 0 || p.key().rfind("score.", 0) == 0)
+          tensors.emplace_back(std::string(hf_model_prefix) + p.key(), p.value());
+    for (auto& [k, t] : tensors) t = t.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    detail::write_adapter_dir(detail::adapter_dir(dir, adapter),
+                              detail::adapter_config_json<P>(policy.to_adapter_config(model::EncoderConfig{}), opt),
+                              tensors);
+  }
+}
+
+/// Reads HF PEFT's files of a P adapter (`dir` for "default", `dir/<adapter>` otherwise) into
+/// `root`: injects the policy that adapter_config.json describes as the adapter `adapter`, then
+/// loads its tensors, and those of the modules its modules_to_save lists into the base module
+/// (an HF classifier adapter's head: one copy per module, shared by the module's adapters, so a
+/// later adapter must carry the same head); returns what was injected. Throws autopeft::file_error, leaving `root` as it
+/// was, when the config is not P's or is malformed, when a tensor of the file has no place in
+/// the module or has another shape, or when the file lacks a tensor of an injected site; throws
+/// autopeft::error as peft::inject does (e.g. target_modules matching nothing in `root`).
+template <class P, class Root>
+  requires std::derived_from<Root, torch::nn::Module>
+inject_report load_adapter(Root& root, const std::filesystem::path& dir,
+                           const std::string& adapter = detail::default_adapter) {
+  if constexpr (check_hf_adapter_policy<P>()) {
+    const auto where = detail::adapter_dir(dir, adapter);
+    const auto config_file = where / "adapter_config.json";
+    const auto config = read_adapter_config(config_file);
+    const auto policy = policy_from_config<P>(config, config_file);
+    const auto weights = where / "adapter_model.safetensors";
+    const auto content = io::load_safetensors(weights);
+    std::vector<std::string> to_save;  // HF's modules_to_save: base modules the file replaces
+    if (config.contains("modules_to_save") && config["modules_to_save"].is_array())
+      for (const auto& m : config["modules_to_save"])
+        if (m.is_string()) to_save.push_back(m.get<std::string>());
+    bool held_before = false;  // other adapters share the base modules that modules_to_save replaces
+    for (const auto& item : root.named_modules("", true))
+      if (auto* l = dynamic_cast<adapter_layer*>(item.value().get()); l && l->has_adapters()) held_before = true;
+    auto report = inject(root, policy, adapter);
+    try {
+      const auto key = detail::adapter_key(P::name, adapter);
+      std::map<std::string, torch::Tensor> ours;
+      for (auto& [k, t] : detail::injected_tensors(root, key, detail::saves_shared_buffers(policy))) ours[k] = t;
+      auto base = root.named_parameters(true);
+      const std::string pre(hf_model_prefix);
+      // Every tensor is checked before any is copied, so a bad file changes nothing.
+      std::vector<std::pair<torch::Tensor, torch::Tensor>> copies;
+      std::set<std::string> written;
+      for (const auto& [hf, t] : content.tensors) {
+        torch::Tensor target;
+        if (const auto it = ours.find(hf); it != ours.end()) {
+          target = it->second;
+          written.insert(hf);
+        } else if (hf.rfind(pre, 0) == 0) {
+          const auto name = hf.substr(pre.size());
+          const bool listed = std::any_of(to_save.begin(), to_save.end(),
+                                          [&](const std::string& m) { return name.rfind(m + ".", 0) == 0; });
+          if (auto* p = base.find(name); p && listed) {
+            target = *p;
+            if (held_before && !torch::equal(target, t.to(target.device(), target.scalar_type())))
+              throw file_error(weights, "tensor '" + hf + "' of modules_to_save differs from the module's '" + name +
+                                            "', which the adapters it already holds share (HF keeps a copy per "
+                                            "adapter, autopeft one per module): load this adapter into a model of "
+                                            "its own");
+          }
+        }
+        if (!target.defined())
+          throw file_error(weights, "tensor '" + hf + "' has no place in the module (neither a site of the injected " +
+                                        std::string(P::name) + " nor a module that modules_to_save lists): is the "
+                                        "adapter for this module and method?");
+        if (target.sizes() != t.sizes()) {
+          std::ostringstream os;
+          os << "tensor '" << hf << "' has shape " << t.sizes() << " but the module's has shape " << target.sizes()
+             << ": does adapter_config.json match the module?";
+          throw file_error(weights, os.str());
+        }
+        copies.emplace_back(target, t);
+      }
+      for (const auto& [k, t] : ours)
+        if (t.requires_grad() && !written.contains(k))
+          throw file_error(weights, "missing tensor '" + k + "' of an injected " + std::string(P::name) + " site");
+      torch::NoGradGuard ng;
+      for (auto& [target, t] : copies) target.copy_(t.to(target.device(), target.scalar_type()));
+    } catch (...) {
+      delete_adapter(root, adapter);  // leave the module as it was
+      throw;
+    }
+    return report;
+  }
+  return {};
 }
 
 }  // namespace autopeft::peft

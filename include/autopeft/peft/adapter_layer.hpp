@@ -36,6 +36,32 @@ class adapter_layer {
   /// Off: the forward is the base module's, as if no adapter were attached.
   virtual void enable_adapters(bool on) = 0;
   [[nodiscard]] virtual bool adapters_enabled() const = 0;
+
+  // Named adapters (HF's adapter_name). A plan's modules are one adapter, "default"; a Linear
+  // adapted by peft::inject holds one site per policy and adapter name. Exactly one name is
+  // active: the adapters of the others stay, and compute nothing.
+
+  /// The adapter names held here, in attach order.
+  [[nodiscard]] virtual std::vector<std::string> adapter_names() const { return {"default"}; }
+  /// Makes `name` the adapter that computes here (held or not: a layer without it computes none
+  /// of its own). Call with the adapters unmerged.
+  virtual void set_active_adapter(const std::string& name) { active_ = name; }
+  [[nodiscard]] virtual const std::string& active_adapter() const { return active_; }
+  /// Removes the adapter `name` (unmerged first); false when it is not held here.
+  virtual bool delete_adapter(const std::string& name) {
+    if (name != "default" || !has_adapters()) return false;
+    unmerge_adapters();
+    drop_adapters();
+    return true;
+  }
+
+ protected:
+  /// For a plan's modules (the adapter "default"): whether they compute, i.e. are enabled and
+  /// "default" is the active adapter.
+  [[nodiscard]] bool default_adapter_computes() const { return adapters_enabled() && active_ == "default"; }
+
+ private:
+  std::string active_ = "default";
 };
 
 namespace detail {

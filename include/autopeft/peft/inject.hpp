@@ -170,9 +170,21 @@ inline std::shared_ptr<linear_parametrization> parametrization_of(torch::nn::Lin
 }
 
 template <linear_site_policy P>
-inject_report inject_checked(torch::nn::Module& root, const P& p) {
+inject_report inject_checked(torch::nn::Module& root, const P& p, const std::string& adapter) {
   const std::string who = "peft::inject(" + std::string(P::name) + ")";
+  check_adapter_name(adapter, who);
   const targets& t = p.target_modules();
+  const std::string key = adapter_key(P::name, adapter);
+  // The tree's active adapter: the one its adapters already follow, else the new one (HF:
+  // get_peft_model activates its adapter, add_adapter leaves the active one).
+  std::string active = adapter;
+  if (auto* a = dynamic_cast<adapter_layer*>(&root); a && a->has_adapters()) active = a->active_adapter();
+  else
+    for (const auto& item : root.named_modules("", false))
+      if (auto* l = dynamic_cast<adapter_layer*>(item.value().get()); l && l->has_adapters()) {
+        active = l->active_adapter();
+        break;
+      }
 
   struct hit {
     std::string name;
@@ -202,11 +214,10 @@ inject_report inject_checked(torch::nn::Module& root, const P& p) {
       if (!p.layers_to_transform().empty() && (!index || !layer_selected(p.layers_to_transform(), *index)))
         continue;
     }
-    const std::string policy_name(P::name);
-    if (mine ? mine->has_adapter(policy_name)
-             : [&] { auto par = parametrization_of(*linear); return par && par->has_adapter(policy_name); }())
-      throw error(who + ": module '" + name + "' already has an adapter named '" + policy_name +
-                  "'; unload it (peft::unload) before injecting again");
+    if (mine ? mine->has_adapter(key)
+             : [&] { auto par = parametrization_of(*linear); return par && par->has_adapter(key); }())
+      throw error(who + ": module '" + name + "' already has " + std::string(P::name) + " for the adapter '" + adapter +
+                  "' (child '" + key + "'); delete it (peft::delete_adapter) or give this one another adapter name");
     if (!mine) {
       if constexpr (!reparametrizable) {
         throw error(who + ": module '" + name + "' is a plain torch::nn::Linear, and this policy's site module has "
@@ -250,9 +261,9 @@ inject_report inject_checked(torch::nn::Module& root, const P& p) {
     std::vector<const torch::nn::LinearImpl*> linears;
     for (const auto& h : hits) linears.push_back(h.linear);
     if (auto* m = named.find("peft")) holder = *m;
-    if (holder && holder->named_children().contains(policy_name))
-      throw error(who + ": the root already holds the module its " + policy_name + " sites share, at 'peft." + policy_name +
-                  "'; inject " + policy_name + " once per tree, with every target in one target_modules");
+    if (holder && holder->named_children().contains(key))
+      throw error(who + ": the root already holds the module its " + policy_name + " sites share, at 'peft." + key +
+                  "'; inject " + policy_name + " once per tree and adapter, with every target in one target_modules");
     staging.register_module("peft", std::make_shared<torch::nn::Module>("peft"))
         ->register_module(policy_name, p.build_injected_model(linears));
   }
@@ -271,19 +282,22 @@ inject_report inject_checked(torch::nn::Module& root, const P& p) {
   }
   if constexpr (shares_model) {
     if (!holder) holder = root.register_module("peft", std::make_shared<torch::nn::Module>("peft"));
-    holder->register_module(policy_name, staging.named_modules("", false)["peft." + policy_name]);
+    holder->register_module(key, staging.named_modules("", false)["peft." + policy_name]);
   }
   inject_report report;
   for (std::size_t i = 0; i < hits.size(); ++i) {
+    adapter_layer* layer = hits[i].ours;
     if (hits[i].ours) {
-      hits[i].ours->attach(std::string(P::name), sites[i]);
+      hits[i].ours->attach(key, sites[i], adapter);
     } else {
       auto par = parametrization_of(*hits[i].linear);
       if (!par)
         par = hits[i].linear->register_module(linear_parametrization::key,
                                               std::make_shared<linear_parametrization>(*hits[i].linear));
-      par->attach(std::string(P::name), sites[i]);
+      par->attach(key, sites[i], adapter);
+      layer = par.get();
     }
+    layer->set_active_adapter(active);
     report.modules.push_back(hits[i].name);
     for (const auto& w : sites[i]->parameters(true)) report.trainable_parameters += w.numel();
   }
@@ -297,10 +311,15 @@ inject_report inject_checked(torch::nn::Module& root, const P& p) {
 /// Throws autopeft::error when nothing is selected (the message lists the Linear modules), when a
 /// selected Linear already carries an adapter of that name, or when a selected plain Linear cannot
 /// take the policy (no reparametrize, or input dropout). Nothing is attached when it throws.
+/// `adapter` is HF's adapter_name: a tree may hold several adapters (several policies, or one
+/// policy several times), one of them active (peft::set_adapter). The site modules of the adapter
+/// "default" sit under the policy's name (`fc1.lora`), the others under "<policy>_<adapter>"
+/// (`fc1.lora_b`). The first adapter of a tree becomes its active one; a later one stays inert
+/// until set_adapter selects it, as HF's add_adapter.
 template <class P>
-inject_report inject(torch::nn::Module& root, const P& p) {
+inject_report inject(torch::nn::Module& root, const P& p, const std::string& adapter = detail::default_adapter) {
   // Checked once here, so an unfit policy gets one message and no instantiation below.
-  if constexpr (check_linear_site_policy<P>()) return detail::inject_checked(root, p);
+  if constexpr (check_linear_site_policy<P>()) return detail::inject_checked(root, p, adapter);
   else return {};
 }
 
@@ -309,8 +328,8 @@ inject_report inject(torch::nn::Module& root, const P& p) {
 inline parameter_counts freeze_except_adapters(torch::nn::Module& root) {
   for (auto& w : root.parameters(true)) w.set_requires_grad(false);
   auto thaw = [](const auto& adapters) {
-    for (const auto& [name, a] : adapters)
-      for (auto& w : a->module()->parameters(true)) w.set_requires_grad(true);
+    for (const auto& e : adapters)
+      for (auto& w : e.site->module()->parameters(true)) w.set_requires_grad(true);
   };
   for (const auto& item : root.named_modules("", true)) {
     if (auto* l = dynamic_cast<LinearImpl*>(item.value().get())) thaw(l->adapters());

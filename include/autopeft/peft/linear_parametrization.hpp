@@ -35,7 +35,8 @@
 //   auto y = net->forward(torch::randn({16, 8}));
 #include <autopeft/error.hpp>
 #include <autopeft/peft/adapter_layer.hpp>
-#include <autopeft/peft/linear.hpp>
+#include <autopeft/peft/detail/linear_adapter_list.hpp>
+#include <autopeft/peft/linear_adapter.hpp>
 
 #include <torch/torch.h>
 
@@ -56,31 +57,21 @@ class linear_parametrization : public torch::nn::Module, public adapter_layer {
   explicit linear_parametrization(torch::nn::LinearImpl& base)
       : torch::nn::Module("autopeft::peft::linear_parametrization"), base_(&base) {}
 
-  /// Registers the site module in the base Linear under `name` and adds it to the adapters;
-  /// throws if the name is taken there.
+  /// Registers the site module in the base Linear under the child name `site_key` as part of the
+  /// adapter `adapter` (HF's adapter_name); throws if the name is taken there.
   template <linear_site_module M>
-  std::shared_ptr<M> attach(const std::string& name, std::shared_ptr<M> m) {
-    if (has_adapter(name) || base_->named_children().contains(name))
-      throw error("peft: the plain torch::nn::Linear already holds an adapter or child named '" + name +
-                  "'; unload it first or inject a different policy");
+  std::shared_ptr<M> attach(const std::string& site_key, std::shared_ptr<M> m,
+                            const std::string& adapter = detail::default_adapter) {
     if (active_ > 0)
-      throw error("peft: cannot attach adapter '" + name + "' while a peft::adapted_weights guard is alive");
-    base_->register_module(name, m);
-    adapters_.emplace_back(name, std::make_shared<detail::linear_adapter_of<M>>(m));
-    return m;
+      throw error("peft: cannot attach adapter '" + site_key + "' while a peft::adapted_weights guard is alive");
+    return list_.attach(*base_, site_key, adapter, std::move(m), "peft (plain torch::nn::Linear)");
   }
-  [[nodiscard]] bool has_adapter(const std::string& name) const {
-    for (const auto& a : adapters_)
-      if (a.first == name) return true;
-    return false;
-  }
-  /// The attached adapters, in attach (= folding) order.
-  [[nodiscard]] const std::vector<std::pair<std::string, std::shared_ptr<linear_adapter>>>& adapters() const {
-    return adapters_;
-  }
+  [[nodiscard]] bool has_adapter(const std::string& site_key) const { return list_.has_key(site_key); }
+  /// The attached site modules, in attach (= folding) order.
+  [[nodiscard]] const std::vector<detail::linear_adapter_entry>& adapters() const { return list_.entries; }
 
-  /// Puts (W', b') into the base's `weight` and `bias` members (the adapters folded in, with
-  /// autograd); nested calls share the outer one's tensors. Called by peft::adapted_weights.
+  /// Puts (W', b') into the base's `weight` and `bias` members (the active adapter folded in,
+  /// with autograd); nested calls share the outer one's tensors. Called by peft::adapted_weights.
   void apply() {
     if (active_ > 0) {
       ++active_;
@@ -88,7 +79,8 @@ class linear_parametrization : public torch::nn::Module, public adapter_layer {
     }
     auto w = base_->weight, b = base_->bias;
     auto adapted = std::pair{w, b};
-    for (auto& [name, a] : adapters_) adapted = a->reparametrize(adapted.first, adapted.second);
+    for (auto& e : list_.entries)
+      if (e.adapter == list_.active) adapted = e.site->reparametrize(adapted.first, adapted.second);
     weight_ = std::move(w);
     bias_ = std::move(b);
     adapted_ = std::move(adapted);
@@ -106,34 +98,42 @@ class linear_parametrization : public torch::nn::Module, public adapter_layer {
   [[nodiscard]] bool active() const { return active_ > 0; }
 
   // adapter_layer
-  [[nodiscard]] bool has_adapters() const override { return !adapters_.empty(); }
+  [[nodiscard]] bool has_adapters() const override { return !list_.entries.empty(); }
   [[nodiscard]] std::string unmergeable_adapter() const override { return {}; }
   void merge_adapters() override {
     require_inactive("merge");
-    for (auto& [name, a] : adapters_) a->merge(*base_);
+    list_.merge(*base_);
   }
   void unmerge_adapters() override {
     require_inactive("unmerge");
-    for (auto it = adapters_.rbegin(); it != adapters_.rend(); ++it) it->second->unmerge(*base_);
+    list_.unmerge(*base_);
   }
-  [[nodiscard]] bool adapters_merged() const override {
-    for (const auto& a : adapters_)
-      if (a.second->merged()) return true;
-    return false;
-  }
+  [[nodiscard]] bool adapters_merged() const override { return list_.merged(); }
   /// Removes the adapters' site modules and this module from the base Linear, which is then a
   /// plain Linear again (a merged update stays in its weight).
   void drop_adapters() override {
     require_inactive("unload");
-    for (const auto& a : adapters_) base_->unregister_module(a.first);
-    adapters_.clear();
+    list_.drop(*base_);
     base_->unregister_module(key);  // the caller's owner pointer keeps this object alive
   }
   void enable_adapters(bool on) override {
-    enabled_ = on;
+    list_.enabled = on;
     if (active_ > 0) show();
   }
-  [[nodiscard]] bool adapters_enabled() const override { return enabled_; }
+  [[nodiscard]] bool adapters_enabled() const override { return list_.enabled; }
+  [[nodiscard]] std::vector<std::string> adapter_names() const override { return list_.adapter_names(); }
+  void set_active_adapter(const std::string& name) override {
+    require_inactive("switch");
+    list_.active = name;
+  }
+  [[nodiscard]] const std::string& active_adapter() const override { return list_.active; }
+  /// Removes the adapter `name`; this module goes too when it was the last one.
+  bool delete_adapter(const std::string& name) override {
+    require_inactive("delete");
+    const bool any = list_.erase_if(*base_, [&](const detail::linear_adapter_entry& e) { return e.adapter == name; }) > 0;
+    if (list_.entries.empty()) base_->unregister_module(key);
+    return any;
+  }
 
   [[nodiscard]] std::shared_ptr<torch::nn::Module> clone(
       const torch::optional<torch::Device>& = torch::nullopt) const override {
@@ -142,14 +142,14 @@ class linear_parametrization : public torch::nn::Module, public adapter_layer {
   }
   void pretty_print(std::ostream& stream) const override {
     stream << "autopeft::peft::linear_parametrization(adapters=[";
-    for (std::size_t i = 0; i < adapters_.size(); ++i) stream << (i ? ", " : "") << adapters_[i].first;
+    for (std::size_t i = 0; i < list_.entries.size(); ++i) stream << (i ? ", " : "") << list_.entries[i].key;
     stream << "])";
   }
 
  private:
   void show() {
-    base_->weight = enabled_ ? adapted_.first : weight_;
-    base_->bias = enabled_ ? adapted_.second : bias_;
+    base_->weight = list_.enabled ? adapted_.first : weight_;
+    base_->bias = list_.enabled ? adapted_.second : bias_;
   }
   void require_inactive(const std::string& verb) const {
     if (active_ > 0)
@@ -158,8 +158,7 @@ class linear_parametrization : public torch::nn::Module, public adapter_layer {
   }
 
   torch::nn::LinearImpl* base_;
-  std::vector<std::pair<std::string, std::shared_ptr<linear_adapter>>> adapters_;
-  bool enabled_ = true;
+  detail::linear_adapter_list list_;
   int active_ = 0;
   torch::Tensor weight_, bias_;                      ///< the registered tensors while active
   std::pair<torch::Tensor, torch::Tensor> adapted_;  ///< (W', b') while active

@@ -306,7 +306,7 @@ class plan {
     }
 
     torch::Tensor project(model::site s, const torch::Tensor& x, torch::nn::LinearImpl& base) {
-      if (!enabled_) return base.forward(x);
+      if (!default_adapter_computes()) return base.forward(x);
       torch::Tensor in = x;
       detail::for_each_slot(slots_, [&](auto& m) {
         if constexpr (requires { m->transform_input(s, in); })
@@ -322,7 +322,7 @@ class plan {
 
     std::optional<model::prefix_kv> prefix(std::int64_t batch) {
       std::optional<model::prefix_kv> kv;
-      if (!enabled_) return kv;
+      if (!default_adapter_computes()) return kv;
       detail::for_each_slot(slots_, [&](auto& m) {
         if constexpr (requires { m->prefix(batch); })
           if (m)
@@ -336,7 +336,7 @@ class plan {
     }
 
     torch::Tensor after_attention(torch::Tensor h) {
-      if (!enabled_) return h;
+      if (!default_adapter_computes()) return h;
       detail::for_each_slot(slots_, [&](auto& m) {
         if constexpr (requires { m->after_attention(h); })
           if (m) h = m->after_attention(std::move(h));
@@ -345,7 +345,7 @@ class plan {
     }
 
     torch::Tensor after_ffn(torch::Tensor h, const torch::Tensor& ffn_input) {
-      if (!enabled_) return h;
+      if (!default_adapter_computes()) return h;
       detail::for_each_slot(slots_, [&](auto& m) {
         if constexpr (requires { m->after_ffn(h, ffn_input); })
           if (m) h = m->after_ffn(std::move(h), ffn_input);
@@ -354,7 +354,7 @@ class plan {
     }
 
     torch::Tensor layer_norm(model::site s, const torch::Tensor& x, torch::nn::LayerNormImpl& base) {
-      if (!enabled_) return base.forward(x);
+      if (!default_adapter_computes()) return base.forward(x);
       std::optional<torch::Tensor> y;
       detail::for_each_slot(slots_, [&](auto& m) {
         if constexpr (requires { m->layer_norm(s, x, base); })
@@ -382,6 +382,7 @@ class plan {
     /// Merges slot by slot in family order (the order the sites apply), so stacked updates on
     /// one Linear fold exactly; unmerge_adapters goes in reverse.
     void merge_adapters() override {
+      if (active_adapter() != "default") return;  // HF merges the active adapter only
       detail::for_each_slot(slots_, [&](auto& m) {
         if constexpr (detail::merging_slot<decltype(m)>)
           if (m) m->merge(*layer_);
@@ -434,7 +435,7 @@ class plan {
 
     std::int64_t prompt(torch::Tensor& inputs_embeds) {
       std::int64_t n = 0;
-      if (!enabled_) return n;
+      if (!default_adapter_computes()) return n;
       detail::for_each_slot(slots_, [&](auto& m) {
         if constexpr (requires { m->prompt(inputs_embeds); })
           if (m) n += m->prompt(inputs_embeds);
@@ -443,7 +444,7 @@ class plan {
     }
     std::int64_t position_offset() {
       std::int64_t n = 0;
-      if (!enabled_) return n;
+      if (!default_adapter_computes()) return n;
       detail::for_each_slot(slots_, [&](auto& m) {
         if constexpr (requires { m->position_offset(); })
           if (m) n += m->position_offset();
@@ -451,7 +452,7 @@ class plan {
       return n;
     }
     torch::Tensor layer_norm(const torch::Tensor& x, torch::nn::LayerNormImpl& base) {
-      if (!enabled_) return base.forward(x);
+      if (!default_adapter_computes()) return base.forward(x);
       std::optional<torch::Tensor> y;
       detail::for_each_slot(slots_, [&](auto& m) {
         if constexpr (requires { m->layer_norm(x, base); })
