@@ -6,9 +6,12 @@
 #include "study_session.hpp"
 #include "study_settings.hpp"
 
+#include <autopeft/io/hf_checkpoint.hpp>
 #include <autopeft/io/safetensors.hpp>
+#include <autopeft/peft/adapter_io.hpp>
 #include <autopeft/peft/stored_state.hpp>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <CLI/CLI.hpp>
 
 #include <cmath>
@@ -61,6 +64,51 @@ inline nlohmann::json resolve_configuration(train_args& a, const CLI::App& cmd) 
   }
 }
 
+inline void write_json_atomically(const std::filesystem::path& file, const nlohmann::json& j) {
+  const auto tmp = file.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << j.dump(2) << "\n";
+    if (!out) throw file_error(tmp, "write failed");
+  }
+  std::filesystem::rename(tmp, file);
+}
+
+/// `export`'s files in HF's formats, under `hf`: the base model the adapters were trained on
+/// (hf/base: config.json, model.safetensors, with the trained head), one HF PEFT adapter per
+/// module kind HF has (hf/<policy>: peft::save_hf_adapters), and hf/reference.safetensors (token
+/// ids, mask and the exported model's logits on them) for tools/check_export_hf.py. Returns what
+/// the export's adapter_config.json records under "hf".
+template <class Model>
+nlohmann::json write_hf_files(Model& model, const std::filesystem::path& hf, std::uint64_t seed) {
+  std::filesystem::create_directories(hf);
+  io::save_pretrained(model, hf / "base");
+  const auto report = peft::save_hf_adapters(
+      model, hf, {.base_model_name_or_path = std::filesystem::absolute(hf / "base").string(), .task_type = "SEQ_CLS"});
+  const auto& c = model->config();
+  const auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const auto ids = torch::randint(5, c.vocab_size, {4, std::min<std::int64_t>(16, c.max_position_embeddings - 2)}, gen,
+                                  torch::kLong);
+  const auto mask = torch::ones_like(ids);
+  const auto types = torch::zeros_like(ids);
+  torch::Tensor logits;
+  {
+    const bool was_training = model->is_training();
+    model->eval();
+    torch::NoGradGuard ng;
+    const auto device = model->parameters().front().device();
+    logits = model->forward(ids.to(device), mask.to(device), types.to(device)).to(torch::kCPU, torch::kFloat32);
+    model->train(was_training);
+  }
+  io::save_safetensors(hf / "reference.safetensors",
+                       {{"input_ids", ids}, {"attention_mask", mask}, {"token_type_ids", types}, {"logits", logits}},
+                       {{"format", "pt"}});
+  nlohmann::json without = nlohmann::json::object();
+  for (const auto& [m, why] : report.without_hf) without[m] = why;
+  return {{"base", "hf/base"}, {"adapters", report.written}, {"without_hf", without},
+          {"reference", "hf/reference.safetensors"}};
+}
+
 /// Trains the configuration with seeds first_seed, first_seed + 1, ...; prints each run and the
 /// mean +- sd; with `out`, writes the weights of the first seed's model.
 inline void train_configuration(train_args& a, const CLI::App& cmd, bool do_export) {
@@ -105,8 +153,14 @@ inline void train_configuration(train_args& a, const CLI::App& cmd, bool do_expo
                             {"params_pct", r.objectives[1]},
                             {"seed", seed},
                             {"settings", settings_to_json(s)}};
-        std::ofstream(std::filesystem::path(a.out) / "adapter_config.json") << meta.dump(2) << "\n";
+        const auto hf = std::filesystem::path(a.out) / "hf";
+        const nlohmann::json written = write_hf_files(evaluator.model(), hf, seed);
+        meta["hf"] = written;
+        write_json_atomically(std::filesystem::path(a.out) / "adapter_config.json", meta);
         std::printf("wrote %s (adapter_model.safetensors: %zu tensors, adapter_config.json)\n", a.out.c_str(), tensors.size());
+        for (const auto& m : written["adapters"]) std::printf("  hf/%s: HF PEFT adapter\n", m.get<std::string>().c_str());
+        for (const auto& [m, why] : written["without_hf"].items())
+          std::printf("  %s: no HF PEFT file (%s)\n", m.c_str(), why.template get<std::string>().c_str());
       }
     }
     double mean = 0, sd = 0;
@@ -144,7 +198,8 @@ inline void add_export_command(CLI::App& app) {
   auto a = std::make_shared<train_args>();
   auto* cmd = detail::add_train_like(app, "export",
                                      "Train a configuration fully and write its trained weights (PEFT modules and task head, "
-                                     "adapter_model.safetensors) and adapter_config.json to --out.",
+                                     "adapter_model.safetensors) and adapter_config.json to --out, and in --out/hf the "
+                                     "base model and an HF PEFT adapter per module kind HF PEFT has.",
                                      a);
   cmd->add_option("--out", a->out, "the folder to write")->required()->type_name("DIR");
   cmd->callback([a, cmd] { run_command("export", [&] { detail::train_configuration(*a, *cmd, true); }); });

@@ -56,6 +56,32 @@ fi
 "$bin" status --store runs/s.db --study train > status.out
 grep -q '3 trials: 3 complete' status.out || { echo "resume did not finish a third trial:"; cat status.out resume.log; exit 1; }
 
+# export: the native files, and in exp/hf the base model and an HF PEFT adapter per module kind HF
+# has (tools/check_export_hf.py checks them against HF PEFT on a machine that has it).
+data_flags=(--train-file data/train.csv --dev-file data/dev.csv --text-column review --label-column stars
+            --backbone "$backbone" --final-epochs 1 --batch-size 8 --max-seq-length 16 --threads 1)
+"$bin" export --params '{"sa": 0, "pa": 0, "pt": 0, "lora_r": 4, "ia3": 0, "lr": 0.001, "layers": [true, false]}' \
+  "${data_flags[@]}" --out exp_lora > export.out 2> export.log || { echo "export failed:"; cat export.log; exit 1; }
+"$bin" export --params '{"sa": 12, "pa": 0, "pt": 3, "lora_r": 0, "ia3": 1, "lr": 0.001, "layers": [false, true]}' \
+  "${data_flags[@]}" --out exp_mixed >> export.out 2>> export.log || { echo "export failed:"; cat export.log; exit 1; }
+python3 - <<'EOF2' || { cat export.out; exit 1; }
+import json, os
+lora = json.load(open("exp_lora/adapter_config.json"))["hf"]
+assert lora["adapters"] == ["lora"] and lora["without_hf"] == {}, lora
+c = json.load(open("exp_lora/hf/lora/adapter_config.json"))
+assert c["peft_type"] == "LORA" and c["r"] == 4 and c["layers_to_transform"] == [0], c
+assert c["task_type"] == "SEQ_CLS" and c["modules_to_save"] == ["classifier", "score"], c
+assert json.load(open("exp_lora/hf/base/config.json"))["architectures"] == ["BertForSequenceClassification"]
+assert os.path.getsize("exp_lora/hf/reference.safetensors") > 0
+mixed = json.load(open("exp_mixed/adapter_config.json"))["hf"]
+assert mixed["adapters"] == ["ia3"], mixed
+assert sorted(mixed["without_hf"]) == ["prefix_tuning", "serial_adapter"], mixed
+assert "HF PEFT has no serial_adapter method" in mixed["without_hf"]["serial_adapter"], mixed
+ia3 = json.load(open("exp_mixed/hf/ia3/adapter_config.json"))
+assert ia3["peft_type"] == "IA3" and "layer\\.(1)\\." in ia3["target_modules"], ia3  # layer 1 only, as a regex
+EOF2
+grep -q 'hf/lora: HF PEFT adapter' export.out || { echo "export did not name its HF adapter:"; cat export.out; exit 1; }
+
 # A pair task in JSON Lines, integer labels, F1.
 for split in train dev; do
   n=$([ "$split" = train ] && echo 10 || echo 4)

@@ -17,6 +17,7 @@
 #include <autopeft/peft/add_weighted_adapter.hpp>
 #include <autopeft/peft/ia3.hpp>
 #include <autopeft/peft/ln_tuning.hpp>
+#include <autopeft/peft/serial_adapter.hpp>
 #include <autopeft/peft/loha.hpp>
 #include <autopeft/peft/lokr.hpp>
 #include <autopeft/peft/lora.hpp>
@@ -622,4 +623,53 @@ TEST_CASE("adapter io: a masked-LM model's adapter saves with task_type null and
   fresh->eval();
   torch::NoGradGuard ng;
   CHECK(torch::equal(fresh->forward(ids), m->forward(ids)));
+}
+
+TEST_CASE("adapter io: save_hf_adapters writes each module kind HF PEFT has and names the others",
+          "[peft][adapter_io][hf_export]") {
+  using family = peft::plan<peft::serial_adapter, peft::prefix_tuning, peft::lora, peft::ia3>;
+  using model_t = model::SequenceClassifier<family>;
+  const auto lora = peft::lora{}.r(2).lora_alpha(4).init_lora_weights(false).target_modules({"query", "value"});
+  const auto ia3 = peft::ia3{}.target_modules({"key", "value", "output.dense"}).feedforward_modules({"output.dense"})
+                       .layers_to_transform({1});
+  family plan{peft::serial_adapter{}.bottleneck_size(4), peft::prefix_tuning{}.num_virtual_tokens(3).layers_to_transform({0}),
+              lora, ia3};
+  torch::manual_seed(71);
+  auto m = io::from_pretrained<model_t>(fixtures / "hf" / "bert-seqcls", nullptr, plan);
+  testing::scratch_dir dir("hf-export");
+  const auto r = peft::save_hf_adapters(m, dir.path);
+  CHECK(r.written == std::vector<std::string>{"lora", "ia3"});
+  REQUIRE(r.without_hf.size() == 2);
+  CHECK(r.without_hf[0].first == "serial_adapter");
+  CHECK_THAT(r.without_hf[0].second, Catch::Contains("HF PEFT has no serial_adapter method"));
+  CHECK(r.without_hf[1].first == "prefix_tuning");
+  CHECK_THAT(r.without_hf[1].second, Catch::Contains("layers_to_transform"));
+  CHECK(peft::read_adapter_config(dir.path / "lora")["peft_type"] == "LORA");
+  CHECK_FALSE(fs::exists(dir.path / "serial_adapter"));
+  // (IA)3's HF config has no layers_to_transform: its layer comes as a target_modules regex that
+  // selects the same modules (the same closed-form count, and not that of every layer).
+  const auto ia3_config = peft::read_adapter_config(dir.path / "ia3");
+  REQUIRE(ia3_config["target_modules"].is_string());
+  const auto read = peft::policy_from_config<peft::ia3>(ia3_config);
+  const auto c = m->config();
+  CHECK(read.trainable_parameters(c) == ia3.trainable_parameters(c));
+  CHECK(read.trainable_parameters(c) < peft::ia3{ia3}.layers_to_transform({}).trainable_parameters(c));
+  for (const auto& k : keys_of(dir.path / "lora" / "adapter_model.safetensors")) {
+    INFO(k);
+    CHECK((k.find(".lora_A.") != std::string::npos || k.find(".lora_B.") != std::string::npos ||
+           k.starts_with("base_model.model.classifier.")));
+  }
+
+  // With the other modules off, the LoRA file is the whole configuration: loaded by injection
+  // into the plain model, it gives the configuration's logits.
+  family lora_only = plan;
+  lora_only.enable<peft::serial_adapter>(false).enable<peft::prefix_tuning>(false).enable<peft::ia3>(false);
+  torch::manual_seed(72);
+  auto solo = io::from_pretrained<model_t>(fixtures / "hf" / "bert-seqcls", nullptr, lora_only);
+  testing::scratch_dir solo_dir("hf-export-solo");
+  CHECK(peft::save_hf_adapters(solo, solo_dir.path).without_hf.empty());
+  auto plain = io::from_pretrained<model::SequenceClassifier<>>(fixtures / "hf" / "bert-seqcls");
+  peft::load_adapter<peft::lora>(*plain, solo_dir.path / "lora");
+  const torch::Tensor expected = logits(solo, "bert");
+  CHECK((adapted_logits(plain, "bert") - expected).abs().max().item<double>() < tolerance);
 }

@@ -32,6 +32,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -120,8 +121,9 @@ inline void write_adapter_dir(const std::filesystem::path& dir, const nlohmann::
 }
 
 template <class P, class Holder>
-void save_adapter_checked(const Holder& model, const std::filesystem::path& dir, const adapter_save_options& opt) {
-  const auto& policy = model->peft().template get<P>();
+void save_adapter_checked(const Holder& model, const std::filesystem::path& dir, const adapter_save_options& opt,
+                          const P* as = nullptr) {
+  const auto& policy = as ? *as : model->peft().template get<P>();
   const auto& config = model->config();
   const auto j = adapter_config_json<P>(detail::stored_policy(policy).to_adapter_config(config), opt);
 
@@ -138,14 +140,18 @@ void save_adapter_checked(const Holder& model, const std::filesystem::path& dir,
     tensors.emplace_back(hf, t.detach().to(torch::kCPU, torch::kFloat32).contiguous());
   };
   const bool seq_cls = opt.task_type == "SEQ_CLS";
+  // P's tensors only (a plan of several policies names each one's modules after it).
+  const auto mine = [](const std::string& name) {
+    return ("." + name).find(".peft." + std::string(P::name) + ".") != std::string::npos;
+  };
   for (const auto& t : stored_state(model)) {
-    if (detail::is_peft_name(t.name)) add(t.name, t.value, true);
+    if (mine(t.name)) add(t.name, t.value, true);
     else if (seq_cls && t.name.rfind("classifier.", 0) == 0) add(t.name, t.value, true);
   }
   if constexpr (requires { policy.hf_saves_buffers(); })
     if (policy.hf_saves_buffers())
       for (const auto& b : model->named_buffers(true))
-        if (detail::is_peft_name(b.key())) add(b.key(), b.value(), false);
+        if (mine(b.key())) add(b.key(), b.value(), false);
   write_adapter_dir(dir, j, tensors);
 }
 }  // namespace detail
@@ -159,6 +165,97 @@ void save_adapter(const Holder& model, const std::filesystem::path& dir, const a
   using Plan = std::decay_t<decltype(model->peft())>;
   using P = typename detail::single_policy<Plan>::type;
   if constexpr (check_hf_adapter_policy<P>()) detail::save_adapter_checked<P>(model, dir, opt);
+}
+
+/// What save_hf_adapters wrote, and what HF PEFT's format cannot hold.
+struct hf_adapters_report {
+  std::vector<std::string> written;                             ///< policy names, each in dir/<name>
+  std::vector<std::pair<std::string, std::string>> without_hf;  ///< policy name, why it has no HF file
+};
+
+namespace detail {
+template <class... Ps, class F>
+void for_each_plan_policy(const plan<Ps...>*, F&& f) {
+  (f.template operator()<Ps>(), ...);
+}
+
+/// A target_modules regex that selects what the names `t` select, on the layers `layers` only
+/// ("(.*\.)?layer\.(1|3)\.(.*\.)?(key|output\.dense)"): how an HF config without
+/// layers_to_transform ((IA)³'s) says "these layers".
+inline std::string layer_regex(const targets& t, const std::vector<std::int64_t>& layers) {
+  auto escaped = [](const std::string& n) {
+    std::string out;
+    for (char c : n) out += std::string(std::strchr(".[]{}()*+?^$|\\", c) ? "\\" : "") + c;
+    return out;
+  };
+  std::string names, ls;
+  for (const auto& n : t.names) names += (names.empty() ? "" : "|") + escaped(n);
+  for (const auto l : layers) ls += (ls.empty() ? "" : "|") + std::to_string(l);
+  return "(.*\\.)?layer\\.(" + ls + ")\\.(.*\\.)?(" + names + ")";
+}
+
+/// P as its HF file can say it: a policy whose HF config has no layers_to_transform, restricted
+/// to some layers, gets its target_modules as a regex over those layers instead.
+template <class P>
+P hf_expressible(P policy, const model::EncoderConfig& config) {
+  if constexpr (requires { policy.layers_to_transform(); policy.target_modules(); }) {
+    if (policy.layers_to_transform().empty() || policy.target_modules().regex) return policy;
+    try {
+      (void)stored_policy(policy).to_adapter_config(config);
+    } catch (const file_error&) {
+      throw;
+    } catch (const error&) {
+      targets t;
+      t.regex = layer_regex(policy.target_modules(), policy.layers_to_transform());
+      policy.target_modules(t);
+      policy.layers_to_transform({});
+    }
+  }
+  return policy;
+}
+}  // namespace detail
+
+/// HF PEFT holds one method per adapter. For a model whose plan holds several (an AutoPEFT
+/// configuration: serial and parallel adapters, a prefix, LoRA, (IA)³), this writes each switched-on
+/// policy that HF PEFT has, as HF's closest type, into `dir/<policy name>` (save_adapter of that
+/// policy alone: its tensors, HF's keys, and the head when task_type is SEQ_CLS), and reports the
+/// ones HF cannot hold and why: methods HF PEFT lacks (serial and parallel bottleneck adapters),
+/// and settings its type cannot express (a prefix on some layers only: HF's prefix spans every
+/// layer). A method whose HF config lacks layers_to_transform ((IA)³) says its layers with a
+/// target_modules regex. Each file loads in HF PEFT alone; the configuration's outputs need all
+/// of its modules.
+template <class Holder>
+hf_adapters_report save_hf_adapters(const Holder& model, const std::filesystem::path& dir,
+                                    const adapter_save_options& opt = {}) {
+  using Plan = std::decay_t<decltype(model->peft())>;
+  hf_adapters_report report;
+  const auto names = [&] {
+    std::set<std::string> out;
+    for (const auto& t : stored_state(model)) out.insert(t.name);
+    return out;
+  }();
+  detail::for_each_plan_policy(static_cast<const Plan*>(nullptr), [&]<class P>() {
+    const std::string name(P::name);
+    if (!model->peft().template is_enabled<P>()) return;
+    const bool built = std::any_of(names.begin(), names.end(), [&](const std::string& n) {
+      return ("." + n).find(".peft." + name + ".") != std::string::npos;
+    });
+    if (!built) return;
+    if constexpr (hf_adapter_policy<P>) {
+      try {
+        const auto as = detail::hf_expressible(model->peft().template get<P>(), model->config());
+        detail::save_adapter_checked<P>(model, dir / name, opt, &as);
+        report.written.push_back(name);
+      } catch (const file_error&) {
+        throw;
+      } catch (const error& e) {
+        report.without_hf.emplace_back(name, e.what());
+      }
+    } else {
+      report.without_hf.emplace_back(name, "HF PEFT has no " + name + " method");
+    }
+  });
+  return report;
 }
 
 namespace detail {
