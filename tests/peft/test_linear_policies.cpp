@@ -440,3 +440,83 @@ TEST_CASE("delta_weight_merge: the header's example site merges and unmerges exa
   CHECK_FALSE(site.merged());
   CHECK(torch::allclose(base->weight, weight, 1e-6, 1e-6));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The headers' examples, as written (scripts/check_snippets.py): each policy they build has a
+// closed-form count equal to the built model's.
+
+namespace {
+struct MlpImpl : torch::nn::Module {
+  autopeft::peft::Linear fc1{nullptr}, fc2{nullptr};
+  MlpImpl() {
+    fc1 = register_module("fc1", autopeft::peft::Linear(8, 32));
+    fc2 = register_module("fc2", autopeft::peft::Linear(32, 1));
+  }
+  torch::Tensor forward(torch::Tensor x) { return fc2(torch::relu(fc1(x))); }
+};
+TORCH_MODULE(Mlp);
+}  // namespace
+
+TEST_CASE("the policy headers' examples build policies whose counts are the built models'", "[peft][examples]") {
+  const auto c = small();
+  {
+    auto p = peft::lora{}.r(8).lora_alpha(16).target_modules({"query", "value"});
+    auto dora = peft::lora{}.r(4).use_dora(true).target_modules({"query", "key", "value"});
+    auto per_site = peft::lora{}.r(8).rank_pattern({{"encoder.layer.0.attention.self.query", 0}});
+    check_count(p, c);
+    check_count(dora, c);
+    check_count(per_site, c);
+    CHECK(p.trainable_parameters(EncoderConfig::bert_base()) == 294'912);  // HF PEFT's documented figure
+    CHECK(per_site.trainable_parameters(c) < peft::lora{}.r(8).trainable_parameters(c));
+  }
+  {
+    auto p = peft::loha{}.r(8).alpha(16).target_modules({"query", "value"});
+    check_count(p, c);
+  }
+  {
+    auto p = peft::lokr{}.r(8).target_modules({"query", "value"});
+    auto q = peft::lokr{}.r(4).decompose_both(true).decompose_factor(8)
+                         .target_modules({"intermediate.dense", "output.dense"});
+    check_count(p, c);
+    check_count(q, c);
+  }
+  {
+    auto p = peft::vera{}.r(256).target_modules({"query", "value"}).projection_prng_key(0);
+    check_count(p, c);
+  }
+  {
+    auto p = peft::adamix{}.num_experts(4).bottleneck_size(16);
+    check_count(p, c);
+  }
+  {
+    auto pa = peft::parallel_adapter{}.bottleneck_size(96).scaling(4.0);
+    auto sa = peft::serial_adapter{}.bottleneck_size(48).placement(peft::serial_adapter::pfeiffer);
+    check_count(pa, c);
+    check_count(sa, c);
+  }
+  {
+    auto p = peft::prefix_tuning{}.num_virtual_tokens(20).prefix_projection(true).encoder_hidden_size(800);
+    check_count(p, c);
+    CHECK(peft::stored_parameters_of(p, c) < p.trainable_parameters(c));  // the MLP is not stored
+  }
+  {
+    auto p = peft::prompt_tuning{}.num_virtual_tokens(20);
+    check_count(p, c);
+  }
+  {
+    auto p = peft::unipelt{}.r(8).lora_alpha(16).num_virtual_tokens(10).bottleneck_size(48);
+    check_count(p, c);
+  }
+  {
+    const auto& config = c;
+    model::SequenceClassifier<peft::plan<peft::bitfit>> m(config, peft::plan<peft::bitfit>{});
+    check_count(peft::bitfit{}, c);
+    CHECK(m->peft().trainable_parameters(config) > 0);
+  }
+  {
+    Mlp mlp;
+    CHECK(mlp->forward(torch::randn({2, 8})).sizes() == torch::IntArrayRef{2, 1});
+    CHECK(peft::inject(*mlp, peft::lora{}.r(2).target_modules({"fc1", "fc2"})).trainable_parameters ==
+          2 * (8 + 32) + 2 * (32 + 1));
+  }
+}
