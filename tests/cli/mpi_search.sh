@@ -15,9 +15,13 @@ export OMP_NUM_THREADS=1 AUTOPEFT_CACHE_DIR="$work/cache" OMPI_ALLOW_RUN_AS_ROOT
 "$bin" pretrain --config "$here/micro_recipe.json" --out "$work/backbone" --threads 1 > /dev/null 2> "$work/pretrain.log"
 
 trials=8
+# The silence after which rank 0 gives a worker up: short where a worker is killed (the test waits
+# that long), long in the full run, where a live worker on a loaded machine (ctest -j, three ranks
+# on two cores) can pause past a few seconds between heartbeats.
+timeout=$([ "$mode" = kill ] && echo 8 || echo 60)
 args=(--backbone "$work/backbone" --store "$work/s.db" --study mpi --task wn_pos --trials $trials --initial 3 --batch 2
       --train-samples 600 --epochs 8 --max-seq-length 32 --retrain-seeds 1 --final-train-samples 200 --final-epochs 1
-      --baseline-methods ia3 --lr-grid 1e-2 --threads 1 --report "$work/report.html" --worker-timeout 4)
+      --baseline-methods ia3 --lr-grid 1e-2 --threads 1 --report "$work/report.html" --worker-timeout "$timeout")
 # Eight epochs keep each trial long enough (a second or more) for the kill to land mid-trial.
 mpirun --oversubscribe --enable-recovery -np 3 "$mpi_bin" search "${args[@]}" > "$work/out.txt" 2> "$work/log.txt" &
 launcher=$!

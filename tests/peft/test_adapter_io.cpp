@@ -588,6 +588,16 @@ TEST_CASE("adapter io: a bad injected adapter file changes nothing and says why"
   }
   CHECK(other->named_parameters().keys() == before);
   CHECK(other->named_children().size() == 2);
+  // A plan's own PEFT Linears (lora_A, lora_B) are never targets of an injection.
+  classifier<peft::lora> planned(testing::small_encoder(), peft::plan<peft::lora>{peft::lora{}.r(2)});
+  peft::targets inner;
+  inner.regex = ".*lora_[AB]";
+  try {
+    peft::inject(*planned, peft::lora{}.r(2).target_modules(inner));
+    FAIL("no error");
+  } catch (const error& e) {
+    CHECK_THAT(e.what(), Catch::Contains("matched no Linear module") && !Catch::Contains("peft.lora"));
+  }
   // No such adapter to save.
   try {
     peft::save_adapter(*other, lora, dir.path, "missing");

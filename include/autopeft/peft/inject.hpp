@@ -29,7 +29,8 @@
 //
 // Matching (peft::targets): a list entry selects the module whose full name equals it or ends
 // with "." + entry; `target_modules` given as a regex must match the whole name. Modules inside
-// a Linear (an attached adapter's fc1.lora.lora_A) are never candidates. `layers_to_transform`, when not
+// a Linear (an attached adapter's fc1.lora.lora_A) and inside a module named `peft` (an encoder
+// plan's PEFT modules, the modules injected sites share) are never candidates. `layers_to_transform`, when not
 // empty, keeps the modules whose name has a numeric component ("blocks.3.attn.qkv": layer 3) in
 // the list, as HF's layer index.
 //
@@ -203,6 +204,7 @@ inject_report inject_checked(torch::nn::Module& root, const P& p, const std::str
     if (std::any_of(adapted.begin(), adapted.end(),
                     [&](const std::string& a) { return name.rfind(a + ".", 0) == 0; }))
       continue;
+    if (("." + name + ".").find(".peft.") != std::string::npos) continue;  // a plan's PEFT modules
     auto* linear = dynamic_cast<torch::nn::LinearImpl*>(item.value().get());
     if (!linear) continue;
     auto* mine = dynamic_cast<LinearImpl*>(linear);

@@ -62,7 +62,7 @@ class linear_parametrization : public torch::nn::Module, public adapter_layer {
   template <linear_site_module M>
   std::shared_ptr<M> attach(const std::string& site_key, std::shared_ptr<M> m,
                             const std::string& adapter = detail::default_adapter) {
-    if (active_ > 0)
+    if (guards_ > 0)
       throw error("peft: cannot attach adapter '" + site_key + "' while a peft::adapted_weights guard is alive");
     return list_.attach(*base_, site_key, adapter, std::move(m), "peft (plain torch::nn::Linear)");
   }
@@ -73,8 +73,8 @@ class linear_parametrization : public torch::nn::Module, public adapter_layer {
   /// Puts (W', b') into the base's `weight` and `bias` members (the active adapter folded in,
   /// with autograd); nested calls share the outer one's tensors. Called by peft::adapted_weights.
   void apply() {
-    if (active_ > 0) {
-      ++active_;
+    if (guards_ > 0) {
+      ++guards_;
       return;
     }
     auto w = base_->weight, b = base_->bias;
@@ -84,18 +84,18 @@ class linear_parametrization : public torch::nn::Module, public adapter_layer {
     weight_ = std::move(w);
     bias_ = std::move(b);
     adapted_ = std::move(adapted);
-    active_ = 1;
+    guards_ = 1;
     show();
   }
   /// Undoes one apply(); the last one puts the registered weight and bias back.
   void restore() {
-    if (active_ == 0 || --active_ > 0) return;
+    if (guards_ == 0 || --guards_ > 0) return;
     base_->weight = weight_;
     base_->bias = bias_;
     weight_ = bias_ = torch::Tensor();
     adapted_ = {};
   }
-  [[nodiscard]] bool active() const { return active_ > 0; }
+  [[nodiscard]] bool active() const { return guards_ > 0; }
 
   // adapter_layer
   [[nodiscard]] bool has_adapters() const override { return !list_.entries.empty(); }
@@ -118,7 +118,7 @@ class linear_parametrization : public torch::nn::Module, public adapter_layer {
   }
   void enable_adapters(bool on) override {
     list_.enabled = on;
-    if (active_ > 0) show();
+    if (guards_ > 0) show();
   }
   [[nodiscard]] bool adapters_enabled() const override { return list_.enabled; }
   [[nodiscard]] std::vector<std::string> adapter_names() const override { return list_.adapter_names(); }
@@ -152,14 +152,14 @@ class linear_parametrization : public torch::nn::Module, public adapter_layer {
     base_->bias = list_.enabled ? adapted_.second : bias_;
   }
   void require_inactive(const std::string& verb) const {
-    if (active_ > 0)
+    if (guards_ > 0)
       throw error("peft: cannot " + verb + " the adapters of a plain torch::nn::Linear while a "
                   "peft::adapted_weights guard is alive; do it after the guard's scope ends");
   }
 
   torch::nn::LinearImpl* base_;
   detail::linear_adapter_list list_;
-  int active_ = 0;
+  int guards_ = 0;  ///< live peft::adapted_weights guards (they nest)
   torch::Tensor weight_, bias_;                      ///< the registered tensors while active
   std::pair<torch::Tensor, torch::Tensor> adapted_;  ///< (W', b') while active
 };
