@@ -17,7 +17,7 @@ export OMP_NUM_THREADS=1 AUTOPEFT_CACHE_DIR="$work/cache" OMPI_ALLOW_RUN_AS_ROOT
 trials=8
 # The silence after which rank 0 gives a worker up: short where a worker is killed (the test waits
 # that long), long in the full run, where a live worker on a loaded machine (ctest -j, three ranks
-# on two cores) can pause past a few seconds between heartbeats.
+# on two cores) can pause a few seconds between heartbeats.
 timeout=$([ "$mode" = kill ] && echo 8 || echo 60)
 args=(--backbone "$work/backbone" --store "$work/s.db" --study mpi --task wn_pos --trials $trials --initial 3 --batch 2
       --train-samples 600 --epochs 8 --max-seq-length 32 --retrain-seeds 1 --final-train-samples 200 --final-epochs 1
@@ -30,7 +30,9 @@ if [ "$mode" = kill ]; then
   for _ in $(seq 1 1200); do
     if ! kill -0 "$launcher" 2> /dev/null; then break; fi
     if "$bin" status --store "$work/s.db" --study mpi 2> /dev/null | grep -Eq "trials: ([2-9]|[1-9][0-9]) complete, 0 failed, 2 running"; then
-      for p in $(pgrep -f "autopeft-mpi search" || true); do
+      # Only this run's rank 2: ctest may run the full mode beside this one, and its ranks are
+      # also "autopeft-mpi search" processes; this run's store path is in their arguments.
+      for p in $(pgrep -f "autopeft-mpi search .*--store $work/s.db" || true); do
         if tr '\0' '\n' < "/proc/$p/environ" 2> /dev/null | grep -qx "OMPI_COMM_WORLD_RANK=2"; then
           kill -9 "$p" && killed=$p
         fi
