@@ -234,7 +234,7 @@ run_result run_arm(bool multi, std::uint64_t seed, const std::map<std::string, s
         ++out.per_rung[static_cast<std::size_t>(t.fidelity ? t.fidelity->level : 0)];
         if (seen.insert(search::configuration_key(t.params)).second)
           explored.push_back(search::configuration_of<S>(t, "trial"));
-        else if (!t.params.contains("_promoted_from"))
+        else if (t.provenance.origin != "promotion")
           ++out.duplicates;
       }
       std::vector<space::configuration> front;

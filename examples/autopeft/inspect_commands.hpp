@@ -65,7 +65,7 @@ inline void add_status_command(CLI::App& app) {
         std::printf("study \"%s\" (created %s): %lld trials: %lld complete, %lld failed, %lld running, %lld waiting\n",
                     st.name.c_str(), st.created.c_str(), static_cast<long long>(c.total()), static_cast<long long>(c.complete),
                     static_cast<long long>(c.failed), static_cast<long long>(c.running), static_cast<long long>(c.waiting));
-        if (st.name.find(':') != std::string::npos) continue;
+        if (st.parent_id) continue;  // a companion (re-training, baselines): counts only
         study_settings s;
         try {
           settings_from_stored(s, st.config, "study \"" + st.name + "\"");

@@ -269,7 +269,7 @@ class study_printer {
       case kind::trial_started:
         break;
       case kind::trial_finished: {
-        const auto t = e.origin == "retrain" ? store_->trial(store_->load_study(search::final_study_name(study_)), e.trial)
+        const auto t = e.origin == "retrain" ? store_->trial(store_->find_companion(study_, "final").value(), e.trial)
                                              : store_->trial(study_, e.trial);
         std::string what;
         char buf[160];
@@ -283,7 +283,7 @@ class study_printer {
         std::snprintf(buf, sizeof buf, "[%s %lld/%lld] trial %lld ", e.origin == "retrain" ? "retrain" : "trial",
                       static_cast<long long>(e.finished), static_cast<long long>(e.budget), static_cast<long long>(e.trial));
         std::string line = buf + brief(t.params) + "  ->  " + what;
-        if (e.origin == "retrain") line += "  (re-training trial " + std::to_string(t.params.value("_source", -1)) + ")";
+        if (e.origin == "retrain") line += "  (re-training trial " + std::to_string(t.provenance.source.value_or(-1)) + ")";
         if (e.origin != "retrain") {
           std::snprintf(buf, sizeof buf, "  (%.1fs)  HV %.4f  ETA %s", e.trial_seconds, e.hypervolume,
                         train::progress_printer::duration(e.eta_seconds).c_str());
@@ -323,18 +323,17 @@ inline search::baseline_options baseline_options_of(const study_settings& s) {
 
 /// Prints a baseline's runs as they finish.
 inline search::study_callback baseline_printer(const search::study_store& store, const search::study_record& study) {
-  return [&store, name = search::baselines_study_name(study), study](const search::study_event& e) {
+  return [&store, study](const search::study_event& e) {
     if (e.what != search::study_event::kind::trial_finished) return;
-    const auto t = store.trial(store.load_study(name), e.trial);
+    const auto t = store.trial(store.find_companion(study, "baselines").value(), e.trial);
     std::string what;
     char buf[160];
     if (e.state == search::trial_state::complete)
       what = objectives_text(study, e.objectives);
     else
       what = "FAILED: " + e.error;
-    std::snprintf(buf, sizeof buf, "[baseline] %-18s %-5s lr %-7g seed %lld  ", t.params.value("_name", "").c_str(),
-                  t.params.value("_stage", "").c_str(), t.params.value("_lr", 0.0),
-                  static_cast<long long>(t.params.value("_seed_index", 0)));
+    std::snprintf(buf, sizeof buf, "[baseline] %-18s %-5s lr %-7g seed %lld  ", t.provenance.label.c_str(),
+                  t.provenance.origin.c_str(), t.params.value("lr", 0.0), static_cast<long long>(t.provenance.seed_index.value_or(0)));
     std::fprintf(stderr, "%s%s\n", buf, what.c_str());
     std::fflush(stderr);
   };
@@ -408,12 +407,12 @@ inline std::filesystem::path write_study_report(const search::study_store& store
 }
 
 /// The study `name` of `store`, or, when `name` is empty, its only search study (companion
-/// studies, "<name>:final" and "<name>:baselines", do not count).
+/// studies, a study's re-training and baselines, do not count).
 inline search::study_record pick_study(const search::study_store& store, const std::string& name) {
   if (!name.empty()) return store.load_study(name);
   std::vector<search::study_record> searches;
   for (auto& st : store.list_studies())
-    if (st.name.find(':') == std::string::npos) searches.push_back(st);
+    if (!st.parent_id) searches.push_back(st);
   if (searches.size() == 1) return searches.front();
   std::string known;
   for (const auto& st : searches) known += (known.empty() ? "" : ", ") + st.name;

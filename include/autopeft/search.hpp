@@ -34,6 +34,7 @@
 #include <autopeft/search/study_store_options.hpp>
 #include <autopeft/search/trial_counts.hpp>
 #include <autopeft/search/trial_fidelity.hpp>
+#include <autopeft/search/trial_provenance.hpp>
 #include <autopeft/search/trial_record.hpp>
 #include <autopeft/search/trial_state.hpp>
 #include <autopeft/search/worker_id.hpp>

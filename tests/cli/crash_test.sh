@@ -82,9 +82,9 @@ def logical_trials(trials):
     for t in order:
         # Measurements of the machine (time per step, peak memory) differ between runs.
         extra = {k: v for k, v in t["extra"].items() if k not in ("step_seconds", "step_ms", "peak_memory_mb", "peak_memory_unavailable")}
-        params = dict(t["params"])
-        if "_promoted_from" in params:  # a trial number, which interrupted attempts shift
-            params["_promoted_from"] = place[params["_promoted_from"]]
+        params = {"params": t["params"], "origin": t["origin"]}
+        if t["source_trial"] is not None:  # a trial number, which interrupted attempts shift
+            params["source"] = place[t["source_trial"]]
         out.append((t["state"], json.dumps(params, sort_keys=True), t["seed"], t["objectives"],
                     json.dumps(extra, sort_keys=True), t["error"], json.dumps(t.get("fidelity"), sort_keys=True)))
     return out

@@ -80,7 +80,7 @@ assert len(configs) == sum(map(len, fronts.values())) + len(fronts["wn_pos"]), "
 trials = json.load(open(f"{run}/fronts/wn_pos-trials.json"))["trials"]
 assert {(t.get("fidelity") or {}).get("level", 0) for t in trials if t["state"] == "complete"} == {0, 1}, "two rungs"
 # INITIAL_AT_TOP: the hand-designed initial configurations (the first ones) run at the top rung.
-anchors = [t for t in trials if t["params"].get("_origin") == "initial"][:2]
+anchors = [t for t in trials if t["origin"] == "initial"][:2]
 assert [t["fidelity"]["level"] for t in anchors] == [1, 1], [t["fidelity"] for t in anchors]
 assert anchors[0]["params"]["lora_r"] > 0, anchors[0]["params"]  # LoRA r=8's nearest configuration first
 for c in configs:

@@ -640,11 +640,10 @@ TEST_CASE("study_report_data: a baseline's final runs make one row; its learning
   const std::vector<search::study_objective> objectives{{.name = "accuracy"}, {.name = "params_pct", .minimize = true}};
   const auto study = store.create_study("rte", nlohmann::json::object(), objectives);
   store.complete(study, store.ask(study, {{"sa", 8}, {"layers", {true, false}}}, 1), {0.70, 0.2});
-  const auto bs = store.create_study("rte:baselines", nlohmann::json::object(), objectives);
+  const auto bs = store.create_companion(study, "baselines", nlohmann::json::object());
   const auto run = [&](const std::string& name, const char* stage, double lr, int seed, std::optional<double> metric) {
-    const nlohmann::json params = {{"_name", name}, {"_method", name == "LoRA r=8" ? "lora8" : "prefix"},
-                                   {"_lr", lr}, {"_stage", stage}, {"_seed_index", seed}};
-    const auto n = store.ask(bs, params, 7);
+    const nlohmann::json params = {{"method", name == "LoRA r=8" ? "lora8" : "prefix"}, {"lr", lr}};
+    const auto n = store.ask(bs, params, 7, search::worker_id(), {.origin = stage, .label = name, .seed_index = seed});
     if (metric) store.complete(bs, n, {*metric, name == "LoRA r=8" ? 0.27 : 0.1});
     else store.fail(bs, n, "training diverged");
   };
@@ -657,7 +656,7 @@ TEST_CASE("study_report_data: a baseline's final runs make one row; its learning
   run("LoRA r=8", "final", 5e-4, 2, 0.68);
   run("LoRA r=8", "final", 5e-4, 3, std::nullopt);  // a failed seed is no run
   // A running trial is no result yet.
-  store.ask(bs, {{"_name", "prefix"}, {"_lr", 1e-2}, {"_stage", "final"}, {"_seed_index", 0}}, 7);
+  store.ask(bs, {{"method", "prefix"}, {"lr", 1e-2}}, 7, search::worker_id(), {.origin = "final", .label = "prefix", .seed_index = 0});
 
   const auto data = search::study_report_data(store, study);
   REQUIRE(data.baselines.size() == 2);
@@ -704,10 +703,13 @@ TEST_CASE("study_report_data: a store written before stages keeps one row per ba
   auto store = search::study_store::open(d.path / "study.db");
   const std::vector<search::study_objective> objectives{{.name = "accuracy"}, {.name = "params_pct", .minimize = true}};
   const auto study = store.create_study("rte", nlohmann::json::object(), objectives);
-  const auto bs = store.create_study("rte:baselines", nlohmann::json::object(), objectives);
-  store.complete(bs, store.ask(bs, {{"sa", 48}, {"_name", "Pfeiffer adapter (SA 48)"}}, 1), {0.64, 1.3});
-  store.fail(bs, store.ask(bs, {{"pt", 24}, {"_name", "prefix tuning (PT 24)"}}, 1), "boom");
-  store.complete(bs, store.ask(bs, {{"pa", 48}, {"_name", "parallel adapter (PA 48)"}}, 1), {0.66, 1.3});
+  const auto bs = store.create_companion(study, "baselines", nlohmann::json::object());
+  const auto labelled = [&](const nlohmann::json& params, const char* label) {
+    return store.ask(bs, params, 1, search::worker_id(), {.label = label});
+  };
+  store.complete(bs, labelled({{"sa", 48}}, "Pfeiffer adapter (SA 48)"), {0.64, 1.3});
+  store.fail(bs, labelled({{"pt", 24}}, "prefix tuning (PT 24)"), "boom");
+  store.complete(bs, labelled({{"pa", 48}}, "parallel adapter (PA 48)"), {0.66, 1.3});
   const auto data = search::study_report_data(store, study);
   REQUIRE(data.baselines.size() == 2);
   CHECK(data.baselines[0].name == "Pfeiffer adapter (SA 48)");

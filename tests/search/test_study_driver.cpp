@@ -154,7 +154,7 @@ TEST_CASE("study driver: an initial design, then MOBO batches, until the budget;
   REQUIRE(trials.size() == 15);
   for (std::size_t i = 0; i < trials.size(); ++i) {
     CHECK(trials[i].state == search::trial_state::complete);
-    CHECK(trials[i].params["_origin"] == (i < 6 ? "initial" : "mobo"));
+    CHECK(trials[i].provenance.origin == (i < 6 ? "initial" : "mobo"));
     CHECK(trials[i].extra.contains("layers"));
   }
   CHECK(configuration_hashes(trials).size() == 15);  // nothing evaluated twice
@@ -403,13 +403,13 @@ TEST_CASE("study driver: asynchronous proposals treat running trials as pending;
   CHECK(driver.enqueue_proposals(store, study, 5) == 1);
   for (const auto& t : {a, b}) search::run_trial<S>(store, study, t, f);
   const auto c = *store.claim(study, "rank 1");
-  CHECK(c.params["_origin"] == "initial");
+  CHECK(c.provenance.origin == "initial");
   // MOBO now: trial c runs, so it is pending; the budget leaves 6 - 2 finished - 1 open = 3.
   CHECK(driver.enqueue_proposals(store, study, 5) == 3);
   CHECK(driver.enqueue_proposals(store, study, 5) == 0);
   auto trials = store.trials(study);
   REQUIRE(trials.size() == 6);
-  for (std::size_t i = 3; i < 6; ++i) CHECK(trials[i].params["_origin"] == "mobo");
+  for (std::size_t i = 3; i < 6; ++i) CHECK(trials[i].provenance.origin == "mobo");
   CHECK(configuration_hashes(trials).size() == 6);  // the pending configuration is not proposed again
 
   // The worker running c is lost: c fails as interrupted and a copy waits.
@@ -474,7 +474,7 @@ TEST_CASE("study driver: initial_configurations open the initial design; a bad o
   REQUIRE(trials.size() == 8);
   CHECK(S::hash(search::configuration_of<S>(trials[0], "test")) == S::hash(first));
   CHECK(S::hash(search::configuration_of<S>(trials[1], "test")) == S::hash(second));
-  for (int i = 0; i < 6; ++i) CHECK(trials[static_cast<std::size_t>(i)].params["_origin"] == "initial");
+  for (int i = 0; i < 6; ++i) CHECK(trials[static_cast<std::size_t>(i)].provenance.origin == "initial");
   CHECK(configuration_hashes(trials).size() == 8);
   // The rest of the design is the unseeded design's, less what the seeds took.
   autopeft::testing::scratch_dir dir2("study-driver-unseeded");
@@ -760,13 +760,13 @@ TEST_CASE("peft_evaluator: an lr dimension sets the trial's rate, a fidelity its
   // Fresh seeds: no final run repeats a grid run's seed.
   std::set<std::uint64_t> grid_seeds;
   for (const auto& t : trials)
-    if (t.params["_stage"] == "grid") grid_seeds.insert(t.seed);
+    if (t.provenance.origin == "grid") grid_seeds.insert(t.seed);
   for (const auto& t : trials)
-    if (t.params["_stage"] == "final") CHECK_FALSE(grid_seeds.contains(t.seed));
+    if (t.provenance.origin == "final") CHECK_FALSE(grid_seeds.contains(t.seed));
   // Paired seeds: the k-th final run of every method has final_seed(study seed, k), as the
   // Pareto set's k-th re-training run does.
   for (const auto& t : trials)
-    if (t.params["_stage"] == "final") CHECK(t.seed == search::final_seed(study.seed, t.params.at("_seed_index").get<std::int64_t>()));
+    if (t.provenance.origin == "final") CHECK(t.seed == search::final_seed(study.seed, t.provenance.seed_index.value()));
   // Run again: nothing more is trained, the same results come back.
   const auto again = search::run_baselines(store, study, baselines, bo);
   CHECK(store.trials(store.load_study("s:baselines")).size() == trials.size());
@@ -917,7 +917,7 @@ struct memory_storage {
   }
   void enqueue_all(const search::study_record&, const std::vector<search::new_trial>& batch) {
     for (const auto& b : batch)
-      all.push_back({.number = std::ssize(all), .params = b.params, .seed = b.seed, .fidelity = b.fidelity});
+      all.push_back({.number = std::ssize(all), .params = b.params, .seed = b.seed, .fidelity = b.fidelity, .provenance = b.provenance});
   }
   void complete(const search::study_record&, std::int64_t n, const std::vector<double>& y, const nlohmann::json&, double) {
     all[static_cast<std::size_t>(n)].state = search::trial_state::complete;
@@ -960,6 +960,7 @@ TEST_CASE("study_driver runs a study on any study_storage: in memory it makes th
   REQUIRE(memory.all.size() == on_disk.size());
   for (std::size_t i = 0; i < on_disk.size(); ++i) {
     CHECK(memory.all[i].params == on_disk[i].params);
+    CHECK(memory.all[i].provenance == on_disk[i].provenance);
     CHECK(memory.all[i].seed == on_disk[i].seed);
     CHECK(memory.all[i].state == on_disk[i].state);
   }

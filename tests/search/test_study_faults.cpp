@@ -67,8 +67,8 @@ search::study_options small_study(std::int64_t trials) {
 struct killed {};
 
 // The finished trials as an uninterrupted run holds them: interrupted attempts dropped, each
-// re-run in its original's place; params, seed and objectives only. A promotion's source
-// ("_promoted_from", a trial number, which interrupted attempts shift) is given as the source's
+// re-run in its original's place; params with the provenance, seed and objectives only. A
+// promotion's source (a trial number, which interrupted attempts shift) is given as the source's
 // place in that order.
 using logical_trial = std::tuple<std::string, std::uint64_t, std::vector<double>>;
 std::vector<logical_trial> in_proposal_order(const std::vector<search::trial_record>& trials) {
@@ -79,9 +79,9 @@ std::vector<logical_trial> in_proposal_order(const std::vector<search::trial_rec
   for (std::size_t i = 0; i < order.size(); ++i) place[order[i]->number] = i;
   for (const auto* t : order)
     if (t->state == search::trial_state::complete) {
-      auto params = t->params;
-      if (params.contains("_promoted_from")) params["_promoted_from"] = place.at(params["_promoted_from"].get<std::int64_t>());
-      out.emplace_back(params.dump(), t->seed, *t->objectives);
+      nlohmann::json key = {{"params", t->params}, {"origin", t->provenance.origin}};
+      if (t->provenance.source) key["source"] = place.at(*t->provenance.source);
+      out.emplace_back(key.dump(), t->seed, *t->objectives);
     }
   return out;
 }
@@ -270,8 +270,7 @@ search::study_options multi_fidelity_study(std::int64_t trials) {
 // A complete trial of configuration `params` at rung `level` with objectives `y`.
 std::int64_t record(search::study_store& store, const search::study_record& study, nlohmann::json params, std::int64_t level,
                     std::vector<double> y) {
-  params["_origin"] = "initial";
-  const auto n = store.enqueue(study, params, 1, search::trial_fidelity{.level = level});
+  const auto n = store.enqueue(study, params, 1, search::trial_fidelity{.level = level}, {.origin = "initial"});
   REQUIRE(store.claim(study)->number == n);
   store.complete(study, n, y);
   return n;
@@ -303,10 +302,10 @@ TEST_CASE("multi-fidelity: of every eta configurations complete at a rung the be
   CHECK(driver.enqueue_proposals(store, study, 5) == 2);
   auto trials = store.trials(study);
   REQUIRE(trials.size() == 8);
-  CHECK(trials[6].params["_promoted_from"] == B);
-  CHECK(trials[7].params["_promoted_from"] == C);
+  CHECK(trials[6].provenance.source == B);
+  CHECK(trials[7].provenance.source == C);
   for (int i : {6, 7}) {
-    CHECK(trials[static_cast<std::size_t>(i)].params["_origin"] == "promotion");
+    CHECK(trials[static_cast<std::size_t>(i)].provenance.origin == "promotion");
     CHECK(trials[static_cast<std::size_t>(i)].fidelity == o.rung(1));
     CHECK(search::configuration_key(trials[static_cast<std::size_t>(i)].params) ==
           search::configuration_key(trials[static_cast<std::size_t>(i == 6 ? B : C)].params));
@@ -315,7 +314,7 @@ TEST_CASE("multi-fidelity: of every eta configurations complete at a rung the be
   CHECK(driver.enqueue_proposals(store, study, 1) == 1);
   trials = store.trials(study);
   CHECK(trials.back().fidelity == o.rung(0));
-  CHECK_FALSE(trials.back().params.contains("_promoted_from"));
+  CHECK_FALSE(trials.back().provenance.source.has_value());
   (void)A;
 }
 
@@ -367,7 +366,7 @@ TEST_CASE("multi-fidelity: a study promotes as successive halving, each trial at
       if (t.fidelity->level == r && t.state == search::trial_state::complete) ++complete;
       if (t.fidelity->level == r + 1) {
         ++promoted;
-        const auto& from = reference_trials.at(t.params["_promoted_from"].get<std::size_t>());
+        const auto& from = reference_trials.at(static_cast<std::size_t>(t.provenance.source.value()));
         CHECK(from.fidelity->level == r);
         CHECK(from.state == search::trial_state::complete);
         CHECK(search::configuration_key(from.params) == search::configuration_key(t.params));
@@ -420,13 +419,13 @@ TEST_CASE("multi-fidelity: initial_configurations_at_top_rung runs the seeded co
     CHECK(S::hash(search::configuration_of<S>(trials[0], "test")) == S::hash(first));
     CHECK(S::hash(search::configuration_of<S>(trials[1], "test")) == S::hash(second));
     for (std::size_t i = 0; i < trials.size(); ++i) {
-      if (trials[i].params["_origin"] != "initial") continue;
+      if (trials[i].provenance.origin != "initial") continue;
       // The anchors at the top rung (2) when asked, every other initial point at rung 0.
       CHECK(trials[i].fidelity.value().level == (top && i < 2 ? 2 : 0));
     }
     // An anchor at the top rung is never promoted again.
     for (const auto& t : trials)
-      if (t.params.contains("_promoted_from")) CHECK((!top || t.params["_promoted_from"].get<std::int64_t>() >= 2));
+      if (t.provenance.source) CHECK((!top || *t.provenance.source >= 2));
   }
 }
 
@@ -471,9 +470,9 @@ TEST_CASE("retrain_correlation: Spearman's rho of the search's metric against th
   const auto b = record(store, study, config(3, 0, 0), 1, {0.70, 2});
   const auto c = record(store, study, config(6, 0, 0), 1, {0.80, 3});
   CHECK(search::retrain_correlation(store, study).n == 0);
-  const auto fin = store.create_study("s:final", {}, peft_objectives());
+  const auto fin = store.create_companion(study, "final", nlohmann::json::object());
   for (const auto& [source, metric] : {std::pair{a, 0.9}, std::pair{b, 0.8}, std::pair{c, 0.7}}) {
-    const auto n = store.enqueue(fin, {{"_source", source}, {"_seed_index", 0}}, 1);
+    const auto n = store.enqueue(fin, nlohmann::json::object(), 1, std::nullopt, {.origin = "retrain", .source = source, .seed_index = 0});
     REQUIRE(store.claim(fin)->number == n);
     store.complete(fin, n, {metric, 1.0});
   }
@@ -498,9 +497,10 @@ TEST_CASE("retrain_pareto: every Pareto trial k times with distinct seeds, paire
   // k-th run of every trial has the same seed, final_seed(study seed, k), as the baselines'.
   std::map<std::int64_t, std::set<std::uint64_t>> seeds_of_trial;
   for (const auto& t : runs) {
-    const auto k = t.params.at("_seed_index").get<std::int64_t>();
+    const auto k = t.provenance.seed_index.value();
     CHECK(t.seed == search::final_seed(study.seed, k));
-    seeds_of_trial[t.params.at("_source").get<std::int64_t>()].insert(t.seed);
+    CHECK(t.provenance.origin == "retrain");
+    seeds_of_trial[t.provenance.source.value()].insert(t.seed);
   }
   CHECK(seeds_of_trial.size() == front.size());
   for (const auto& [trial, seeds] : seeds_of_trial) CHECK(seeds.size() == 4);

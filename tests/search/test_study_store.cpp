@@ -543,7 +543,8 @@ TEST_CASE("study_store: CSV and JSON exports hold every trial, quoted per RFC 41
       "number",  "state",      "param.layers",       "param.lr",     "param.name",
       "param.note", "param.r", "objective.accuracy", "objective.params_pct", "extra.epochs",
       "seed",    "duration_s", "worker",             "error",        "created",
-      "started", "finished",   "heartbeat",          "retry_of",     "fidelity"};
+      "started", "finished",   "heartbeat",          "retry_of",     "fidelity",
+      "origin",  "label",      "source_trial",       "seed_index"};
   CHECK(rows[0] == header);
   std::vector<std::map<std::string, std::string>> r;
   for (std::size_t i = 1; i < rows.size(); ++i) {
@@ -709,16 +710,33 @@ TEST_CASE("study_store: a trial's fidelity is recorded, survives a re-queue and 
   CHECK(store.trials(study).size() == 3);
 }
 
+// A store as schema version 1 or 2 wrote it (version 1: no fidelity column), with no rows.
+void write_old_store(const fs::path& file, int version) {
+  raw_sql(file, std::string(R"sql(
+CREATE TABLE studies (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created TEXT NOT NULL, objectives TEXT NOT NULL,
+                      config TEXT NOT NULL, seed INTEGER NOT NULL);
+CREATE TABLE trials (
+  id INTEGER PRIMARY KEY, study_id INTEGER NOT NULL REFERENCES studies (id), number INTEGER NOT NULL CHECK (number >= 0),
+  state TEXT NOT NULL CHECK (state IN ('waiting', 'running', 'complete', 'failed', 'pruned')), params TEXT NOT NULL,
+  objectives TEXT, extra TEXT NOT NULL DEFAULT '{}', seed INTEGER NOT NULL, error TEXT, created TEXT NOT NULL, started TEXT,
+  finished TEXT, duration_s REAL, worker TEXT, heartbeat TEXT, retry_of INTEGER,)sql") +
+                    (version >= 2 ? " fidelity TEXT," : "") + R"sql(
+  UNIQUE (study_id, number), CHECK ((state = 'complete') = (objectives IS NOT NULL)));
+CREATE INDEX trials_by_state ON trials (study_id, state, number);
+PRAGMA application_id = )sql" + std::to_string(study_store::application_id) + "; PRAGMA user_version = " +
+                    std::to_string(version));
+}
+
 TEST_CASE("study_store: a store of schema version 1 is brought up to date on open, its trials kept", "[search][store][fidelity]") {
   autopeft::testing::scratch_dir d{"store-v1"};
   const fs::path file = d / "v1.db";
-  {
-    auto store = study_store::open(file);
-    const auto study = store.create_study("old", json::object(), two_objectives);
-    store.enqueue(study, {{"x", 1}}, 5);
-  }
   // What version 1 wrote: no fidelity column.
-  raw_sql(file, "ALTER TABLE trials DROP COLUMN fidelity; PRAGMA user_version = 1");
+  write_old_store(file, 1);
+  raw_sql(file,
+          "INSERT INTO studies VALUES (1, 'old', '2026-11-01T00:00:00.000Z', "
+          "'[{\"name\":\"accuracy\",\"direction\":\"maximize\"},{\"name\":\"params_pct\",\"direction\":\"minimize\"}]', '{}', 0);"
+          "INSERT INTO trials (study_id, number, state, params, seed, created) VALUES (1, 0, 'waiting', '{\"x\":1}', 5, "
+          "'2026-11-01T00:00:00.000Z')");
   auto store = study_store::open(file);
   CHECK(raw_pragma(file, "user_version") == std::to_string(study_store::schema_version));
   const auto study = store.load_study("old");
@@ -727,4 +745,132 @@ TEST_CASE("study_store: a store of schema version 1 is brought up to date on ope
   store.enqueue(study, {{"x", 2}}, 6, search::trial_fidelity{.level = 2});
   CHECK(store.trial(study, 1).fidelity->level == 2);
   CHECK(store.integrity_check().ok);
+}
+
+TEST_CASE("study_store: a store of schema version 2 opens; the provenance it kept in params moves to columns, companions are linked",
+          "[search][store]") {
+  autopeft::testing::scratch_dir d{"store-v2"};
+  const fs::path file = d / "v2.db";
+  write_old_store(file, 2);
+  const std::string objectives =
+      R"('[{"name":"accuracy","direction":"maximize"},{"name":"params_pct","direction":"minimize"}]')";
+  std::string sql;
+  int id = 0;
+  for (const char* name : {"sst2", "sst2:final", "sst2:baselines", "a:b"})
+    sql += "INSERT INTO studies VALUES (" + std::to_string(++id) + ", '" + name + "', '2026-11-01T00:00:00.000Z', " + objectives +
+           ", '{}', 7);";
+  const auto trial = [&](int study, int number, const std::string& params, bool complete = false) {
+    sql += "INSERT INTO trials (study_id, number, state, params, objectives, seed, created) VALUES (" + std::to_string(study) +
+           ", " + std::to_string(number) + ", '" + (complete ? "complete" : "waiting") + "', '" + params + "', " +
+           (complete ? "'[0.9, 1.5]'" : "NULL") + ", 3, '2026-11-01T00:00:00.000Z');";
+  };
+  trial(1, 0, R"({"sa":3,"_origin":"initial"})", true);
+  trial(1, 1, R"({"sa":3,"_origin":"promotion","_promoted_from":0})");
+  trial(1, 2, R"({"x":1,"_note":"mine"})");
+  trial(2, 0, R"({"sa":3,"_source":0,"_seed_index":1})", true);
+  trial(3, 0, R"({"method":"lora8","lr":0.001,"_name":"LoRA r=8","_method":"lora8","_lr":0.001,"_stage":"grid","_seed_index":0})");
+  trial(3, 1, R"j({"sa":48,"_name":"Pfeiffer adapter (SA 48)"})j", true);
+  trial(4, 0, R"({"y":2})");
+  raw_sql(file, sql);
+
+  for (int open = 0; open < 2; ++open) {  // the second open finds nothing left to move
+    auto store = study_store::open(file);
+    CHECK(raw_pragma(file, "user_version") == std::to_string(study_store::schema_version));
+    const auto sst2 = store.load_study("sst2");
+    CHECK_FALSE(sst2.parent_id.has_value());
+    CHECK(sst2.role.empty());
+    const auto t = store.trials(sst2);
+    REQUIRE(t.size() == 3);
+    CHECK(t[0].params == json{{"sa", 3}});
+    CHECK(t[0].provenance == search::trial_provenance{.origin = "initial"});
+    CHECK(t[0].objectives == std::vector<double>{0.9, 1.5});
+    CHECK(t[1].params == json{{"sa", 3}});
+    CHECK(t[1].provenance == search::trial_provenance{.origin = "promotion", .source = 0});
+    CHECK(t[2].params == json{{"x", 1}, {"_note", "mine"}});  // a key of the caller's own stays
+    CHECK(t[2].provenance == search::trial_provenance{});
+
+    const auto fin = store.find_companion(sst2, "final");
+    REQUIRE(fin.has_value());
+    CHECK(fin->name == "sst2:final");
+    CHECK(fin->parent_id == sst2.id);
+    const auto f = store.trials(*fin);
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].params == json{{"sa", 3}});
+    CHECK(f[0].provenance == search::trial_provenance{.origin = "retrain", .source = 0, .seed_index = 1});
+
+    const auto bs = store.find_companion(sst2, "baselines");
+    REQUIRE(bs.has_value());
+    CHECK(bs->role == "baselines");
+    const auto b = store.trials(*bs);
+    REQUIRE(b.size() == 2);
+    CHECK(b[0].params == json{{"method", "lora8"}, {"lr", 0.001}});
+    CHECK(b[0].provenance == search::trial_provenance{.origin = "grid", .label = "LoRA r=8", .seed_index = 0});
+    CHECK(b[1].params == json{{"sa", 48}});
+    CHECK(b[1].provenance == search::trial_provenance{.label = "Pfeiffer adapter (SA 48)"});
+
+    // A colon in a name whose prefix is no study is just a name.
+    const auto ab = store.load_study("a:b");
+    CHECK_FALSE(ab.parent_id.has_value());
+    CHECK(ab.role.empty());
+    CHECK(store.trials(ab)[0].params == json{{"y", 2}});
+    CHECK(store.integrity_check().ok);
+  }
+}
+
+TEST_CASE("study_store: provenance and companion links are stored, kept by a re-queue and exported", "[search][store]") {
+  autopeft::testing::scratch_dir d{"store-provenance"};
+  const fs::path file = d / "p.db";
+  auto store = study_store::open(file);
+  const auto study = store.create_study("s", json::object(), two_objectives, 11);
+  const search::trial_provenance promoted{.origin = "promotion", .label = "B", .source = 0, .seed_index = 2};
+  store.enqueue(study, {{"x", 1}}, 5, std::nullopt, promoted);
+  store.enqueue_all(study, {{.params = {{"x", 2}}, .seed = 6, .provenance = {.origin = "mobo"}}});
+  const auto running = *store.claim(study, "w");
+  CHECK(running.provenance == promoted);
+  const auto copy = store.requeue(study, running.number, "interrupted: test");
+  CHECK(store.trial(study, copy).provenance == promoted);
+  CHECK(store.trial(study, copy).retry_of == running.number);
+  CHECK(store.trial(study, 1).provenance.origin == "mobo");
+
+  const auto fin = store.create_companion(study, "final", {{"kind", "re-training"}});
+  CHECK(fin.name == "s:final");
+  CHECK(fin.parent_id == study.id);
+  CHECK(fin.role == "final");
+  CHECK(fin.seed == study.seed);
+  CHECK(fin.objectives.size() == study.objectives.size());
+  CHECK(store.create_companion(study, "baselines", json::object(), 99).seed == 99);
+  CHECK_FALSE(store.find_companion(fin, "final").has_value());
+  CHECK_THROWS_WITH(store.create_companion(study, "final", json::object()), Contains("exists already"));
+  CHECK_THROWS_WITH(store.create_companion(study, "", json::object()), Contains("role is empty"));
+  auto stranger = study;
+  stranger.id = 999;
+  CHECK_THROWS_WITH(store.create_companion(stranger, "x", json::object()), Contains("is not in this store"));
+
+  const auto reopened = study_store::open(file);
+  CHECK(reopened.find_companion(study, "final")->name == "s:final");
+  CHECK(reopened.trial(study, 0).provenance == promoted);
+  reopened.export_json(fin, d / "f.json");
+  reopened.export_json(study, d / "s.json");
+  const auto doc = json::parse(slurp(d / "s.json"));
+  CHECK(doc["trials"][0]["origin"] == "promotion");
+  CHECK(doc["trials"][0]["label"] == "B");
+  CHECK(doc["trials"][0]["source_trial"] == 0);
+  CHECK(doc["trials"][0]["seed_index"] == 2);
+  CHECK(doc["trials"][1]["source_trial"].is_null());
+  CHECK(doc["study"]["parent"].is_null());
+  const auto fdoc = json::parse(slurp(d / "f.json"));
+  CHECK(fdoc["study"]["parent"] == "s");
+  CHECK(fdoc["study"]["role"] == "final");
+  reopened.export_csv(study, d / "s.csv");
+  const auto rows = parse_csv(slurp(d / "s.csv"));
+  const auto& header = rows.at(0);
+  const auto col = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  REQUIRE(col("source_trial") < header.size());
+  CHECK(rows.at(1).at(col("origin")) == "promotion");
+  CHECK(rows.at(1).at(col("label")) == "B");
+  CHECK(rows.at(1).at(col("source_trial")) == "0");
+  CHECK(rows.at(1).at(col("seed_index")) == "2");
+  CHECK(rows.at(2).at(col("source_trial")).empty());
 }

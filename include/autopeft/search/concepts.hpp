@@ -30,7 +30,8 @@
 // a proposal is enqueued before it runs, claimed (running) before its evaluation starts, and
 // complete, failed or pruned after.
 //   Minimal members (each for one study, `s`):
-//     std::vector<trial_record> trials(const study_record& s) const;       // in number order
+//     std::vector<trial_record> trials(const study_record& s) const;       // in number order, each with
+//                                                                          // the fidelity and provenance enqueued
 //     std::optional<trial_record> claim(const study_record& s);            // waiting -> running
 //     void enqueue_all(const study_record& s, const std::vector<new_trial>&);  // all or none
 //     void complete(const study_record& s, std::int64_t n, const std::vector<double>& objectives,
@@ -48,7 +49,8 @@
 //         return std::nullopt;
 //       }
 //       void enqueue_all(const study_record&, const std::vector<new_trial>& batch) {
-//         for (const auto& b : batch) all.push_back({.number = std::ssize(all), .params = b.params, .seed = b.seed, .fidelity = b.fidelity});
+//         for (const auto& b : batch)
+//           all.push_back({.number = std::ssize(all), .params = b.params, .seed = b.seed, .fidelity = b.fidelity, .provenance = b.provenance});
 //       }
 //       void complete(const study_record&, std::int64_t n, const std::vector<double>& y, const nlohmann::json&, double) {
 //         all[n].state = trial_state::complete, all[n].objectives = y;

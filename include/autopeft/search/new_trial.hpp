@@ -1,7 +1,8 @@
 #pragma once
-// A trial to enqueue: its configuration, seed and (optional) fidelity. What a study_storage's
+// A trial to enqueue: its configuration, seed, (optional) fidelity and provenance. What a study_storage's
 // enqueue_all takes (study_store::new_trial is this type).
 #include <autopeft/search/trial_fidelity.hpp>
+#include <autopeft/search/trial_provenance.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,7 @@ struct new_trial {
   nlohmann::json params;
   std::uint64_t seed = 0;
   std::optional<trial_fidelity> fidelity;
+  trial_provenance provenance = {};
 };
 
 }  // namespace autopeft::search

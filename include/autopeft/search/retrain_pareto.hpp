@@ -2,10 +2,10 @@
 // The final step of an AutoPEFT study: every Pareto configuration trained again with k seeds
 // (usually at a higher fidelity than the search's), reported as mean +- std, as the paper does.
 //
-// The runs are trials of a companion study, "<study>:final", in the same store, so they are as
-// crash-safe as the search: a re-run after an interruption re-queues what was running and only
-// adds the runs still missing. Each run's params are the configuration plus "_source" (the
-// search trial's number) and "_seed_index".
+// The runs are trials of the companion study with role "final" ("<study>:final") in the same
+// store, so they are as crash-safe as the search: a re-run after an interruption re-queues what
+// was running and only adds the runs still missing. Each run's params are the configuration;
+// its provenance is origin "retrain", source the search trial's number, and its seed_index.
 //
 // Example:
 //   search::peft_evaluator<S> full(backbone, task, full_options, base);
@@ -42,19 +42,16 @@ struct retrained_trial {
   std::int64_t failed = 0;
 };
 
-/// The companion study's name.
-[[nodiscard]] inline std::string final_study_name(const study_record& study) { return study.name + ":final"; }
-
 /// The re-training results recorded so far for each source trial (read-only; empty when the
 /// study was never re-trained).
 [[nodiscard]] inline std::map<std::int64_t, retrained_trial> retrained_results(const study_store& store, const study_record& study) {
   std::map<std::int64_t, retrained_trial> out;
-  const auto final_study = store.find_study(final_study_name(study));
+  const auto final_study = store.find_companion(study, "final");
   if (!final_study) return out;
   std::map<std::int64_t, std::vector<std::vector<double>>> runs;
   for (const auto& t : store.trials(*final_study)) {
-    if (!t.params.contains("_source")) continue;
-    const auto src = t.params["_source"].get<std::int64_t>();
+    if (!t.provenance.source) continue;
+    const auto src = *t.provenance.source;
     auto& r = out[src];
     r.source = src;
     if (t.state == trial_state::complete && t.objectives) runs[src].push_back(*t.objectives);
@@ -75,24 +72,21 @@ std::vector<retrained_trial> retrain_pareto(study_store& store, const study_reco
                                             const retrain_options& options, const study_callback& callback = {}) {
   static_assert(detail::check_trial_evaluator<Evaluator>());
   if (options.seeds < 1) throw error("retrain_pareto: retrain_options::seeds must be at least 1");
-  auto fin = store.find_study(final_study_name(study));
-  if (!fin)
-    fin = store.create_study(final_study_name(study), {{"source_study", study.name}, {"kind", "pareto re-training"}},
-                             study.objectives, study.seed ^ 0x5eedf1a1ULL);
+  auto fin = store.find_companion(study, "final");
+  if (!fin) fin = store.create_companion(study, "final", {{"kind", "pareto re-training"}}, study.seed ^ 0x5eedf1a1ULL);
   store.requeue_running(*fin);
 
   const auto front = pareto_trials(study, store.trials(study));
   std::map<std::int64_t, std::int64_t> have;  // source -> runs enqueued (not counting retries)
   for (const auto& t : store.trials(*fin))
-    if (!t.retry_of && t.params.contains("_source")) ++have[t.params["_source"].get<std::int64_t>()];
+    if (!t.retry_of && t.provenance.source) ++have[*t.provenance.source];
   for (const auto& p : front) {
     for (auto s = have[p.number]; s < options.seeds; ++s) {
       auto params = nlohmann::json::object();
       for (const auto& [k, v] : p.params.items())
         if (k.empty() || k[0] != '_') params[k] = v;
-      params["_source"] = p.number;
-      params["_seed_index"] = s;
-      store.enqueue(*fin, params, final_seed(study.seed, s));  // paired with the baselines' final runs
+      // Seeds paired with the baselines' final runs.
+      store.enqueue(*fin, params, final_seed(study.seed, s), std::nullopt, {.origin = "retrain", .source = p.number, .seed_index = s});
     }
   }
   run_queue<Space>(store, *fin, evaluator, "retrain", callback);

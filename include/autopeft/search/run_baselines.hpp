@@ -8,9 +8,9 @@
 // Fresh seeds for the final stage keep the selection run out of the reported mean (no
 // winner's curse in the baseline's favour or against it).
 //
-// The runs are trials of the companion study "<study>:baselines" over hand_designed_space, with
-// params {"method", "lr"} plus "_name" (the method's label), "_method", "_lr", "_stage" and
-// "_seed_index"; study_report_data reads them. Crash-safe as the search: each stage is
+// The runs are trials of the companion study with role "baselines" ("<study>:baselines") over
+// hand_designed_space, with params {"method", "lr"} and provenance {origin: the stage, label: the
+// method's label, seed_index}; study_report_data reads them. Crash-safe as the search: each stage is
 // enqueued in one transaction, and the final stage is derived from the finished grid, so a
 // resumed run continues where a killed one stopped.
 //
@@ -81,25 +81,23 @@ std::vector<baseline_result> run_baselines(study_store& store, const study_recor
                                            const baseline_options& options, const study_callback& callback = {}) {
   static_assert(detail::check_trial_evaluator<Evaluator>());
   options.validate();
-  auto b = store.find_study(baselines_study_name(study));
+  auto b = store.find_companion(study, "baselines");
   if (!b)
-    b = store.create_study(baselines_study_name(study),
-                           {{"source_study", study.name}, {"kind", "baselines"}, {"methods", options.methods},
-                            {"lr_grid", options.lr_grid}, {"seeds", options.seeds}},
-                           study.objectives, study.seed);
+    b = store.create_companion(study, "baselines",
+                               {{"kind", "baselines"}, {"methods", options.methods}, {"lr_grid", options.lr_grid}, {"seeds", options.seeds}});
   store.requeue_running(*b);
   auto label_of = [](const std::string& m) {
     return peft::hand_designed(m, model::EncoderConfig{}).label;  // labels do not depend on sizes
   };
-  auto params_of = [&](const std::string& m, double lr, const char* stage, std::int64_t seed_index) {
-    return nlohmann::json{{"method", m},     {"lr", lr},        {"_name", label_of(m)},
-                          {"_method", m},    {"_lr", lr},       {"_stage", stage},
-                          {"_seed_index", seed_index}};
+  auto run_of = [&](const std::string& m, double lr, const char* stage, std::int64_t seed_index, std::uint64_t seed) {
+    return new_trial{.params = {{"method", m}, {"lr", lr}},
+                     .seed = seed,
+                     .provenance = {.origin = stage, .label = label_of(m), .seed_index = seed_index}};
   };
   auto of_stage = [&](const std::vector<trial_record>& ts, const char* stage, const std::string& m) {
     std::vector<const trial_record*> out;
     for (const auto& t : ts)  // interrupted attempts have a copy that stands for them
-      if (t.params.value("_stage", "") == stage && t.params.value("_method", "") == m &&
+      if (t.provenance.origin == stage && t.params.value("method", "") == m &&
           !(t.state == trial_state::failed && t.error && t.error->starts_with("interrupted")))
         out.push_back(&t);
     return out;
@@ -111,7 +109,7 @@ std::vector<baseline_result> run_baselines(study_store& store, const study_recor
     std::vector<study_store::new_trial> grid;
     std::int64_t k = 0;
     for (const auto& m : options.methods)
-      for (double lr : options.lr_grid) grid.push_back({params_of(m, lr, "grid", 0), detail::baseline_seed(study.seed, k++), {}});
+      for (double lr : options.lr_grid) grid.push_back(run_of(m, lr, "grid", 0, detail::baseline_seed(study.seed, k++)));
     store.enqueue_all(*b, grid);
   }
   run_queue<hand_designed_space>(store, *b, evaluator, "baseline", callback);
@@ -125,10 +123,10 @@ std::vector<baseline_result> run_baselines(study_store& store, const study_recor
     double best = -std::numeric_limits<double>::infinity();
     for (const auto* t : of_stage(trials, "grid", m))
       if (t->state == trial_state::complete && t->objectives && (*t->objectives)[0] > best)
-        best = (*t->objectives)[0], best_lr = t->params.at("_lr").template get<double>();
+        best = (*t->objectives)[0], best_lr = t->params.at("lr").template get<double>();
     if (!best_lr) continue;  // every grid run failed: nothing to re-train
     for (std::int64_t s = 0; s < options.seeds; ++s)
-      finals.push_back({params_of(m, *best_lr, "final", s), final_seed(study.seed, s), {}});
+      finals.push_back(run_of(m, *best_lr, "final", s, final_seed(study.seed, s)));
   }
   if (!finals.empty()) store.enqueue_all(*b, finals);
   run_queue<hand_designed_space>(store, *b, evaluator, "baseline", callback);
@@ -138,10 +136,10 @@ std::vector<baseline_result> run_baselines(study_store& store, const study_recor
   for (const auto& m : options.methods) {
     baseline_result r{.method = m, .label = label_of(m)};
     for (const auto* t : of_stage(trials, "grid", m))
-      if (t->state == trial_state::complete && t->objectives) r.grid[t->params.at("_lr").template get<double>()] = (*t->objectives)[0];
+      if (t->state == trial_state::complete && t->objectives) r.grid[t->params.at("lr").template get<double>()] = (*t->objectives)[0];
     std::vector<std::vector<double>> ys;
     for (const auto* t : of_stage(trials, "final", m)) {
-      r.lr = t->params.at("_lr").template get<double>();
+      r.lr = t->params.at("lr").template get<double>();
       if (t->state == trial_state::complete && t->objectives) ys.push_back(*t->objectives);
       if (t->state == trial_state::failed) ++r.failed;
     }

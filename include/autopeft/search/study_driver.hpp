@@ -24,8 +24,8 @@
 //
 // Multi-fidelity (study_options::fidelities): new configurations run at rung 0; before new
 // proposals, promotions (asynchronous successive halving, see study_options) are enqueued, each
-// a trial of the same configuration at the next rung with "_origin": "promotion" and
-// "_promoted_from": the trial it promotes. Promotion is a pure function of the complete trials,
+// a trial of the same configuration at the next rung with the provenance origin "promotion"
+// and source the trial it promotes. Promotion is a pure function of the complete trials,
 // so a resumed study promotes what an uninterrupted one does.
 //
 // Example:
@@ -118,7 +118,7 @@ struct study_census {
     for (const auto& t : trials) {
       if (!t.retry_of) {
         ++proposed;
-        if (t.params.is_object() && t.params.value("_origin", std::string()) == "initial") ++initial_proposed;
+        if (t.provenance.origin == "initial") ++initial_proposed;
       }
       if (retried.contains(t.number)) {
         ++interrupted;
@@ -186,7 +186,9 @@ class study_driver {
       if (o_.time_budget_seconds > 0 && elapsed() >= o_.time_budget_seconds) break;
 
       if (auto next = store.claim(study)) {
-        const std::string origin = next->retry_of ? "retry" : next->params.value("_origin", std::string("queued"));
+        const std::string origin = next->retry_of                   ? std::string("retry")
+                                   : next->provenance.origin.empty() ? std::string("queued")
+                                                                      : next->provenance.origin;
         const double eta = trials_this_run > 0 ? trial_seconds_this_run / static_cast<double>(trials_this_run) *
                                                      static_cast<double>(o_.max_trials - census.finished)
                                                : 0.0;
@@ -319,11 +321,9 @@ class study_driver {
     auto position = static_cast<std::size_t>(census.initial_proposed);
     std::vector<new_trial> batch;
     for (const auto& c : proposals) {
-      auto params = Space::to_json(c);
-      params["_origin"] = origin;
       std::optional<trial_fidelity> fidelity;
       if (!o_.fidelities.empty()) fidelity = o_.rung(position++ < anchors ? o_.fidelities.size() - 1 : 0);
-      batch.push_back({std::move(params), trial_seed(study, k++), std::move(fidelity)});
+      batch.push_back({Space::to_json(c), trial_seed(study, k++), std::move(fidelity), {.origin = origin}});
     }
     store.enqueue_all(study, batch);
     return origin;
@@ -360,9 +360,7 @@ class study_driver {
         nlohmann::json params = nlohmann::json::object();
         for (const auto& [k, v] : t->params.items())
           if (k.empty() || k[0] != '_') params[k] = v;
-        params["_origin"] = "promotion";
-        params["_promoted_from"] = t->number;
-        out.push_back({std::move(params), 0, o_.rung(static_cast<std::size_t>(r + 1))});
+        out.push_back({std::move(params), 0, o_.rung(static_cast<std::size_t>(r + 1)), {.origin = "promotion", .source = t->number}});
         highest[configuration_key(t->params)] = r + 1;
         --allowed;
       }

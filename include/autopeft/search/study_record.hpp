@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@ struct study_record {
   nlohmann::json config;                    // the study's settings, free-form
   std::uint64_t seed = 0;
   std::string created;  // UTC, ISO 8601 with milliseconds: "2026-11-22T09:30:00.125Z"
+  /// A companion study (a search's re-training or baselines) names its study and its role;
+  /// a study of its own has neither.
+  std::optional<std::int64_t> parent_id;
+  std::string role;
 };
 
 }  // namespace autopeft::search

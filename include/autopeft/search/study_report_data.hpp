@@ -1,14 +1,14 @@
 #pragma once
 // A PEFT study's report_data, read from its store: the trial table, the hypervolume after each
-// trial, the Pareto set with its re-training (the "<study>:final" companion study) and the
-// hand-designed baselines (the "<study>:baselines" companion study).
+// trial, the Pareto set with its re-training (the companion study with role "final") and the
+// hand-designed baselines (the companion with role "baselines").
 //
-// A baseline's trials carry params "_name" (its label), "_method" (short name), "_lr",
-// "_stage" and "_seed_index": first a learning-rate grid (stage "grid", one seed per rate),
-// then runs at the chosen rate with several seeds (stage "final"). One baseline row per
-// "_name" holds the mean and sample standard deviation of its complete final runs, and its
-// grid (a failed grid run as a NaN metric). Stores written before stages existed hold one
-// trial per baseline with "_name" only: each complete one is a row of its own (one run).
+// A baseline's trials carry params "method" (short name) and "lr", and their provenance gives
+// the label and the stage as origin: first a learning-rate grid (origin "grid", one seed per
+// rate), then runs at the chosen rate with several seeds (origin "final"). One baseline row per
+// label holds the mean and sample standard deviation of its complete final runs, and its grid
+// (a failed grid run as a NaN metric). Stores written before stages existed hold one trial per
+// baseline with a label only: each complete one is a row of its own (one run).
 //
 // It expects AutoPEFT's two objectives first, in this order: the task metric (maximised), then
 // the trainable parameters in % of the backbone (minimised). Further objectives (extra_objective:
@@ -48,9 +48,6 @@ struct study_report_options {
   nlohmann::json settings = nlohmann::json::object();
 };
 
-/// The name of the companion study holding the baselines.
-[[nodiscard]] inline std::string baselines_study_name(const study_record& study) { return study.name + ":baselines"; }
-
 namespace detail {
 inline nlohmann::json visible_params(const nlohmann::json& p) {
   nlohmann::json out = nlohmann::json::object();
@@ -69,7 +66,7 @@ inline std::optional<double> number_param(const nlohmann::json& p, const char* k
   return it != p.end() && it->is_number() ? std::optional<double>(it->get<double>()) : std::nullopt;
 }
 
-/// The baseline rows of the "<study>:baselines" trials, in order of each name's first trial.
+/// The baseline rows of the baselines companion's trials, in order of each label's first trial.
 inline std::vector<report_data::baseline_row> baseline_rows(const std::vector<trial_record>& trials) {
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();
   struct entry {
@@ -81,13 +78,13 @@ inline std::vector<report_data::baseline_row> baseline_rows(const std::vector<tr
   for (const auto& t : trials) {
     if (!t.params.is_object()) continue;
     const bool done = t.state == trial_state::complete && t.objectives && t.objectives->size() >= 2;
-    const std::string name = string_param(t.params, "_name", "trial " + std::to_string(t.number));
-    const std::string stage = string_param(t.params, "_stage");
-    const auto lr = number_param(t.params, "_lr");
-    if (stage.empty()) {  // the layout before stages: one trial, one row
+    const std::string name = t.provenance.label.empty() ? "trial " + std::to_string(t.number) : t.provenance.label;
+    const std::string& stage = t.provenance.origin;
+    const auto lr = number_param(t.params, "lr");
+    if (stage != "grid" && stage != "final") {  // the layout before stages: one trial, one row
       if (done)
         out.push_back({.row = {.name = name, .metric = (*t.objectives)[0], .pct_params = (*t.objectives)[1],
-                               .lr = lr, .runs = 1, .method = string_param(t.params, "_method")}});
+                               .lr = lr, .runs = 1, .method = string_param(t.params, "method")}});
       continue;
     }
     // A run stopped by an interruption was re-queued as a new trial: it is no result.
@@ -99,7 +96,7 @@ inline std::vector<report_data::baseline_row> baseline_rows(const std::vector<tr
       it = std::prev(out.end());
     }
     auto& e = *it;
-    if (e.row.method.empty()) e.row.method = string_param(t.params, "_method");
+    if (e.row.method.empty()) e.row.method = string_param(t.params, "method");
     if (stage == "grid") {
       if (lr) e.row.grid.push_back({.lr = *lr, .metric = done ? (*t.objectives)[0] : nan});
       if (done && e.pct.empty()) e.row.pct_params = (*t.objectives)[1];  // until a final run says
@@ -175,7 +172,7 @@ inline std::vector<report_data::baseline_row> baseline_rows(const std::vector<tr
     }
     r.pareto.push_back(row);
   }
-  if (const auto s = store.find_study(baselines_study_name(study))) r.baselines = detail::baseline_rows(store.trials(*s));
+  if (const auto s = store.find_companion(study, "baselines")) r.baselines = detail::baseline_rows(store.trials(*s));
   return r;
 }
 

@@ -24,6 +24,7 @@
 #include <autopeft/search/study_record.hpp>
 #include <autopeft/search/study_store_options.hpp>
 #include <autopeft/search/trial_counts.hpp>
+#include <autopeft/search/trial_provenance.hpp>
 #include <autopeft/search/trial_record.hpp>
 #include <autopeft/search/trial_state.hpp>
 #include <autopeft/search/worker_id.hpp>
@@ -70,14 +71,15 @@ namespace autopeft::search {
 class study_store {
  public:
   /// The schema this build writes; a file with a newer one is refused on open.
-  static constexpr std::int64_t schema_version = 2;
+  static constexpr std::int64_t schema_version = 3;
   /// PRAGMA application_id of a study store: "APFT".
   static constexpr std::int32_t application_id = 0x41504654;
 
   /// Opens the store at `file`, creating it (and its schema) when the file does not exist or
   /// is empty, and bringing a store of an older schema up to this one (version 1 -> 2 adds the
-  /// trials' fidelity column). Throws when the file is not a study store, or has a newer schema
-  /// version.
+  /// trials' fidelity column; 2 -> 3 adds the provenance columns and the companion links, and
+  /// moves the provenance older versions kept as "_"-keys in params into them). Throws when
+  /// the file is not a study store, or has a newer schema version.
   [[nodiscard]] static study_store open(const std::filesystem::path& file,
                                         const study_store_options& options = {}) {
     return study_store(file, options);
@@ -92,45 +94,27 @@ class study_store {
   study_record create_study(const std::string& name, const nlohmann::json& config,
                             const std::vector<study_objective>& objectives,
                             std::uint64_t seed = 0) {
-    const std::string op = "study_store::create_study(\"" + name + "\")";
-    if (name.empty()) bad(op, "name is empty; give the study a name");
-    if (objectives.empty()) bad(op, "objectives is empty; a study records at least one objective");
-    std::set<std::string> seen;
-    nlohmann::json objectives_json = nlohmann::json::array();
-    for (std::size_t i = 0; i < objectives.size(); ++i) {
-      const auto& o = objectives[i];
-      const std::string field = "objectives[" + std::to_string(i) + "].name";
-      if (o.name.empty()) bad(op, field + " is empty; name every objective");
-      if (!seen.insert(o.name).second) {
-        bad(op, field + " \"" + o.name + "\" appears twice; objective names must be distinct");
-      }
-      objectives_json.push_back(
-          {{"name", o.name}, {"direction", o.minimize ? "minimize" : "maximize"}});
-    }
-    const std::string config_text = dump(op, config, "config");
+    return insert_study("study_store::create_study(\"" + name + "\")", name, config, objectives, seed, nullptr, "");
+  }
 
-    detail::transaction t(db_, op);
-    {
-      detail::statement s(db_, op, "SELECT 1 FROM studies WHERE name = ?1");
-      s.bind_text(1, name);
-      if (s.step()) {
-        bad(op, "a study named \"" + name + "\" exists already; load_study(\"" + name +
-                    "\") continues it, or choose another name");
-      }
-    }
-    {
-      detail::statement s(db_, op,
-                          "INSERT INTO studies (name, created, objectives, config, seed) VALUES "
-                          "(?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?2, ?3, ?4)");
-      s.bind_text(1, name)
-          .bind_text(2, objectives_json.dump())
-          .bind_text(3, config_text)
-          .bind_int(4, std::bit_cast<std::int64_t>(seed));
-      s.run();
-    }
-    study_record record = find_study(op, name).value();
-    t.commit();
-    return record;
+  /// A companion of `parent` with the role `role` (e.g. "final" for the re-training of its
+  /// Pareto set, "baselines" for its hand-designed baselines): the study "<parent>:<role>",
+  /// with the parent's objectives and `seed` (by default the parent's), linked to it in the store.
+  study_record create_companion(const study_record& parent, const std::string& role, const nlohmann::json& config,
+                                std::optional<std::uint64_t> seed = std::nullopt) {
+    const std::string name = parent.name + ":" + role;
+    const std::string op = "study_store::create_companion(\"" + name + "\")";
+    if (role.empty()) bad(op, "role is empty; name the companion's role (e.g. \"final\")");
+    return insert_study(op, name, config, parent.objectives, seed.value_or(parent.seed), &parent, role);
+  }
+
+  /// The companion of `parent` with `role`, or nullopt when there is none yet.
+  [[nodiscard]] std::optional<study_record> find_companion(const study_record& parent, const std::string& role) const {
+    const std::string op = "study_store::find_companion(\"" + parent.name + "\", \"" + role + "\")";
+    detail::statement s(db_, op, std::string("SELECT ") + study_columns + " FROM studies WHERE parent_id = ?1 AND role = ?2");
+    s.bind_int(1, parent.id).bind_text(2, role);
+    if (!s.step()) return std::nullopt;
+    return read_study(op, s);
   }
 
   /// The study named `name`; throws, listing the studies there are, when there is none.
@@ -145,17 +129,15 @@ class study_store {
                 ". Call create_study to start one");
   }
 
-  /// Every study of the store, oldest first.
   /// The study named `name`, or nullopt when the store holds none (one query, by name).
   [[nodiscard]] std::optional<study_record> find_study(const std::string& name) const {
     return find_study("study_store::find_study(\"" + name + "\")", name);
   }
 
+  /// Every study of the store, oldest first.
   [[nodiscard]] std::vector<study_record> list_studies() const {
     const std::string op = "study_store::list_studies";
-    detail::statement s(db_, op,
-                        "SELECT id, name, created, objectives, config, seed FROM studies "
-                        "ORDER BY id");
+    detail::statement s(db_, op, std::string("SELECT ") + study_columns + " FROM studies ORDER BY id");
     std::vector<study_record> out;
     while (s.step()) out.push_back(read_study(op, s));
     return out;
@@ -164,22 +146,23 @@ class study_store {
   // ---- trials: creation and transitions ---------------------------------------------------
 
   /// Adds a waiting trial with `params` (a JSON object) and `seed`, at `fidelity` when the
-  /// study has a fidelity schedule; returns its number.
+  /// study has a fidelity schedule, with its `provenance`; returns its number.
   std::int64_t enqueue(const study_record& study, const nlohmann::json& params,
-                       std::uint64_t seed, const std::optional<trial_fidelity>& fidelity = std::nullopt) {
+                       std::uint64_t seed, const std::optional<trial_fidelity>& fidelity = std::nullopt,
+                       const trial_provenance& provenance = {}) {
     const std::string op = "study_store::enqueue (study \"" + study.name + "\")";
     const std::string text = params_text(op, params);
     const auto fid = fidelity_text(op, fidelity);
     detail::transaction t(db_, op);
-    const std::int64_t n = insert_trial(op, study, text, seed, nullptr, std::nullopt, fid);
+    const std::int64_t n = insert_trial(op, study, text, seed, nullptr, std::nullopt, fid, provenance);
     t.commit();
     return n;
   }
 
-  /// A trial to enqueue: its configuration, seed and (optional) fidelity.
+  /// A trial to enqueue: its configuration, seed, (optional) fidelity and provenance.
   using new_trial = search::new_trial;
 
-  /// Adds waiting trials, one per new_trial {params, seed, fidelity}, in one transaction: all or none, so a
+  /// Adds waiting trials, one per new_trial {params, seed, fidelity, provenance}, in one transaction: all or none, so a
   /// process killed in the middle leaves no half batch. Returns their numbers, in order.
   std::vector<std::int64_t> enqueue_all(const study_record& study, const std::vector<new_trial>& batch) {
     const std::string op = "study_store::enqueue_all (study \"" + study.name + "\")";
@@ -192,7 +175,7 @@ class study_store {
     detail::transaction t(db_, op);
     std::vector<std::int64_t> numbers;
     for (std::size_t i = 0; i < batch.size(); ++i)
-      numbers.push_back(insert_trial(op, study, texts[i], batch[i].seed, nullptr, std::nullopt, fidelities[i]));
+      numbers.push_back(insert_trial(op, study, texts[i], batch[i].seed, nullptr, std::nullopt, fidelities[i], batch[i].provenance));
     t.commit();
     return numbers;
   }
@@ -200,11 +183,11 @@ class study_store {
 
   /// Adds a trial that `worker` runs from now on (running, started now); returns its number.
   std::int64_t ask(const study_record& study, const nlohmann::json& params, std::uint64_t seed,
-                   const std::string& worker = worker_id()) {
+                   const std::string& worker = worker_id(), const trial_provenance& provenance = {}) {
     const std::string op = "study_store::ask (study \"" + study.name + "\")";
     const std::string text = params_text(op, params);
     detail::transaction t(db_, op);
-    const std::int64_t n = insert_trial(op, study, text, seed, &worker, std::nullopt);
+    const std::int64_t n = insert_trial(op, study, text, seed, &worker, std::nullopt, std::nullopt, provenance);
     t.commit();
     return n;
   }
@@ -349,21 +332,23 @@ class study_store {
       std::int64_t seed;
       std::optional<std::string> worker;
       std::optional<std::string> fidelity;
+      trial_provenance provenance;
     };
     std::vector<orphan> orphans;
     {
       detail::statement s(
           db_, op,
-          "SELECT number, params, seed, worker, fidelity FROM trials WHERE study_id = ?1 AND "
+          "SELECT number, params, seed, worker, fidelity, origin, label, source_trial, seed_index FROM trials WHERE study_id = ?1 AND "
           "state = 'running' AND (?2 <= 0 OR (julianday('now') - "
           "julianday(COALESCE(heartbeat, started))) * 86400.0 >= ?2) ORDER BY number");
       s.bind_int(1, study.id).bind_int(2, stale_after.count());
-      while (s.step()) orphans.push_back({s.integer(0), s.text(1), s.integer(2), s.optional_text(3), s.optional_text(4)});
+      while (s.step())
+        orphans.push_back({s.integer(0), s.text(1), s.integer(2), s.optional_text(3), s.optional_text(4), read_provenance(s, 5)});
     }
     std::vector<requeued_trial> out;
     for (const auto& o : orphans) {
       const std::int64_t copy =
-          insert_trial(op, study, o.params, std::bit_cast<std::uint64_t>(o.seed), nullptr, o.number, o.fidelity);
+          insert_trial(op, study, o.params, std::bit_cast<std::uint64_t>(o.seed), nullptr, o.number, o.fidelity, o.provenance);
       detail::statement s(
           db_, op,
           "UPDATE trials SET state = 'failed', error = ?3, "
@@ -393,15 +378,20 @@ class study_store {
     std::string params;
     std::int64_t seed = 0;
     std::optional<std::string> fidelity;
+    trial_provenance provenance;
     {
-      detail::statement s(db_, op, "SELECT params, seed, fidelity FROM trials WHERE study_id = ?1 AND number = ?2");
+      detail::statement s(db_, op,
+                          "SELECT params, seed, fidelity, origin, label, source_trial, seed_index FROM trials "
+                          "WHERE study_id = ?1 AND number = ?2");
       s.bind_int(1, study.id).bind_int(2, number);
       s.step();
       params = s.text(0);
       seed = s.integer(1);
       fidelity = s.optional_text(2);
+      provenance = read_provenance(s, 3);
     }
-    const std::int64_t copy = insert_trial(op, study, params, std::bit_cast<std::uint64_t>(seed), nullptr, number, fidelity);
+    const std::int64_t copy =
+        insert_trial(op, study, params, std::bit_cast<std::uint64_t>(seed), nullptr, number, fidelity, provenance);
     detail::statement s(db_, op,
                         "UPDATE trials SET state = 'failed', error = ?3, "
                         "finished = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE study_id = ?1 AND number = ?2");
@@ -462,7 +452,8 @@ class study_store {
   /// comma, quote or line break quoted, quotes doubled). Columns: number, state, one
   /// `param.<key>` per key any trial's params has (sorted), one `objective.<name>` per
   /// objective, one `extra.<key>` per extra key, then seed, duration_s, worker, error, created,
-  /// started, finished, heartbeat, retry_of, fidelity (JSON). A string is written as is, other JSON values as
+  /// started, finished, heartbeat, retry_of, fidelity (JSON), origin, label, source_trial,
+  /// seed_index. A string is written as is, other JSON values as
   /// JSON, and an absent value as an empty field. The file is replaced whole.
   void export_csv(const study_record& study, const std::filesystem::path& file) const {
     const std::string op = "study_store::export_csv (study \"" + study.name + "\")";
@@ -484,8 +475,8 @@ class study_store {
     for (const auto& k : param_keys) header.push_back("param." + k);
     for (const auto& o : study.objectives) header.push_back("objective." + o.name);
     for (const auto& k : extra_keys) header.push_back("extra." + k);
-    for (const char* c : {"seed", "duration_s", "worker", "error", "created", "started",
-                          "finished", "heartbeat", "retry_of", "fidelity"}) {
+    for (const char* c : {"seed", "duration_s", "worker", "error", "created", "started", "finished", "heartbeat",
+                          "retry_of", "fidelity", "origin", "label", "source_trial", "seed_index"}) {
       header.emplace_back(c);
     }
     line(header);
@@ -509,16 +500,21 @@ class study_store {
       f.push_back(opt(r.heartbeat));
       f.push_back(r.retry_of ? std::to_string(*r.retry_of) : "");
       f.push_back(r.fidelity ? r.fidelity->to_json().dump() : "");
+      f.push_back(r.provenance.origin);
+      f.push_back(r.provenance.label);
+      f.push_back(r.provenance.source ? std::to_string(*r.provenance.source) : "");
+      f.push_back(r.provenance.seed_index ? std::to_string(*r.provenance.seed_index) : "");
       line(f);
     }
     detail::replace_file(file, out, op);
   }
 
   /// Writes `study` and its trials to `file` as one JSON document:
-  /// {"study": {name, created, objectives: [{name, direction}], config, seed},
+  /// {"study": {name, created, objectives: [{name, direction}], config, seed, parent, role},
   ///  "trials": [{number, state, params, objectives, extra, seed, error, created, started,
-  ///              finished, duration_s, worker, heartbeat, retry_of, fidelity}]}, absent values
-  /// as null.
+  ///              finished, duration_s, worker, heartbeat, retry_of, fidelity, origin, label,
+  ///              source_trial, seed_index}]}, absent values as null ("parent": the parent
+  /// study's name).
   void export_json(const study_record& study, const std::filesystem::path& file) const {
     const std::string op = "study_store::export_json (study \"" + study.name + "\")";
     nlohmann::json objectives = nlohmann::json::array();
@@ -526,9 +522,14 @@ class study_store {
       objectives.push_back({{"name", o.name}, {"direction", o.minimize ? "minimize" : "maximize"}});
     }
     nlohmann::json doc;
-    doc["study"] = {{"name", study.name},       {"created", study.created},
-                    {"objectives", objectives}, {"config", study.config},
-                    {"seed", study.seed}};
+    nlohmann::json parent = nullptr;
+    if (study.parent_id) {
+      detail::statement s(db_, op, "SELECT name FROM studies WHERE id = ?1");
+      s.bind_int(1, *study.parent_id);
+      if (s.step()) parent = s.text(0);
+    }
+    doc["study"] = {{"name", study.name}, {"created", study.created}, {"objectives", objectives}, {"config", study.config},
+                    {"seed", study.seed}, {"parent", parent},       {"role", study.role}};
     doc["trials"] = nlohmann::json::array();
     const auto opt = [](const auto& v) -> nlohmann::json {
       if (v) return *v;
@@ -549,7 +550,11 @@ class study_store {
                                {"worker", opt(r.worker)},
                                {"heartbeat", opt(r.heartbeat)},
                                {"retry_of", opt(r.retry_of)},
-                               {"fidelity", r.fidelity ? r.fidelity->to_json() : nlohmann::json(nullptr)}});
+                               {"fidelity", r.fidelity ? r.fidelity->to_json() : nlohmann::json(nullptr)},
+                               {"origin", r.provenance.origin},
+                               {"label", r.provenance.label},
+                               {"source_trial", opt(r.provenance.source)},
+                               {"seed_index", opt(r.provenance.seed_index)}});
     }
     detail::replace_file(file, dump(op, doc, "export", 2) + "\n", op);
   }
@@ -603,7 +608,63 @@ class study_store {
  private:
   static constexpr const char* trial_columns =
       "number, state, params, objectives, extra, seed, error, created, started, finished, "
-      "duration_s, worker, heartbeat, retry_of, fidelity";
+      "duration_s, worker, heartbeat, retry_of, fidelity, origin, label, source_trial, seed_index";
+  static constexpr const char* study_columns = "id, name, created, objectives, config, seed, parent_id, role";
+
+  study_record insert_study(const std::string& op, const std::string& name, const nlohmann::json& config,
+                            const std::vector<study_objective>& objectives, std::uint64_t seed,
+                            const study_record* parent, const std::string& role) {
+    if (name.empty()) bad(op, "name is empty; give the study a name");
+    if (objectives.empty()) bad(op, "objectives is empty; a study records at least one objective");
+    std::set<std::string> seen;
+    nlohmann::json objectives_json = nlohmann::json::array();
+    for (std::size_t i = 0; i < objectives.size(); ++i) {
+      const auto& o = objectives[i];
+      const std::string field = "objectives[" + std::to_string(i) + "].name";
+      if (o.name.empty()) bad(op, field + " is empty; name every objective");
+      if (!seen.insert(o.name).second) {
+        bad(op, field + " \"" + o.name + "\" appears twice; objective names must be distinct");
+      }
+      objectives_json.push_back(
+          {{"name", o.name}, {"direction", o.minimize ? "minimize" : "maximize"}});
+    }
+    const std::string config_text = dump(op, config, "config");
+
+    detail::transaction t(db_, op);
+    {
+      detail::statement s(db_, op, "SELECT 1 FROM studies WHERE name = ?1");
+      s.bind_text(1, name);
+      if (s.step()) {
+        bad(op, "a study named \"" + name + "\" exists already; load_study(\"" + name +
+                    "\") continues it, or choose another name");
+      }
+    }
+    if (parent != nullptr) {
+      detail::statement s(db_, op, "SELECT 1 FROM studies WHERE id = ?1 AND name = ?2");
+      s.bind_int(1, parent->id).bind_text(2, parent->name);
+      if (!s.step()) not_here(op, *parent);
+    }
+    {
+      detail::statement s(db_, op,
+                          "INSERT INTO studies (name, created, objectives, config, seed, parent_id, role) VALUES "
+                          "(?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?2, ?3, ?4, ?5, ?6)");
+      s.bind_text(1, name)
+          .bind_text(2, objectives_json.dump())
+          .bind_text(3, config_text)
+          .bind_int(4, std::bit_cast<std::int64_t>(seed))
+          .bind_text(6, role);
+      if (parent != nullptr) {
+        s.bind_int(5, parent->id);
+      } else {
+        s.bind_null(5);
+      }
+      s.run();
+    }
+    study_record record = find_study(op, name).value();
+    t.commit();
+    return record;
+  }
+
 
   struct whereabouts {
     trial_state state;
@@ -661,7 +722,9 @@ CREATE TABLE studies (
   created TEXT NOT NULL,
   objectives TEXT NOT NULL,
   config TEXT NOT NULL,
-  seed INTEGER NOT NULL
+  seed INTEGER NOT NULL,
+  parent_id INTEGER REFERENCES studies (id),
+  role TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE trials (
   id INTEGER PRIMARY KEY,
@@ -681,6 +744,10 @@ CREATE TABLE trials (
   heartbeat TEXT,
   retry_of INTEGER,
   fidelity TEXT,
+  origin TEXT NOT NULL DEFAULT '',
+  label TEXT NOT NULL DEFAULT '',
+  source_trial INTEGER,
+  seed_index INTEGER,
   UNIQUE (study_id, number),
   CHECK ((state = 'complete') = (objectives IS NOT NULL))
 );
@@ -697,8 +764,84 @@ CREATE INDEX trials_by_state ON trials (study_id, state, number);
     if (version() >= schema_version) return;
     detail::transaction t(db_, op + " (schema upgrade)");
     if (version() < 2) db_.exec(op, "ALTER TABLE trials ADD COLUMN fidelity TEXT");
+    if (version() < 3) {
+      db_.exec(op,
+               "ALTER TABLE studies ADD COLUMN parent_id INTEGER REFERENCES studies (id); "
+               "ALTER TABLE studies ADD COLUMN role TEXT NOT NULL DEFAULT ''; "
+               "ALTER TABLE trials ADD COLUMN origin TEXT NOT NULL DEFAULT ''; "
+               "ALTER TABLE trials ADD COLUMN label TEXT NOT NULL DEFAULT ''; "
+               "ALTER TABLE trials ADD COLUMN source_trial INTEGER; "
+               "ALTER TABLE trials ADD COLUMN seed_index INTEGER");
+      move_provenance_out_of_params(op);
+    }
     db_.exec(op, ("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
     t.commit();
+  }
+
+  /// Schema 2 -> 3, inside migrate's transaction. Companions were known by their names
+  /// ("<study>:final", "<study>:baselines"); trials kept their provenance in params as
+  /// "_origin", "_promoted_from", "_source", "_seed_index", and a baseline's "_name", "_stage",
+  /// "_method" and "_lr" (copies of its "method" and "lr").
+  void move_provenance_out_of_params(const std::string& op) {
+    for (const char* role : {"final", "baselines"}) {
+      detail::statement s(db_, op,
+                          "UPDATE studies SET role = ?1, parent_id = (SELECT p.id FROM studies p WHERE "
+                          "studies.name = p.name || ':' || ?1) WHERE EXISTS (SELECT 1 FROM studies p WHERE "
+                          "studies.name = p.name || ':' || ?1)");
+      s.bind_text(1, role).run();
+    }
+    struct row {
+      std::int64_t id;
+      std::string role, params;
+    };
+    std::vector<row> rows;
+    {
+      detail::statement s(db_, op,
+                          "SELECT trials.id, studies.role, trials.params FROM trials JOIN studies ON "
+                          "studies.id = trials.study_id WHERE trials.params LIKE '%\"\\_%' ESCAPE '\\'");
+      while (s.step()) rows.push_back({s.integer(0), s.text(1), s.text(2)});
+    }
+    for (auto& r : rows) {
+      nlohmann::json params;
+      try {
+        params = nlohmann::json::parse(r.params);
+      } catch (const nlohmann::json::exception&) {
+        continue;  // reading the trial names the damage
+      }
+      if (!params.is_object()) continue;
+      const auto before = params;
+      trial_provenance p;
+      auto take_text = [&](const char* key, std::string& to) {
+        if (const auto it = params.find(key); it != params.end() && it->is_string()) to = it->get<std::string>(), params.erase(it);
+      };
+      auto take_int = [&](const char* key, std::optional<std::int64_t>& to) {
+        if (const auto it = params.find(key); it != params.end() && it->is_number_integer())
+          to = it->get<std::int64_t>(), params.erase(it);
+      };
+      take_text("_origin", p.origin);
+      take_text("_stage", p.origin);
+      if (r.role == "baselines") {  // a baseline run: "_method" and "_lr" are its "method" and "lr"
+        for (const auto& [from, to] : {std::pair{"_method", "method"}, std::pair{"_lr", "lr"}}) {
+          if (const auto it = params.find(from); it != params.end()) {
+            if (!params.contains(to)) params[to] = *it;
+            params.erase(from);
+          }
+        }
+      }
+      take_text("_name", p.label);
+      take_int("_promoted_from", p.source);
+      take_int("_source", p.source);
+      take_int("_seed_index", p.seed_index);
+      if (p.origin.empty() && r.role == "final" && p.source) p.origin = "retrain";
+      if (params == before) continue;
+      detail::statement s(db_, op,
+                          "UPDATE trials SET params = ?2, origin = ?3, label = ?4, source_trial = ?5, seed_index = ?6 "
+                          "WHERE id = ?1");
+      s.bind_int(1, r.id).bind_text(2, params.dump()).bind_text(3, p.origin).bind_text(4, p.label);
+      bind_optional(s, 5, p.source);
+      bind_optional(s, 6, p.seed_index);
+      s.run();
+    }
   }
 
   /// True for a new, empty file; returns false for a study store of this schema version or an
@@ -782,7 +925,8 @@ CREATE INDEX trials_by_state ON trials (study_id, state, number);
                             const std::string& params, std::uint64_t seed,
                             const std::string* running_worker,
                             std::optional<std::int64_t> retry_of,
-                            const std::optional<std::string>& fidelity = std::nullopt) {
+                            const std::optional<std::string>& fidelity = std::nullopt,
+                            const trial_provenance& provenance = {}) {
     std::int64_t n = 0;
     {
       detail::statement s(db_, op,
@@ -797,9 +941,9 @@ CREATE INDEX trials_by_state ON trials (study_id, state, number);
     detail::statement s(
         db_, op,
         "INSERT INTO trials (study_id, number, state, params, seed, created, started, worker, "
-        "heartbeat, retry_of, fidelity) VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
-        "CASE WHEN ?3 = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END, ?6, "
-        "CASE WHEN ?3 = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END, ?7, ?8)");
+        "heartbeat, retry_of, fidelity, origin, label, source_trial, seed_index) VALUES (?1, ?2, ?3, ?4, ?5, "
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), CASE WHEN ?3 = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END, ?6, "
+        "CASE WHEN ?3 = 'running' THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END, ?7, ?8, ?9, ?10, ?11, ?12)");
     s.bind_int(1, study.id)
         .bind_int(2, n)
         .bind_text(3, running_worker ? "running" : "waiting")
@@ -820,8 +964,27 @@ CREATE INDEX trials_by_state ON trials (study_id, state, number);
     } else {
       s.bind_null(8);
     }
+    s.bind_text(9, provenance.origin).bind_text(10, provenance.label);
+    bind_optional(s, 11, provenance.source);
+    bind_optional(s, 12, provenance.seed_index);
     s.run();
     return n;
+  }
+
+  static void bind_optional(detail::statement& s, int index, const std::optional<std::int64_t>& v) {
+    if (v) {
+      s.bind_int(index, *v);
+    } else {
+      s.bind_null(index);
+    }
+  }
+
+  /// The provenance in the four columns from `first` on: origin, label, source_trial, seed_index.
+  static trial_provenance read_provenance(const detail::statement& s, int first) {
+    trial_provenance p{.origin = s.text(first), .label = s.text(first + 1)};
+    if (!s.is_null(first + 2)) p.source = s.integer(first + 2);
+    if (!s.is_null(first + 3)) p.seed_index = s.integer(first + 3);
+    return p;
   }
 
   void set_running(const std::string& op, const study_record& study, std::int64_t n,
@@ -968,13 +1131,12 @@ CREATE INDEX trials_by_state ON trials (study_id, state, number);
         corrupt(op, study, r.number, "fidelity", e.what());
       }
     }
+    r.provenance = read_provenance(s, 15);
     return r;
   }
 
   std::optional<study_record> find_study(const std::string& op, const std::string& name) const {
-    detail::statement s(db_, op,
-                        "SELECT id, name, created, objectives, config, seed FROM studies "
-                        "WHERE name = ?1");
+    detail::statement s(db_, op, std::string("SELECT ") + study_columns + " FROM studies WHERE name = ?1");
     s.bind_text(1, name);
     if (!s.step()) return std::nullopt;
     return read_study(op, s);
@@ -997,6 +1159,8 @@ CREATE INDEX trials_by_state ON trials (study_id, state, number);
     }
     r.config = parse(op, r, -1, "config", s.text(4));
     r.seed = std::bit_cast<std::uint64_t>(s.integer(5));
+    if (!s.is_null(6)) r.parent_id = s.integer(6);
+    r.role = s.text(7);
     return r;
   }
 

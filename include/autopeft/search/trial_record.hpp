@@ -1,6 +1,7 @@
 #pragma once
 // A trial as a study_store holds it.
 #include <autopeft/search/trial_fidelity.hpp>
+#include <autopeft/search/trial_provenance.hpp>
 #include <autopeft/search/trial_state.hpp>
 
 #include <nlohmann/json.hpp>
@@ -30,6 +31,7 @@ struct trial_record {
   std::optional<std::string> heartbeat;  // last sign of life while running
   std::optional<std::int64_t> retry_of;  // the interrupted trial this one re-runs
   std::optional<trial_fidelity> fidelity;  // the rung it runs at; none in a single-fidelity study
+  trial_provenance provenance;             // where it came from (origin, label, source trial)
 };
 
 }  // namespace autopeft::search
