@@ -24,9 +24,9 @@
 // evaluated. Results: docs/results/multi_fidelity_synthetic.md.
 #include <autopeft/mobo/pareto/hypervolume.hpp>
 #include <autopeft/search/problems/autopeft_synthetic.hpp>
-#include <autopeft/search/pareto_trials.hpp>
-#include <autopeft/search/study_driver.hpp>
-#include <autopeft/search/study_store.hpp>
+#include <autopeft/search/study/pareto_trials.hpp>
+#include <autopeft/search/study/study_driver.hpp>
+#include <autopeft/search/store/study_store.hpp>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>

@@ -7,7 +7,7 @@ macro(autopeft_find_dependencies)
   find_package(Boost 1.71 REQUIRED)          # Boost.Hana is header-only: Boost::headers
   find_package(range-v3 REQUIRED)
   find_package(nlohmann_json 3.9 REQUIRED)
-  find_package(SQLite3 REQUIRED)             # the study store (autopeft/search/study_store.hpp)
+  find_package(SQLite3 REQUIRED)             # the study store (autopeft/search/store/study_store.hpp)
   # SentencePiece is optional: only autopeft/data/sentencepiece_tokenizer.hpp needs it. Found by
   # path (not pkg-config) so that an unpacked copy (CMAKE_INCLUDE_PATH / CMAKE_LIBRARY_PATH) works.
   if(NOT TARGET autopeft::sentencepiece)

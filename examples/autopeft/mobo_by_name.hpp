@@ -9,8 +9,8 @@
 #include <autopeft/mobo/model/gp.hpp>
 #include <autopeft/mobo/optimizer/pareto_local_search.hpp>
 #include <autopeft/mobo/optimizer/random_candidates.hpp>
-#include <autopeft/search/study_driver.hpp>
-#include <autopeft/search/study_options.hpp>
+#include <autopeft/search/study/study_driver.hpp>
+#include <autopeft/search/study/study_options.hpp>
 
 #include <torch/torch.h>
 

@@ -12,7 +12,7 @@
 #include "passive_omp_wait.hpp"
 #include "search_commands.hpp"
 
-#include <autopeft/search/mpi_study.hpp>
+#include <autopeft/search/study/mpi_study.hpp>
 
 #include <CLI/CLI.hpp>
 #include <mpi.h>

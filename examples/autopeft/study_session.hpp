@@ -9,9 +9,9 @@
 #include <autopeft/data/glue_task.hpp>
 #include <autopeft/data/load_glue.hpp>
 #include <autopeft/search.hpp>
-#include <autopeft/search/hand_designed_evaluator.hpp>
-#include <autopeft/search/hand_designed_in_space.hpp>
-#include <autopeft/search/run_baselines.hpp>
+#include <autopeft/search/study/hand_designed_evaluator.hpp>
+#include <autopeft/search/study/hand_designed_in_space.hpp>
+#include <autopeft/search/study/run_baselines.hpp>
 #include <autopeft/space/spaces/autopeft_lora_space.hpp>
 #include <autopeft/space/spaces/autopeft_space.hpp>
 #include <autopeft/train/default_backbone.hpp>

@@ -9,7 +9,7 @@
 #include <autopeft/detail/parse_json.hpp>
 #include <autopeft/error.hpp>
 #include <autopeft/peft/hand_designed_names.hpp>
-#include <autopeft/search/extra_objective.hpp>
+#include <autopeft/search/study/extra_objective.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>

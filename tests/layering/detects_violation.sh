@@ -8,7 +8,7 @@ set -euo pipefail
 check=$1
 tree=$(mktemp -d)
 trap 'rm -rf "$tree"' EXIT
-mkdir -p "$tree/mobo/acquisition" "$tree/mobo/model" "$tree/peft" "$tree/space"
+mkdir -p "$tree/mobo/acquisition" "$tree/mobo/model" "$tree/peft" "$tree/space" "$tree/search/store" "$tree/search/study"
 cat > "$tree/mobo/acquisition/fine.hpp" <<'HPP'
 #include "../model/gp.hpp"
 #include <autopeft/mobo/model/gp.hpp>
@@ -26,6 +26,19 @@ cat > "$tree/mobo/acquisition/bad.hpp" <<'HPP'
 #include "../../space/dimension.hpp"
 #include <autopeft/autopeft.hpp>
 HPP
+# search/store/ sits below search/study/ and search/report/; it may include search/ itself.
+cat > "$tree/search/store/low.hpp" <<'HPP'
+#include <autopeft/search/store/record.hpp>
+#include <autopeft/search/concepts.hpp>
+#include <autopeft/search/study/driver.hpp>
+#include "../report/html.hpp"
+#include <autopeft/search.hpp>
+HPP
+# search/study/ may include search/store/.
+cat > "$tree/search/study/fine.hpp" <<'HPP'
+#include <autopeft/search/store/record.hpp>
+#include <autopeft/search/store.hpp>
+HPP
 set +e
 out=$(bash "$check" "$tree" 2>&1)
 rc=$?
@@ -37,5 +50,8 @@ for where in "bad.hpp:2:" "bad.hpp:3:" "bad.hpp:4:"; do
   grep -q "mobo/acquisition/$where" <<<"$out" || fail "no violation reported at mobo/acquisition/$where"
 done
 grep -q "peft/up.hpp:3:" <<<"$out" || fail "no violation reported at peft/up.hpp:3 (peft/ including space/)"
-if grep -qE "fine.hpp|peft/up.hpp:[12]:" <<<"$out"; then fail "an allowed include was reported"; fi
+for where in 3 4 5; do
+  grep -q "search/store/low.hpp:$where:" <<<"$out" || fail "no violation reported at search/store/low.hpp:$where"
+done
+if grep -qE "fine.hpp|peft/up.hpp:[12]:|low.hpp:[12]:" <<<"$out"; then fail "an allowed include was reported"; fi
 echo "detects_violation: ok"

@@ -59,13 +59,13 @@
 //       void prune(const study_record&, std::int64_t n, const std::string&) { all[n].state = trial_state::pruned; }
 //       std::vector<requeued_trial> requeue_running(const study_record&) { return {}; }
 //     };
-//   tests/search/test_study_driver.cpp runs a study on it.
-#include <autopeft/search/evaluation.hpp>
-#include <autopeft/search/new_trial.hpp>
-#include <autopeft/search/requeued_trial.hpp>
-#include <autopeft/search/study_record.hpp>
-#include <autopeft/search/trial_fidelity.hpp>
-#include <autopeft/search/trial_record.hpp>
+//   tests/search/study/test_study_driver.cpp runs a study on it.
+#include <autopeft/search/study/evaluation.hpp>
+#include <autopeft/search/store/new_trial.hpp>
+#include <autopeft/search/store/requeued_trial.hpp>
+#include <autopeft/search/store/study_record.hpp>
+#include <autopeft/search/store/trial_fidelity.hpp>
+#include <autopeft/search/store/trial_record.hpp>
 #include <autopeft/space/configuration.hpp>
 
 #include <nlohmann/json.hpp>
