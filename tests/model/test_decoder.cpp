@@ -1,6 +1,7 @@
 #include <autopeft/io/decoder_checkpoint.hpp>
 #include <autopeft/model.hpp>
 #include <autopeft/peft/adapted_weights.hpp>
+#include <autopeft/peft/ia3.hpp>
 #include <autopeft/peft/inject.hpp>
 #include <autopeft/peft/lora.hpp>
 
@@ -399,4 +400,32 @@ TEST_CASE("Decoder checkpoints: save and load in HF's layout, tied or not; a mis
   model::CausalLM narrower(c);
   CHECK_THROWS_WITH(io::load_decoder_weights(*narrower, d.path / "untied" / "model.safetensors"),
                     Contains("has shape") && Contains("mlp"));
+}
+
+TEST_CASE("HF PEFT's decoder defaults: LoRA on all-linear, (IA)3 on k_proj, v_proj and down_proj; the base outputs at initialisation",
+          "[model][decoder][peft]") {
+  const auto c = tiny();
+  const auto ids = torch::randint(1, c.vocab_size, {2, 6});
+  auto check = [&](const auto& policy, std::int64_t trainable_per_layer, std::size_t modules_per_layer) {
+    model::CausalLM lm(c);
+    randomise(lm, 7);
+    lm->eval();
+    torch::Tensor base;
+    {
+      torch::NoGradGuard ng;
+      base = lm(ids);
+    }
+    const auto injected = peft::inject(*lm, policy);
+    CHECK(injected.modules.size() == modules_per_layer * static_cast<std::size_t>(c.num_hidden_layers));
+    for (const auto& m : injected.modules) CHECK(m.find("lm_head") == std::string::npos);
+    CHECK(peft::freeze_except_adapters(*lm).trainable == c.num_hidden_layers * trainable_per_layer);
+    torch::NoGradGuard ng;
+    peft::adapted_weights adapted(*lm);
+    CHECK(max_diff(lm(ids), base) < 1e-6);
+  };
+  // LoRA r=2 on the seven projections: r * (in + out) each (hidden 32, kv 16, intermediate 48).
+  check(peft::lora{}.r(2).target_modules({"all-linear"}),
+        2 * ((32 + 32) + (32 + 16) + (32 + 16) + (32 + 32) + (32 + 48) + (32 + 48) + (48 + 32)), 7);
+  // (IA)3: a vector over k_proj's and v_proj's outputs and over down_proj's input (feedforward).
+  check(peft::ia3{}.target_modules({"k_proj", "v_proj", "down_proj"}).feedforward_modules({"down_proj"}), 16 + 16 + 48, 3);
 }

@@ -25,7 +25,8 @@ inline std::string site_path(std::int64_t layer, model::site s) {
 
 /// HF PEFT's target selection. A list matches a module whose path equals an entry or ends with
 /// "." + entry; a single regex (`target_regex`) must match the whole path. An empty list and
-/// no regex match nothing.
+/// no regex match nothing. The list {"all-linear"} is HF's shorthand: every Linear layer but the
+/// output layer (a module named lm_head, score or classifier).
 struct targets {
   std::vector<std::string> names;
   std::optional<std::string> regex;
@@ -36,6 +37,10 @@ struct targets {
 
   [[nodiscard]] bool matches(const std::string& path) const {
     if (regex) return std::regex_match(path, std::regex(*regex));
+    if (names.size() == 1 && names[0] == "all-linear") {
+      const auto last = path.substr(path.rfind('.') + 1);  // npos + 1 == 0: the whole path
+      return last != "lm_head" && last != "score" && last != "classifier";
+    }
     for (const auto& n : names)
       if (path == n || (path.size() > n.size() && path.compare(path.size() - n.size(), n.size(), n) == 0 &&
                         path[path.size() - n.size() - 1] == '.'))
