@@ -429,3 +429,59 @@ TEST_CASE("HF PEFT's decoder defaults: LoRA on all-linear, (IA)3 on k_proj, v_pr
   // (IA)3: a vector over k_proj's and v_proj's outputs and over down_proj's input (feedforward).
   check(peft::ia3{}.target_modules({"k_proj", "v_proj", "down_proj"}).feedforward_modules({"down_proj"}), 16 + 16 + 48, 3);
 }
+
+TEST_CASE("Decoder checkpoints: sharded with an index as HF writes them, and read in bf16 without fp32", "[model][decoder][io]") {
+  autopeft::testing::scratch_dir d{"decoder-shards"};
+  const auto c = tiny();
+  model::CausalLM lm(c);
+  randomise(lm, 8);
+  lm->eval();
+  const auto dir = d.path / "sharded";
+  io::save_decoder(lm, dir, torch::kFloat32, 12000);
+  CHECK_FALSE(std::filesystem::exists(dir / "model.safetensors"));
+  const auto index = nlohmann::json::parse(std::ifstream(dir / "model.safetensors.index.json"));
+  std::set<std::string> files;
+  for (const auto& [k, f] : index["weight_map"].items()) files.insert(f.get<std::string>());
+  CHECK(files.size() > 2);
+  CHECK(index["weight_map"].size() == lm->parameters().size());
+  CHECK(index["metadata"]["total_size"] == 4 * [&] {
+    std::int64_t n = 0;
+    for (const auto& p : lm->parameters()) n += p.numel();
+    return n;
+  }());
+  io::load_report report;
+  auto back = io::decoder_from_pretrained<model::CausalLM>(dir, &report);
+  back->eval();
+  CHECK(report.loaded.size() == lm->parameters().size());
+  const auto ids = torch::randint(1, c.vocab_size, {2, 5});
+  {
+    torch::NoGradGuard ng;
+    CHECK(max_diff(back(ids), lm(ids)) == 0);
+  }
+
+  // bf16: built and read in bf16; the default dtype is float again afterwards.
+  io::save_decoder(lm, d.path / "bf16", torch::kBFloat16);
+  auto half = io::decoder_from_pretrained<model::CausalLM>(d.path / "bf16", nullptr, torch::kBFloat16);
+  CHECK(torch::get_default_dtype() == caffe2::TypeMeta::Make<float>());
+  for (const auto& p : half->parameters()) CHECK(p.scalar_type() == torch::kBFloat16);
+  for (const auto& p : half->named_parameters())
+    CHECK(torch::equal(p.value(), lm->named_parameters()[p.key()].to(torch::kBFloat16)));
+
+  // A damaged index names itself, the field or the shard.
+  const auto bad = d.path / "bad";
+  std::filesystem::create_directories(bad);
+  std::filesystem::copy_file(dir / "config.json", bad / "config.json");
+  auto write_index = [&](const nlohmann::json& j) { std::ofstream(bad / "model.safetensors.index.json") << j.dump(); };
+  write_index({{"metadata", nlohmann::json::object()}});
+  CHECK_THROWS_WITH(io::decoder_from_pretrained<model::CausalLM>(bad), Contains("model.safetensors.index.json") && Contains("'weight_map'"));
+  auto map = index;
+  write_index(map);
+  CHECK_THROWS_WITH(io::decoder_from_pretrained<model::CausalLM>(bad), Contains("names the shard 'model-00001-of-") && Contains("copy every shard"));
+  for (const auto& f : files) std::filesystem::copy_file(dir / f, bad / f);
+  map["weight_map"]["model.norm.weight"] = *files.begin() == map["weight_map"]["model.norm.weight"].get<std::string>() ? *files.rbegin() : *files.begin();
+  write_index(map);
+  CHECK_THROWS_WITH(io::decoder_from_pretrained<model::CausalLM>(bad), Contains("'model.norm.weight'") && Contains("does not hold it"));
+  map["weight_map"]["model.norm.weight"] = "../elsewhere.safetensors";
+  write_index(map);
+  CHECK_THROWS_WITH(io::decoder_from_pretrained<model::CausalLM>(bad), Contains("beside the index"));
+}
