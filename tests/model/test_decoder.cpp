@@ -3,7 +3,10 @@
 #include <autopeft/peft/adapted_weights.hpp>
 #include <autopeft/peft/ia3.hpp>
 #include <autopeft/peft/inject.hpp>
+#include <autopeft/peft/loha.hpp>
+#include <autopeft/peft/lokr.hpp>
 #include <autopeft/peft/lora.hpp>
+#include <autopeft/peft/vera.hpp>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -402,7 +405,7 @@ TEST_CASE("Decoder checkpoints: save and load in HF's layout, tied or not; a mis
                     Contains("has shape") && Contains("mlp"));
 }
 
-TEST_CASE("HF PEFT's decoder defaults: LoRA on all-linear, (IA)3 on k_proj, v_proj and down_proj; the base outputs at initialisation",
+TEST_CASE("HF PEFT's decoder defaults (LoRA on all-linear, (IA)3 on k_proj, v_proj, down_proj), DoRA, LoHa, LoKr, VeRA: HF's counts, the base outputs at initialisation",
           "[model][decoder][peft]") {
   const auto c = tiny();
   const auto ids = torch::randint(1, c.vocab_size, {2, 6});
@@ -418,7 +421,9 @@ TEST_CASE("HF PEFT's decoder defaults: LoRA on all-linear, (IA)3 on k_proj, v_pr
     const auto injected = peft::inject(*lm, policy);
     CHECK(injected.modules.size() == modules_per_layer * static_cast<std::size_t>(c.num_hidden_layers));
     for (const auto& m : injected.modules) CHECK(m.find("lm_head") == std::string::npos);
-    CHECK(peft::freeze_except_adapters(*lm).trainable == c.num_hidden_layers * trainable_per_layer);
+    const auto trainable = peft::freeze_except_adapters(*lm).trainable;
+    if (trainable_per_layer >= 0) CHECK(trainable == c.num_hidden_layers * trainable_per_layer);
+    CHECK(trainable > 0);
     torch::NoGradGuard ng;
     peft::adapted_weights adapted(*lm);
     CHECK(max_diff(lm(ids), base) < 1e-6);
@@ -428,6 +433,14 @@ TEST_CASE("HF PEFT's decoder defaults: LoRA on all-linear, (IA)3 on k_proj, v_pr
         2 * ((32 + 32) + (32 + 16) + (32 + 16) + (32 + 32) + (32 + 48) + (32 + 48) + (48 + 32)), 7);
   // (IA)3: a vector over k_proj's and v_proj's outputs and over down_proj's input (feedforward).
   check(peft::ia3{}.target_modules({"k_proj", "v_proj", "down_proj"}).feedforward_modules({"down_proj"}), 16 + 16 + 48, 3);
+  // The other re-parametrisations on q_proj (32 -> 32) and v_proj (32 -> 16), HF's counts:
+  // DoRA LoRA's plus a magnitude per output, LoHa two LoRA pairs, VeRA a scale per rank and per
+  // output (the shared random pair is frozen), LoKr its Kronecker factors.
+  const peft::targets qv{"q_proj", "v_proj"};
+  check(peft::lora{}.r(4).use_dora(true).target_modules(qv), 4 * (32 + 32) + 32 + 4 * (32 + 16) + 16, 2);
+  check(peft::loha{}.r(2).target_modules(qv), 2 * 2 * (32 + 32) + 2 * 2 * (32 + 16), 2);
+  check(peft::vera{}.r(4).target_modules(qv), (4 + 32) + (4 + 16), 2);
+  check(peft::lokr{}.r(2).target_modules(qv), -1, 2);
 }
 
 TEST_CASE("Decoder checkpoints: sharded with an index as HF writes them, and read in bf16 without fp32", "[model][decoder][io]") {
