@@ -32,33 +32,37 @@ rules=(
   "search/study: search/report"
 )
 
-# The area an include names, or nothing for headers outside the tree (<torch/torch.h>).
+# The area an include names, in $target: empty for headers outside the tree (<torch/torch.h>).
+# Sets a variable instead of printing, so that no subshell runs per include line (the check
+# reads every include of the tree).
 area_of() {  # FILE INCLUDED
   local file=$1 inc=$2 path
+  target=
   case $inc in
-    autopeft/autopeft.hpp) echo "*"; return ;;
+    autopeft/autopeft.hpp) target="*"; return ;;
     autopeft/*) path=${inc#autopeft/} ;;
     *) path=$(realpath -m "$root/$(dirname "$file")/$inc") || return 0
        [[ $path == "$root"/* ]] || return 0
        path=${path#"$root"/} ;;
   esac
   case $path in
-    search.hpp) echo "search/*"; return ;;  # the umbrella: every part of search/
+    search.hpp) target="search/*"; return ;;  # the umbrella: every part of search/
     search/store/* | search/store.hpp | search/study/* | search/study.hpp | search/report/* | search/report.hpp)
-      path=${path#search/}; path=${path%%/*}; echo "search/${path%.hpp}"; return ;;
+      path=${path#search/}; path=${path%%/*}; target="search/${path%.hpp}"; return ;;
   esac
   path=${path%%/*}
-  echo "${path%.hpp}"
+  target=${path%.hpp}
 }
 
+include_re='^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]([^>"]*)[>"]'
 status=0
 for rule in "${rules[@]}"; do
   area=${rule%%:*}
   forbidden=" ${rule#*: } "
   [[ -d $root/$area ]] || continue
   while IFS=: read -r file line text; do
-    inc=$(sed -E 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]([^>"]*)[>"].*/\1/' <<<"$text")
-    target=$(area_of "$file" "$inc")
+    [[ $text =~ $include_re ]] || continue
+    area_of "$file" "${BASH_REMATCH[1]}"
     [[ -n $target && $target != "$area" ]] || continue
     # A part of an area (search/store) is that area to the other areas' rules.
     [[ $area == */* || $target != */* ]] || target=${target%%/*}
