@@ -1,13 +1,12 @@
 #pragma once
 // HF's index of a sharded checkpoint (`model.safetensors.index.json`): which shard file holds
 // which tensor. Needs no LibTorch.
-#include <autopeft/detail/parse_json.hpp>
+#include <autopeft/detail/json_file.hpp>
 #include <autopeft/error.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -25,14 +24,7 @@ inline std::map<std::filesystem::path, std::set<std::string>> checkpoint_shards(
     shards[file];
     return shards;
   }
-  std::ifstream in(file);
-  if (!in) throw file_error(file, "cannot open the checkpoint index");
-  nlohmann::json j;
-  try {
-    j = autopeft::detail::parse_json(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw file_error(file, std::string("is not valid JSON: ") + e.what());
-  }
+  const auto j = autopeft::detail::read_json_file(file, "the checkpoint index");
   if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object() || j["weight_map"].empty())
     throw file_error(file, "field 'weight_map' must be a non-empty object (tensor name -> shard file), as "
                            "save_pretrained writes it");

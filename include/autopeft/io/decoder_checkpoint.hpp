@@ -10,6 +10,7 @@
 //   io::save_decoder(lm, dir);
 //   io::load_report report;
 //   auto back = io::decoder_from_pretrained<model::CausalLM>(dir, &report);
+#include <autopeft/detail/json_file.hpp>
 #include <autopeft/error.hpp>
 #include <autopeft/io/checkpoint_index.hpp>
 #include <autopeft/io/hf_checkpoint.hpp>
@@ -24,7 +25,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
@@ -143,15 +143,7 @@ void save_decoder(const Holder& m, const fs::path& dir, torch::Dtype dtype = tor
   auto j = config.to_json();
   j["architectures"] = {decoder_class_name<Impl>(config.model_type)};
   j["torch_dtype"] = dtype == torch::kBFloat16 ? "bfloat16" : dtype == torch::kFloat16 ? "float16" : "float32";
-  auto write_json = [](const fs::path& file, const nlohmann::json& doc) {
-    const auto tmp = fs::path(file.string() + ".tmp");
-    std::ofstream out(tmp);
-    out << doc.dump(2) << '\n';
-    if (!out) throw file_error(tmp, "write failed");
-    out.close();
-    fs::rename(tmp, file);
-  };
-  write_json(dir / "config.json", j);
+  autopeft::detail::write_json_file(dir / "config.json", j);
   std::vector<std::vector<std::pair<std::string, torch::Tensor>>> shards(1);
   std::int64_t in_shard = 0, total = 0;
   for (const auto& p : m->named_parameters(true)) {
@@ -177,7 +169,7 @@ void save_decoder(const Holder& m, const fs::path& dir, torch::Dtype dtype = tor
     save_safetensors(dir / name, shards[i], {{"format", "pt"}});
     for (const auto& [k, t] : shards[i]) weight_map[k] = name;
   }
-  write_json(dir / "model.safetensors.index.json", {{"metadata", {{"total_size", total}}}, {"weight_map", weight_map}});
+  autopeft::detail::write_json_file(dir / "model.safetensors.index.json", {{"metadata", {{"total_size", total}}}, {"weight_map", weight_map}});
   fs::remove(dir / "model.safetensors", ec);
 }
 

@@ -7,6 +7,7 @@
 //  - old LayerNorm names `gamma` / `beta`;
 //  - buffers (`embeddings.position_ids`, `embeddings.token_type_ids`) and the MLM decoder, which
 //    is tied to the word embeddings: ignored on load, not written on save.
+#include <autopeft/detail/json_file.hpp>
 #include <autopeft/error.hpp>
 #include <autopeft/io/safetensors.hpp>
 #include <autopeft/model/encoder_config.hpp>
@@ -164,14 +165,7 @@ void save_pretrained(const Holder& model, const fs::path& dir, torch::Dtype dtyp
   auto j = config.to_json();
   j["architectures"] = {hf_class_name<Impl>::get(config.model_type)};
   j["torch_dtype"] = dtype == torch::kBFloat16 ? "bfloat16" : dtype == torch::kFloat16 ? "float16" : "float32";
-  {
-    const auto tmp = dir / "config.json.tmp";
-    std::ofstream out(tmp);
-    out << j.dump(2) << '\n';
-    if (!out) throw file_error(tmp, "write failed");
-    out.close();
-    fs::rename(tmp, dir / "config.json");
-  }
+  autopeft::detail::write_json_file(dir / "config.json", j);
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
   for (const auto& p : model->named_parameters(true)) {
     const bool peft = ("." + p.key()).find(".peft.") != std::string::npos;

@@ -2,14 +2,13 @@
 // The shape of a BERT- or RoBERTa-style encoder, read from and written to HuggingFace's
 // `config.json` with the same field names.
 #include <autopeft/detail/json_value.hpp>
-#include <autopeft/detail/parse_json.hpp>
+#include <autopeft/detail/json_file.hpp>
 #include <autopeft/error.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -193,23 +192,11 @@ struct EncoderConfig {
   }
 
   static EncoderConfig load(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    if (!in) throw file_error(file, "cannot open the config file");
-    nlohmann::json j;
-    try {
-      j = autopeft::detail::parse_json(in);
-    } catch (const nlohmann::json::exception& e) {
-      throw file_error(file, std::string("is not valid JSON: ") + e.what());
-    }
-    return from_json(j, file.string());
+    return from_json(autopeft::detail::read_json_file(file), file.string());
   }
 
-  void save(const std::filesystem::path& file) const {
-    std::ofstream out(file);
-    if (!out) throw file_error(file, "cannot write the config file");
-    out << to_json().dump(2) << '\n';
-    if (!out) throw file_error(file, "write failed");
-  }
+  /// Writes config.json (through a temporary file, renamed over the target).
+  void save(const std::filesystem::path& file) const { autopeft::detail::write_json_file(file, to_json()); }
 };
 
 }  // namespace autopeft::model

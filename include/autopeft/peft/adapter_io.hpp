@@ -19,6 +19,7 @@
 // MLP is saved as the prefix it computes, [P, 2·L·H], under `prompt_embeddings`, with
 // prefix_projection false, as HF PEFT saves it; it loads into a prefix without projection
 // (policy_from_config gives one) and reproduces the trained model's outputs.
+#include <autopeft/detail/json_file.hpp>
 #include <autopeft/error.hpp>
 #include <autopeft/io/safetensors.hpp>
 #include <autopeft/model/sequence_classifier.hpp>
@@ -110,14 +111,7 @@ inline void write_adapter_dir(const std::filesystem::path& dir, const nlohmann::
                               const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
   std::filesystem::create_directories(dir);
   io::save_safetensors(dir / "adapter_model.safetensors", tensors, {{"format", "pt"}});
-  const auto file = dir / "adapter_config.json";
-  const auto tmp = dir / "adapter_config.json.tmp";
-  {
-    std::ofstream out(tmp);
-    out << config.dump(2) << '\n';
-    if (!out) throw file_error(tmp, "write failed");
-  }
-  std::filesystem::rename(tmp, file);
+  autopeft::detail::write_json_file(dir / "adapter_config.json", config);
 }
 
 template <class P, class Holder>

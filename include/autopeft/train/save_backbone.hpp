@@ -10,6 +10,7 @@
 #include <autopeft/data/bert_normalizer.hpp>
 #include <autopeft/data/wordpiece_tokenizer.hpp>
 #include <autopeft/data/wordpiece_trainer.hpp>
+#include <autopeft/detail/json_file.hpp>
 #include <autopeft/io/hf_checkpoint.hpp>
 #include <autopeft/train/backbone_manifest.hpp>
 #include <autopeft/train/mlm_pretrainer.hpp>
@@ -37,14 +38,7 @@ inline void save_backbone(const std::filesystem::path& dir, const pretrain_resul
   j["architectures"] = {"BertForMaskedLM"};
   if (result.config.model_type == model::architecture::roberta) j["architectures"] = {"RobertaForMaskedLM"};
   j["torch_dtype"] = "float32";
-  {
-    const auto tmp = dir / "config.json.tmp";
-    std::ofstream out(tmp);
-    out << j.dump(2) << '\n';
-    if (!out) throw file_error(tmp, "write failed (disk full?)");
-    out.close();
-    fs::rename(tmp, dir / "config.json");
-  }
+  autopeft::detail::write_json_file(dir / "config.json", j);
   std::vector<std::string> vocab;
   vocab.reserve(tokenizer.vocab_size());
   for (std::size_t i = 0; i < tokenizer.vocab_size(); ++i) vocab.push_back(tokenizer.id_to_token(static_cast<std::int64_t>(i)));
